@@ -1,0 +1,275 @@
+"""`Artifact`: a named, typed, versioned set of files; `add`/`get` store and rebuild tables, images and classes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._paths import check_logical_path
+from ..errors import ArtifactNotFoundError, CorruptFileError
+from ..formats.parquet import image_from_record
+from ..joined import JoinedTable
+from ..media.classes import Classes
+from ..media.image import Image
+from ..table import Table
+from .staging import Entry, Staging, _Source
+from .store import check_name
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Artifact"]
+
+_TABLE = ".table.parquet"
+_JOINED = ".joined-table.json"
+_IMAGE = ".image-file.json"
+_CLASSES = ".classes.json"
+
+
+class Artifact:
+    """A versioned set of files, as `wandb.Artifact`: `add(obj, name)` then `run.log_artifact(art)`."""
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        incremental: bool = False,
+        use_as: str | None = None,
+    ) -> None:
+        del incremental, use_as  # wandb options without meaning here
+        self.name = check_name(name)
+        if not isinstance(type, str) or not type:
+            raise ValueError("an artifact needs a type, for example 'dataset' or 'predictions'")
+        self.type = type
+        self.description = description
+        if metadata is not None:
+            try:
+                json.dumps(metadata)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"artifact metadata must be JSON-serialisable: {e}") from None
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        from .run import current_store
+
+        store = current_store()
+        self._staging: Staging | None = Staging(store.tmp_dir if store else None,
+                                                store.objects_dir if store else None)
+        self._entries: dict[str, Entry] = self._staging.entries
+        self._store: Store | None = None
+        self._manifest: dict[str, Any] | None = None
+        self._aliases: list[str] = []
+        self._added: dict[int, str] = {}  # id(table) -> path, so a JoinedTable reuses a table already added
+        self.bytes_written = 0
+
+    # -- logged state ----------------------------------------------------------------------------------------------
+    @classmethod
+    def _from_store(cls, store: Store, manifest: dict[str, Any], entries: dict[str, Entry],
+                    aliases: list[str]) -> Artifact:
+        art = cls.__new__(cls)
+        art.name = manifest["name"]
+        art.type = manifest.get("type") or "unspecified"
+        art.description = manifest.get("description")
+        art.metadata = manifest.get("metadata") or {}
+        art._staging = None
+        art._entries = entries
+        art._store = store
+        art._manifest = manifest
+        art._aliases = aliases
+        art._added = {}
+        art.bytes_written = 0
+        return art
+
+    def _mark_logged(self, store: Store, manifest: dict[str, Any], aliases: list[str], written: int) -> None:
+        self._store = store
+        self._manifest = manifest
+        self._aliases = aliases
+        self.bytes_written = written
+        self._entries = {p: Entry(p, e["digest"], int(e.get("size", 0)), store.object_path(e["digest"]), e.get("ref"))
+                         for p, e in manifest["contents"].items()}
+        self._staging = None  # its folder is removed when collected; the store holds the bytes now
+
+    @property
+    def version(self) -> str | None:
+        """'v0', 'v1', ... once logged, else None."""
+        return self._manifest["version"] if self._manifest else None
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self._aliases)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the sorted (path, file digest) pairs: identical contents, identical digest."""
+        if self._manifest:
+            return self._manifest["digest"]
+        from .._hashing import sha256_bytes
+
+        return sha256_bytes(json.dumps(sorted((p, e.digest) for p, e in self._entries.items())).encode())
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.name}:{self.version}" if self.version else self.name
+
+    @property
+    def manifest(self) -> dict[str, dict[str, Any]]:
+        """Logical path -> {digest, size, ref?}."""
+        return {p: e.to_json() for p, e in sorted(self._entries.items())}
+
+    @property
+    def created_at(self) -> str | None:
+        return self._manifest.get("created_at") if self._manifest else None
+
+    @property
+    def store(self) -> Store | None:
+        return self._store
+
+    def files(self) -> list[str]:
+        return sorted(self._entries)
+
+    def tables(self) -> list[str]:
+        """Names of the tables and joined tables in the artifact."""
+        out = []
+        for p in self._entries:
+            for suffix in (_TABLE, _JOINED):
+                if p.endswith(suffix):
+                    out.append(p[: -len(suffix)])
+        return sorted(out)
+
+    def __repr__(self) -> str:
+        return f"Artifact({self.qualified_name!r}, type={self.type!r}, files={len(self._entries)})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if not self.tables():
+            return {"text/plain": repr(self)}
+        from ..explorer import Explorer
+
+        return Explorer(self)._repr_mimebundle_(**kwargs)
+
+    # -- adding ------------------------------------------------------------------------------------------------------
+    def _writable(self) -> Staging:
+        if self._staging is None:
+            raise ValueError(f"artifact {self.qualified_name} is logged and cannot change; create a new Artifact "
+                             "with the same name to make a new version")
+        return self._staging
+
+    def add(self, obj: Table | JoinedTable | Image | Classes, name: str) -> Entry:
+        """Store a Table, JoinedTable, Image or Classes under `name` (with every media file it needs)."""
+        staging = self._writable()
+        check_logical_path(name, "name")
+        if isinstance(obj, Table):
+            path = name if name.endswith(_TABLE) else name + _TABLE
+            entry = staging.add_table(path, obj._encode(staging))
+            self._added[id(obj)] = path
+            return entry
+        if isinstance(obj, JoinedTable):
+            paths = []
+            for i, t in ((1, obj.table1), (2, obj.table2)):
+                paths.append(self._added.get(id(t)) or self.add(t, f"{name}.table{i}").path)
+            return staging.add_json(name + _JOINED, {"_type": "joined-table", "table1": paths[0],
+                                                     "table2": paths[1], "join_key": obj.join_key})
+        if isinstance(obj, Image):
+            from ..formats.parquet import encode_values
+
+            enc = encode_values(name, [obj], staging)
+            return staging.add_json(name + _IMAGE, enc.array.to_pylist()[0])
+        if isinstance(obj, Classes):
+            return staging.add_bytes(name + _CLASSES, obj.to_bytes())
+        raise TypeError(f"Artifact.add takes a Table, JoinedTable, Image or Classes, got {type(obj).__name__}; "
+                        "use add_file for other files")
+
+    def add_file(self, local_path: str | os.PathLike[str], name: str | None = None, is_tmp: bool = False) -> Entry:
+        del is_tmp
+        local = os.fspath(local_path)
+        if not os.path.isfile(local):
+            raise FileNotFoundError(f"no file {local!r} to add")
+        staging = self._writable()
+        data = Path(local).read_bytes()
+        return staging.add_bytes(name or os.path.basename(local), data)
+
+    def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> list[Entry]:
+        root = Path(local_path)
+        if not root.is_dir():
+            raise NotADirectoryError(f"no folder {os.fspath(local_path)!r} to add")
+        out = []
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = f.relative_to(root).as_posix()
+            out.append(self.add_file(f, f"{name}/{rel}" if name else rel))
+        return out
+
+    # -- getting -----------------------------------------------------------------------------------------------------
+    def _source(self) -> _Source:
+        return _Source(self._entries, self.qualified_name if self.version else None)
+
+    def get_path(self, name: str) -> Entry:
+        """The entry of a file: `.path`, `.digest`, `.size`, `.ref`, `.download()`."""
+        path = check_logical_path(name, "name")
+        if path not in self._entries:
+            raise ArtifactNotFoundError(f"artifact {self.qualified_name} has no file {path!r}; files: "
+                                        f"{', '.join(self.files()[:20])}")
+        return self._entries[path]
+
+    get_entry = get_path
+
+    def get(self, name: str) -> Table | JoinedTable | Image | Classes:
+        """Rebuild the object added under `name`; equal to what was added."""
+        check_logical_path(name, "name")
+        for suffix in (_TABLE, _JOINED, _IMAGE, _CLASSES):
+            base = name[: -len(suffix)] if name.endswith(suffix) else name
+            path = base + suffix
+            if path in self._entries:
+                return self._get_entry(path, suffix)
+        raise ArtifactNotFoundError(
+            f"artifact {self.qualified_name} has no table, image or classes named {name!r}; "
+            f"tables: {self.tables()}")
+
+    def _get_entry(self, path: str, suffix: str) -> Any:
+        local = self._entries[path].local_path
+        if suffix == _TABLE:
+            return Table._from_stored(local, self._source())
+        obj = self._read_json(path)
+        if suffix == _JOINED:
+            if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():
+                raise CorruptFileError(f"{path!r} is not a joined table (needs table1, table2, join_key)")
+            t1, t2 = (self.get(check_logical_path(obj[k], f"{path}: {k}")) for k in ("table1", "table2"))
+            return JoinedTable(t1, t2, obj["join_key"])
+        if suffix == _IMAGE:
+            return image_from_record(obj, self._source())
+        return Classes.from_json(obj)
+
+    def _read_json(self, path: str) -> Any:
+        try:
+            with open(self._entries[path].local_path, "rb") as f:
+                return json.load(f)
+        except (OSError, ValueError) as e:
+            raise CorruptFileError(f"{path!r} in artifact {self.qualified_name} cannot be read: {e}") from None
+
+    def download(self, root: str | os.PathLike[str] | None = None) -> str:
+        """Copy every file to `root/<path>` (default: a folder named after the artifact) and return the folder."""
+        root = os.fspath(root) if root is not None else os.path.join("artifacts", self.qualified_name.replace(":", "-"))
+        for entry in self._entries.values():
+            dest = Path(root) / entry.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(entry.local_path, dest)
+        return root
+
+    # -- interchange with the W&B layout ---------------------------------------------------------------------------------
+    @classmethod
+    def from_dir(cls, path: str | os.PathLike[str], name: str | None = None, type: str = "dataset") -> Artifact:
+        """Open a folder in the W&B layout (a download from W&B, or a folder staged by the wandb SDK)."""
+        from ..formats.wandb import read_wandb_dir
+
+        return read_wandb_dir(os.fspath(path), name=name, type=type)
+
+    def export(self, path: str | os.PathLike[str], format: str = "wandb") -> str:
+        """Write the artifact to a folder: `format="wandb"` (W&B table layout) or `"tablelens"` (files as stored)."""
+        if format == "tablelens":
+            return self.download(path)
+        if format != "wandb":
+            raise ValueError(f"export format must be 'wandb' or 'tablelens', got {format!r}")
+        from ..formats.wandb import write_wandb_dir
+
+        return write_wandb_dir(self, os.fspath(path))

@@ -1,0 +1,213 @@
+"""Files of an artifact before and after it is logged: logical path -> bytes on disk, content-addressed.
+
+A `Staging` is the media sink tables are encoded into: every file is written once under its sha256, in a
+private folder (inside the store when one is known, so logging is a rename and bytes the store already holds are
+never written again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from .._hashing import sha256_bytes, sha256_file
+from .._paths import check_logical_path
+from ..errors import ArtifactNotFoundError
+from ..formats.parquet import read_schema, write_parquet
+from ..media.classes import Classes
+from ..media.image import Mask, Pixels
+
+if TYPE_CHECKING:
+    from ..table import Table
+
+__all__ = ["Entry", "Staging", "StoredTable", "scratch_store_table"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of an artifact: its logical path, content digest, size, local bytes and optional reference."""
+
+    path: str
+    digest: str
+    size: int
+    local_path: str
+    ref: str | None = None
+
+    def download(self, root: str | None = None) -> str:
+        """The local file; with `root`, a copy at `root/<path>` (as wandb's entry.download)."""
+        if root is None:
+            return self.local_path
+        dest = Path(root) / self.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.local_path, dest)
+        return str(dest)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"digest": self.digest, "size": self.size}
+        if self.ref:
+            out["ref"] = self.ref
+        return out
+
+
+class Staging:
+    """The files of an artifact being built; implements the media sink of `formats.parquet`."""
+
+    def __init__(self, root: str | None = None, objects: str | None = None) -> None:
+        base = root or tempfile.gettempdir()
+        os.makedirs(base, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="tablelens-staging-", dir=base)
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.dir, True)
+        self._objects = objects  # a store's objects folder: digests found there are not written again
+        self.entries: dict[str, Entry] = {}
+        self._lock = threading.Lock()
+        self.bytes_staged = 0
+
+    # -- adding files -------------------------------------------------------------------------------------------
+    def _existing_object(self, digest: str) -> str | None:
+        if self._objects is None:
+            return None
+        p = os.path.join(self._objects, digest[:2], digest)
+        return p if os.path.exists(p) else None
+
+    def add_bytes(self, path: str, data: bytes, digest: str | None = None) -> Entry:
+        path = check_logical_path(path)
+        digest = digest or sha256_bytes(data)
+        local = self._existing_object(digest) or os.path.join(self.dir, digest)
+        if not os.path.exists(local):
+            tmp = f"{local}.{threading.get_ident()}.tmp"
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, local)
+            with self._lock:
+                self.bytes_staged += len(data)
+        return self._put(Entry(path, digest, len(data), local))
+
+    def add_local_file(self, path: str, local: str, digest: str | None = None, ref: str | None = None) -> Entry:
+        """Add a file that already exists on disk (an object of a store, or a user's file, copied on log)."""
+        path = check_logical_path(path)
+        digest = digest or sha256_file(local)
+        return self._put(Entry(path, digest, os.path.getsize(local), local, ref))
+
+    def _put(self, entry: Entry) -> Entry:
+        with self._lock:
+            old = self.entries.get(entry.path)
+            if old is not None and old.digest != entry.digest:
+                raise ValueError(f"the artifact already has a different file at {entry.path!r}; choose another name")
+            self.entries[entry.path] = entry
+        return entry
+
+    # -- the media sink --------------------------------------------------------------------------------------------
+    def add_image_pixels(self, pixels: Pixels) -> str:
+        if pixels.origin is not None and pixels.path is not None:
+            origin, path = pixels.origin
+            self.add_local_file(path, pixels.path, pixels.digest, ref=f"{origin}/{path}")
+            return path
+        if pixels.path is not None:
+            fmt = pixels.format
+            ext = "jpg" if fmt == "jpeg" else fmt
+            digest = pixels.digest
+            path = f"media/images/{digest[:20]}.{ext}"
+            self.add_local_file(path, pixels.path, digest)
+            pixels.release()
+            return path
+        data, fmt = pixels.encoded()
+        path = f"media/images/{pixels.digest[:20]}.{fmt}"
+        self.add_bytes(path, data, pixels.digest)
+        pixels._bytes = None  # keep memory flat: the digest is known, the array can encode again if asked
+        return path
+
+    def add_mask(self, mask: Mask) -> str:
+        data = mask.png()
+        path = f"media/images/mask/{mask.digest[:20]}.mask.png"
+        if mask.path is not None and mask._array is None:
+            self.add_local_file(path, mask.path, mask.digest)
+        else:
+            self.add_bytes(path, data, mask.digest)
+        mask._png = None
+        return path
+
+    def add_classes(self, classes: Classes) -> str:
+        data = classes.to_bytes()
+        digest = sha256_bytes(data)
+        return self.add_bytes(f"media/classes/{digest[:20]}_cls.classes.json", data, digest).path
+
+    def add_json(self, path: str, obj: Any) -> Entry:
+        return self.add_bytes(path, json.dumps(obj, sort_keys=True, separators=(",", ":")).encode())
+
+    def add_table(self, path: str, arrow: pa.Table) -> Entry:
+        tmp = os.path.join(self.dir, f"table-{os.getpid()}-{threading.get_ident()}.parquet.tmp")
+        write_parquet(arrow, tmp)
+        digest = sha256_file(tmp)
+        local = self._existing_object(digest) or os.path.join(self.dir, digest)
+        if os.path.exists(local):
+            os.remove(tmp)
+        else:
+            self.bytes_staged += os.path.getsize(tmp)
+            os.replace(tmp, local)
+        return self._put(Entry(check_logical_path(path), digest, os.path.getsize(local), local))
+
+
+class _Source:
+    """Media source over a set of entries (a staged or a stored artifact)."""
+
+    def __init__(self, entries: dict[str, Entry], origin: str | None) -> None:
+        self._entries = entries
+        self._origin = origin
+
+    def local_path(self, logical_path: str) -> str:
+        path = check_logical_path(logical_path, "media path")
+        entry = self._entries.get(path)
+        if entry is None:
+            raise ArtifactNotFoundError(f"the artifact has no file {path!r} (named by a table cell)")
+        return entry.local_path
+
+    def origin(self) -> str | None:
+        return self._origin
+
+
+@dataclass
+class StoredTable:
+    """What the query engine scans: a Parquet file, its metadata and a resolver for media paths."""
+
+    parquet_path: str
+    source: Any
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return read_schema(self.parquet_path)[1]
+
+    def resolve(self, logical_path: str) -> str:
+        return self.source.local_path(logical_path)
+
+    def read(self) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.parquet_path)
+
+
+_scratch_lock = threading.Lock()
+_scratch_dir: str | None = None
+
+
+def scratch_store_table(table: Table) -> StoredTable:
+    """Store an unlogged table in a per-process scratch folder, so it can be queried like a logged one."""
+    global _scratch_dir
+    with _scratch_lock:
+        if _scratch_dir is None:
+            _scratch_dir = tempfile.mkdtemp(prefix="tablelens-scratch-")
+            weakref.finalize(scratch_store_table, shutil.rmtree, _scratch_dir, True)
+    staging = Staging(_scratch_dir)
+    entry = staging.add_table("table.table.parquet", table._encode(staging))
+    # keep the staging folder alive as long as the table's stored form is
+    source = _Source(staging.entries, None)
+    source._staging = staging  # type: ignore[attr-defined]
+    return StoredTable(entry.local_path, source)

@@ -1,0 +1,355 @@
+"""`Table`: rows of cells with named columns, as in `wandb.Table`, without a row limit.
+
+A table holds its data in one of two forms and converts lazily between them: Python rows (what `add_data`
+builds) or an Arrow table (what a DataFrame, an Arrow table or a stored Parquet file gives). Large tables stay in
+Arrow form end to end, so logging and reading a million rows never builds a million Python lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from .formats.parquet import (
+    META_KEY,
+    MediaSink,
+    check_cell,
+    MediaSource,
+    decode_column,
+    encode_columns,
+    encode_dataframe,
+    encode_values,
+    read_meta,
+)
+from .media.image import Image
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .artifacts.staging import StoredTable
+
+__all__ = ["Table"]
+
+
+class Table:
+    """A table of cells: None, bool, int, float, str, list, dict, numpy values, datetime and `Image`.
+
+    `Table(columns=[...], data=[[...], ...])`, `Table(dataframe=df)`; keyword names follow `wandb.Table`.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str] | None = None,
+        data: Sequence[Sequence[Any]] | None = None,
+        rows: Sequence[Sequence[Any]] | None = None,
+        dataframe: pd.DataFrame | None = None,
+        dtype: Any = None,
+        optional: Any = True,
+        allow_mixed_types: bool = True,
+        log_mode: str | None = None,
+    ) -> None:
+        del dtype, optional, allow_mixed_types, log_mode  # wandb options; mixed types are always allowed here
+        self._rows: list[list[Any]] | None = None
+        self._arrow: pa.Table | None = None
+        self._source: MediaSource | None = None
+        self._parquet_path: str | None = None
+        self._version = 0  # bumped on every change, so cached Parquet forms are known to be stale
+        self._stored_cache: tuple[int, StoredTable] | None = None
+        if data is None:
+            data = rows
+        if dataframe is not None:
+            if data is not None:
+                raise ValueError("give either data or dataframe, not both")
+            if columns is not None:
+                dataframe = dataframe[list(columns)]
+            self._columns = [str(c) for c in dataframe.columns]
+            self._arrow = encode_dataframe(dataframe, None) if not _has_object_media(dataframe) else None
+            if self._arrow is None:
+                self._rows = [list(r) for r in dataframe.itertuples(index=False, name=None)]
+            return
+        if isinstance(data, np.ndarray):
+            data = data.tolist() if data.ndim == 2 else list(data)
+        data = [list(r) for r in data] if data is not None else []
+        if columns is None:
+            width = len(data[0]) if data else 0
+            columns = [f"Column_{i + 1}" for i in range(width)]
+        self._columns = _check_columns(columns)
+        for i, row in enumerate(data):
+            if len(row) != len(self._columns):
+                raise ValueError(f"row {i} has {len(row)} cells but the table has {len(self._columns)} columns")
+        self._rows = data
+
+    # -- construction ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_pandas(cls, df: pd.DataFrame) -> Table:
+        return cls(dataframe=df)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> Table:
+        """A table over an Arrow table; its cells are converted only when Python asks for them."""
+        t = cls.__new__(cls)
+        cls.__init__(t, columns=[])
+        meta = read_meta(table.schema)
+        if any(c["kind"] == "image" for c in meta["columns"]):
+            raise ValueError("an Arrow table with image columns can only be opened from its artifact")
+        t._columns = list(table.column_names)
+        t._rows = None
+        t._arrow = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _dumps(meta)})
+        return t
+
+    @classmethod
+    def _from_stored(cls, parquet_path: str, source: MediaSource) -> Table:
+        """A table backed by a stored Parquet file; rows are read when first asked for."""
+        from .formats.parquet import read_schema
+
+        schema, _ = read_schema(parquet_path)
+        t = cls.__new__(cls)
+        cls.__init__(t, columns=[])
+        t._columns = list(schema.names)
+        t._rows = None
+        t._parquet_path = parquet_path
+        t._source = source
+        return t
+
+    # -- the wandb.Table API -------------------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    @property
+    def data(self) -> list[list[Any]]:
+        """Rows as lists of cells (a copy: change the table with add_data / add_column)."""
+        return [list(r) for r in self._materialize()]
+
+    def add_data(self, *cells: Any) -> None:
+        if len(cells) != len(self._columns):
+            raise ValueError(f"add_data got {len(cells)} cells but the table has {len(self._columns)} columns "
+                             f"({', '.join(self._columns)})")
+        row_index = len(self)
+        for name, cell in zip(self._columns, cells):
+            check_cell(name, row_index, cell)
+        rows = self._materialize()
+        rows.append(list(cells))
+        self._touch()
+
+    def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
+        del optional
+        if name in self._columns:
+            raise ValueError(f"the table already has a column named {name!r}")
+        values = list(data) if not isinstance(data, np.ndarray) or data.ndim == 1 else list(data)
+        if self._columns and len(values) != len(self):
+            raise ValueError(f"column {name!r} has {len(values)} values but the table has {len(self)} rows")
+        if self._arrow is not None and self._rows is None and self._parquet_path is None:
+            enc = encode_values(name, values, None) if not any(isinstance(v, Image) for v in values) else None
+            if enc is not None:
+                meta = read_meta(self._arrow.schema)
+                meta["columns"].append({"name": name, **enc.meta})
+                self._arrow = self._arrow.append_column(name, enc.array).replace_schema_metadata(
+                    {META_KEY: _dumps(meta)})
+                self._columns.append(name)
+                self._touch()
+                return
+        rows = self._materialize()
+        if not self._columns and not rows:
+            rows.extend([] for _ in values)
+        for r, v in zip(rows, values):
+            r.append(v)
+        self._columns.append(name)
+        self._touch()
+
+    def get_column(self, name: str, convert_to: str | None = None) -> list[Any] | np.ndarray:
+        if name not in self._columns:
+            raise KeyError(f"no column {name!r}; the columns are {self._columns}")
+        j = self._columns.index(name)
+        if self._rows is not None:
+            values = [r[j] for r in self._rows]
+        else:
+            arrow, meta = self._arrow_and_meta()
+            values = decode_column(arrow.column(j), meta["columns"][j], self._source)
+        if convert_to == "numpy":
+            return np.array(values)
+        return values
+
+    def get_index(self) -> list[int]:
+        return list(range(len(self)))
+
+    def iterrows(self) -> Iterator[tuple[int, list[Any]]]:
+        """(index, row) pairs, as `wandb.Table.iterrows`."""
+        for i, row in enumerate(self._materialize()):
+            yield i, list(row)
+
+    def __len__(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        if self._arrow is not None:
+            return self._arrow.num_rows
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self._parquet_path).metadata.num_rows  # type: ignore[arg-type]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A DataFrame; scalar columns are converted column-wise, media cells stay `Image` objects."""
+        import pandas as pd
+
+        if self._rows is not None:
+            return pd.DataFrame({c: [r[j] for r in self._rows] for j, c in enumerate(self._columns)},
+                                columns=self._columns)
+        arrow, meta = self._arrow_and_meta()
+        cols: dict[str, Any] = {}
+        for j, (name, cmeta) in enumerate(zip(self._columns, meta["columns"])):
+            col = arrow.column(j)
+            if cmeta["kind"] in ("int", "bool", "str", "datetime", "null") and col.null_count == 0:
+                cols[name] = col.to_pandas()
+            elif cmeta["kind"] == "float":
+                cols[name] = col.to_pandas()
+            else:
+                cols[name] = pd.Series(decode_column(col, cmeta, self._source), dtype=object)
+        return pd.DataFrame(cols, columns=self._columns)
+
+    def to_arrow(self) -> pa.Table:
+        """The table as Arrow with the `tablelens` metadata; image cells are structs (see docs/storage.md)."""
+        if self._rows is None:
+            return self._arrow_and_meta()[0]
+        return self._stored_form().read()
+
+    # -- equality ----------------------------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Table):
+            return NotImplemented
+        if self._columns != other._columns or len(self) != len(other):
+            return False
+        if self._rows is None and other._rows is None:
+            a, am = self._arrow_and_meta()
+            b, bm = other._arrow_and_meta()
+            if _kinds(am) == _kinds(bm) and not any(k in ("image", "ndarray", "mixed") for k in _kinds(am)):
+                return all(_arrow_column_equal(a.column(j), b.column(j)) for j in range(a.num_columns))
+        return all(
+            _cells_equal(x, y) for ra, rb in zip(self._materialize(), other._materialize()) for x, y in zip(ra, rb)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Table({len(self)} rows x {len(self._columns)} columns: {', '.join(self._columns[:8])}" + (
+            ", ...)" if len(self._columns) > 8 else ")")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The last expression of a cell shows an Explorer."""
+        try:
+            from .explorer import Explorer
+        except ImportError:  # pragma: no cover - the explorer needs the built front end
+            return {"text/plain": repr(self)}
+        return Explorer(self)._repr_mimebundle_(**kwargs)
+
+    # -- storage -----------------------------------------------------------------------------------------------
+    def _encode(self, sink: MediaSink | None) -> pa.Table:
+        """The Arrow form to store, with media written to `sink`."""
+        if self._rows is not None:
+            return encode_columns(self._columns, self._rows, sink)
+        arrow, meta = self._arrow_and_meta()
+        if any(c["kind"] == "image" for c in meta["columns"]):
+            return encode_columns(self._columns, self._materialize(), sink)
+        return arrow
+
+    def _stored(self) -> StoredTable:
+        """The Parquet form the query engine scans (written to a scratch artifact when not stored yet)."""
+        from .artifacts.staging import StoredTable
+
+        if self._parquet_path is not None and self._source is not None:
+            return StoredTable(self._parquet_path, self._source)
+        return self._stored_form()
+
+    def _stored_form(self) -> StoredTable:
+        from .artifacts.staging import scratch_store_table
+
+        if self._stored_cache is None or self._stored_cache[0] != self._version:
+            self._stored_cache = (self._version, scratch_store_table(self))
+        return self._stored_cache[1]
+
+    def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
+        if self._arrow is None:
+            if self._parquet_path is not None:
+                from .formats.parquet import read_parquet
+
+                self._arrow, _ = read_parquet(self._parquet_path)
+            else:
+                self._arrow = encode_columns(self._columns, self._rows or [], None)
+        return self._arrow, read_meta(self._arrow.schema)
+
+    def _materialize(self) -> list[list[Any]]:
+        if self._rows is None:
+            arrow, meta = self._arrow_and_meta()
+            cols = [decode_column(arrow.column(j), meta["columns"][j], self._source) for j in range(arrow.num_columns)]
+            self._rows = [list(r) for r in zip(*cols)] if cols else [[] for _ in range(arrow.num_rows)]
+            self._arrow = None
+            self._parquet_path = None
+        return self._rows
+
+    def _touch(self) -> None:
+        self._version += 1
+        self._arrow = None if self._rows is not None else self._arrow
+
+
+def _check_columns(columns: Sequence[Any]) -> list[str]:
+    if isinstance(columns, str):
+        raise TypeError("columns must be a list of names, not a single string")
+    names = [str(c) for c in columns]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise ValueError(f"column names must be unique; {dup!r} appears more than once")
+    return names
+
+
+def _has_object_media(df: pd.DataFrame) -> bool:
+    for c in df.columns:
+        s = df[c]
+        if s.dtype == object and any(isinstance(v, Image) for v in s.head(1000)):
+            return True
+    return False
+
+
+def _dumps(meta: dict[str, Any]) -> bytes:
+    import json
+
+    return json.dumps(meta).encode()
+
+
+def _kinds(meta: dict[str, Any]) -> list[str]:
+    return [c["kind"] for c in meta["columns"]]
+
+
+def _arrow_column_equal(a: pa.ChunkedArray, b: pa.ChunkedArray) -> bool:
+    if a.equals(b):
+        return True
+    if a.type != b.type or not pa.types.is_floating(a.type):
+        return a.to_pylist() == b.to_pylist() if a.type != b.type else False
+    import pyarrow.compute as pc
+
+    both_nan = pc.and_(pc.is_nan(a), pc.is_nan(b))
+    same = pc.or_kleene(pc.equal(a, b), both_nan)
+    nulls_match = pc.equal(pc.is_null(a), pc.is_null(b))
+    same = pc.if_else(pc.is_null(same), nulls_match, same)
+    return bool(pc.all(same).as_py())
+
+
+def _cells_equal(x: Any, y: Any) -> bool:
+    if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+        return True
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape == y.shape
+                and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"))
+    if isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
+        return len(x) == len(y) and all(_cells_equal(a, b) for a, b in zip(x, y))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_cells_equal(x[k], y[k]) for k in x)
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(y, np.generic):
+        y = y.item()
+    if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+        return True
+    return bool(x == y)
