@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { buildLut, colorize, isMask, maskNotes, maskStats, packRGBA } from "../masks.js";
+import { classSet, PALETTE, parseColor, UNKNOWN_COLOR } from "../palette.js";
+
+const rgbaAt = (bytes, i) => [...bytes.slice(i * 4, i * 4 + 4)];
+
+describe("mask coloring", () => {
+  const classes = classSet([
+    { id: 1, name: "car", color: "#ff0000" },
+    { id: 2, name: "road" },
+  ]);
+
+  it("colors each class, leaves 0 (not in the set) transparent and unknown ids grey", () => {
+    const data = new Uint8Array([0, 1, 2, 7]);
+    const out = colorize(data, buildLut(classes, new Set(), maskStats(data).maxId + 1));
+    expect(rgbaAt(out, 0)).toEqual([0, 0, 0, 0]);
+    expect(rgbaAt(out, 1)).toEqual([255, 0, 0, 255]);
+    expect(rgbaAt(out, 2)).toEqual([...parseColor(PALETTE[2]), 255]);
+    expect(rgbaAt(out, 3)).toEqual([...parseColor(UNKNOWN_COLOR), 255]);
+  });
+
+  it("draws 0 when the class set names it", () => {
+    const withBg = classSet([{ id: 0, name: "background" }]);
+    const out = colorize(new Uint8Array([0]), buildLut(withBg, new Set(), 1));
+    expect(rgbaAt(out, 0)).toEqual([...parseColor(PALETTE[0]), 255]);
+  });
+
+  it("makes hidden classes transparent", () => {
+    const out = colorize(new Uint8Array([1, 2]), buildLut(classes, new Set([1]), 3));
+    expect(rgbaAt(out, 0)[3]).toBe(0);
+    expect(rgbaAt(out, 1)[3]).toBe(255);
+  });
+
+  it("handles 16-bit ids and ids beyond the table", () => {
+    const data = new Uint16Array([300, 1]);
+    expect(maskStats(data)).toEqual({ maxId: 300, ids: [1, 300] });
+    const out = colorize(data, buildLut(classes, new Set(), 2));
+    expect(rgbaAt(out, 0)).toEqual([0, 0, 0, 0]);
+    expect(rgbaAt(out, 1)).toEqual([255, 0, 0, 255]);
+  });
+
+  it("packs in the platform's byte order", () => {
+    const bytes = new Uint8Array(new Uint32Array([packRGBA(1, 2, 3, 4)]).buffer);
+    expect([...bytes]).toEqual([1, 2, 3, 4]);
+  });
+
+  it("lists the classes present", () => {
+    expect(maskStats(new Uint8Array([3, 0, 3, 5])).ids).toEqual([0, 3, 5]);
+  });
+});
+
+describe("mask validation", () => {
+  it("checks shape and explains size mismatches", () => {
+    const m = { width: 2, height: 2, data: new Uint8Array(4) };
+    expect(isMask(m)).toBe(true);
+    expect(isMask({ width: 2, height: 2, data: new Uint8Array(3) })).toBe(false);
+    expect(isMask({ error: "x" })).toBe(false);
+    expect(maskNotes("gt", m, 2, 2)).toEqual([]);
+    expect(maskNotes("gt", m, 4, 4)[0]).toMatch(/2x2 but the image is 4x4/);
+  });
+});

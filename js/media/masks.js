@@ -1,0 +1,129 @@
+// Segmentation masks colored by class. A mask (pixel value = class id) is turned into RGBA once per
+// (mask, class colors, hidden classes) through a lookup table and kept as a canvas at the mask's own
+// resolution; drawing it is then one scaled drawImage with smoothing off (crisp class boundaries), and opacity is
+// applied at draw time, so dragging the opacity slider recolors nothing. Toggling a class recolors each mask
+// once (a table lookup per pixel) and toggling it back is a cache hit.
+
+import { maskSizeDiffers } from "./geometry.js";
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** One RGBA pixel packed for a Uint32Array view of ImageData (platform byte order). */
+export function packRGBA(r, g, b, a = 255) {
+  return LITTLE_ENDIAN ? ((a << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
+}
+
+const stats = new WeakMap();
+
+/**
+ * {maxId, ids} of a mask's data: the largest value and the sorted values present (for the legend).
+ * Memoized per data array.
+ */
+export function maskStats(data) {
+  const hit = stats.get(data);
+  if (hit) return hit;
+  const bins = new Uint32Array(data instanceof Uint8Array || data instanceof Uint8ClampedArray ? 256 : 65536);
+  for (let i = 0; i < data.length; i++) bins[data[i]]++;
+  const ids = [];
+  for (let v = 0; v < bins.length; v++) if (bins[v]) ids.push(v);
+  const out = { maxId: ids.length ? ids[ids.length - 1] : 0, ids };
+  stats.set(data, out);
+  return out;
+}
+
+/**
+ * Lookup table id -> packed RGBA (opaque class color), length `size`. Transparent: hidden ids, and id 0 when it is
+ * not in the class set (0 is the "no class"/background of most masks unless the class set names it).
+ */
+export function buildLut(classes, hidden, size) {
+  const lut = new Uint32Array(Math.max(1, size));
+  for (let id = 0; id < lut.length; id++) {
+    if (hidden && hidden.has(id)) continue;
+    if (id === 0 && !classes.has(0)) continue;
+    const [r, g, b] = classes.get(id).rgb;
+    lut[id] = packRGBA(r, g, b, 255);
+  }
+  return lut;
+}
+
+/** RGBA bytes of `data` (class ids) through `lut`; ids beyond the table are transparent. */
+export function colorize(data, lut, out = new Uint8ClampedArray(data.length * 4)) {
+  const px = new Uint32Array(out.buffer, out.byteOffset, data.length);
+  const n = lut.length;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    px[i] = v < n ? lut[v] : 0;
+  }
+  return out;
+}
+
+/** Whether `m` looks like a decoded mask {width, height, data} whose data fits its size. */
+export function isMask(m) {
+  return (
+    !!m &&
+    typeof m === "object" &&
+    Number.isInteger(m.width) &&
+    Number.isInteger(m.height) &&
+    m.width > 0 &&
+    m.height > 0 &&
+    m.data &&
+    m.data.length >= m.width * m.height
+  );
+}
+
+/** Notes a user should read about a mask drawn over an image of imageW x imageH. */
+export function maskNotes(layer, mask, imageW, imageH) {
+  if (!isMask(mask)) return [`mask "${layer}" could not be read`];
+  if (maskSizeDiffers(mask.width, mask.height, imageW, imageH)) {
+    return [`mask "${layer}" is ${mask.width}x${mask.height} but the image is ${imageW}x${imageH}: stretched to fit`];
+  }
+  return [];
+}
+
+// ------------------------------------------------------------------ colored canvases (browser only)
+
+const MAX_CACHED_PIXELS = 24 * 1024 * 1024; // ~96 MB of RGBA
+const colored = new Map(); // key -> {canvas, pixels}; insertion order = LRU order
+let cachedPixels = 0;
+
+function newCanvas(w, h) {
+  if (typeof OffscreenCanvas === "function") return new OffscreenCanvas(w, h);
+  const c = document.createElement("canvas");
+  c.width = w;
+  c.height = h;
+  return c;
+}
+
+/**
+ * A canvas at the mask's resolution with its visible classes colored (opaque; draw with globalAlpha).
+ * `maskKey` identifies the mask; `hiddenSig` is hiddenSignature() of its layer.
+ */
+export function coloredMask(maskKey, mask, classes, hidden, hiddenSig) {
+  const key = `${maskKey}|${classes.signature}|${hiddenSig}`;
+  const hit = colored.get(key);
+  if (hit) {
+    colored.delete(key);
+    colored.set(key, hit);
+    return hit.canvas;
+  }
+  const { width, height, data } = mask;
+  const n = width * height;
+  const lut = buildLut(classes, hidden, maskStats(data).maxId + 1);
+  const rgba = colorize(data.length === n ? data : data.subarray(0, n), lut);
+  const canvas = newCanvas(width, height);
+  canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
+  colored.set(key, { canvas, pixels: n });
+  cachedPixels += n;
+  while (cachedPixels > MAX_CACHED_PIXELS && colored.size > 1) {
+    const [oldKey, old] = colored.entries().next().value;
+    colored.delete(oldKey);
+    cachedPixels -= old.pixels;
+  }
+  return canvas;
+}
+
+/** Forget every colored mask (tests; memory pressure). */
+export function clearMaskCache() {
+  colored.clear();
+  cachedPixels = 0;
+}
