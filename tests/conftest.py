@@ -1,0 +1,47 @@
+"""Shared fixtures: every test gets its own store and no run left over from another test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "widget") not in sys.path:  # run from a checkout without installing too
+    sys.path.insert(0, str(ROOT / "widget"))
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "store"
+    monkeypatch.setenv("TABLELENS_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def run(store_dir: Path):
+    import tablelens as tl
+
+    r = tl.init(project="test", job_type="test", dir=str(store_dir))
+    yield r
+    r.finish()
+
+
+@pytest.fixture(autouse=True)
+def _no_current_run():
+    yield
+    from tablelens.artifacts import run as run_mod
+
+    if run_mod._current is not None:
+        run_mod._current.finish()
+
+
+@pytest.fixture(autouse=True)
+def _thumb_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TABLELENS_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("PYTHONHASHSEED", "0")
