@@ -1,0 +1,48 @@
+// Build the Explorer front end into widget/tablelens/static/ (gitignored; run by `npm run build`,
+// which hatch-jupyter-builder runs on `pip install`).
+//   explorer.js   the anywidget entry (`_esm`), bundled and minified from js/index.js
+//   explorer.css  its styles (`_css`), emitted by esbuild from the CSS that js/index.js imports
+//   plotly.js     plotly.js (partial cartesian build) as an ES module; NOT inside explorer.js: the kernel sends
+//                 it once per page through the `asset` message (docs/protocol.md "Assets").
+import { build } from "esbuild";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "widget", "tablelens", "static");
+const watch = process.argv.includes("--watch");
+const dev = watch || process.argv.includes("--dev");
+
+await mkdir(out, { recursive: true });
+
+const options = {
+  entryPoints: { explorer: join(root, "js", "index.js") },
+  bundle: true,
+  format: "esm",
+  target: ["es2020"],
+  minify: !dev,
+  sourcemap: dev ? "inline" : false,
+  outdir: out,
+  logLevel: "info",
+  legalComments: "none",
+};
+
+// plotly.js-cartesian-dist-min is a UMD script. Wrapped as below, importing it as an ES module takes the
+// wrapper's CommonJS branch and yields the Plotly object as the default export (it also sets window.Plotly).
+const require = createRequire(import.meta.url);
+const plotlyPath = require.resolve("plotly.js-cartesian-dist-min");
+const plotly = await readFile(plotlyPath, "utf8");
+await writeFile(
+  join(out, "plotly.js"),
+  `var module = { exports: {} }, exports = module.exports;\n${plotly}\nexport default module.exports;\n`,
+);
+
+if (watch) {
+  const { context } = await import("esbuild");
+  const ctx = await context(options);
+  await ctx.watch();
+} else {
+  await build(options);
+}

@@ -1,0 +1,301 @@
+// The DOM of one cell. Every piece of data is written with textContent / createElement: cell text, captions,
+// class and column names are never parsed as HTML.
+
+import {
+  clipText,
+  cmpNumbers,
+  decodeCell,
+  formatDate,
+  formatNumber,
+  isTree,
+  ndarraySummary,
+  numberTitle,
+  previewValue,
+  sameCell,
+  summaryTotals,
+  treeEntries,
+  treeLabel,
+} from "./cells.js";
+import { compareBarSpec, countsSpec, histogramSpec } from "./charts.js";
+import { TABLE_COLORS, TABLE_LABELS } from "./theme.js";
+
+/** Strings longer than this are clipped in the cell (full text on hover and on expand). */
+export const CLIP_CHARS = 120;
+const TITLE_CHARS = 4000;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * Fill `td` with the cell `raw` of `column` (a schema entry). Returns a cleanup function.
+ * @param env `{media, mediaCtx, charts, theme: () => chartTheme, labels: [A, B], overlay: () => dict,
+ *              row, imageSize}`
+ */
+export function renderCell(td, raw, column, env) {
+  const cleanups = [];
+  try {
+    td.append(renderValue(raw, column, env, cleanups, { top: true }));
+  } catch (err) {
+    td.append(el("span", "tl-cell-error", `cannot show this cell: ${err && err.message ? err.message : err}`));
+  }
+  return () => {
+    for (const c of cleanups.splice(0)) {
+      try {
+        c();
+      } catch {
+        // a failing cleanup must not stop the others
+      }
+    }
+  };
+}
+
+/** A node for one value (recursive for compare pairs). */
+export function renderValue(raw, column, env, cleanups, opts = {}) {
+  const kind = column && column.kind;
+  const d = decodeCell(raw);
+  switch (d.type) {
+    case "null":
+      return el("span", "tl-null", "null");
+    case "absent": {
+      const node = el("span", "tl-absent", "absent");
+      node.title = "this row is not in this version";
+      return node;
+    }
+    case "bool":
+      return el("span", `tl-bool tl-bool-${d.value}`, String(d.value));
+    case "number": {
+      const node = el("span", "tl-num", formatNumber(d.value, kind === "float" || kind === "hist" ? "float" : kind));
+      node.title = numberTitle(d.value);
+      return node;
+    }
+    case "str":
+      return renderString(d.value);
+    case "date": {
+      const node = el("span", "tl-date", formatDate(d.value));
+      node.title = d.value;
+      return node;
+    }
+    case "ndarray":
+      return renderNdarray(d.value);
+    case "list":
+    case "dict":
+      return renderTree(raw);
+    case "image":
+      return renderImage(d.value, null, column, env, cleanups);
+    case "images":
+      return renderImages(d.value, column, env, cleanups);
+    case "hist":
+      return renderChart("hist", d.value, column, env, cleanups);
+    case "counts":
+      return renderChart("counts", d.value, column, env, cleanups);
+    case "cmp":
+      return renderCompare(d.value, column, env, cleanups);
+    default:
+      return el("span", "", previewValue(raw));
+  }
+}
+
+function renderString(text) {
+  const { text: shown, clipped } = clipText(text, CLIP_CHARS);
+  const node = el("span", "tl-str");
+  const content = el("span", "tl-str-text", shown);
+  node.append(content);
+  node.title = text.length > TITLE_CHARS ? `${text.slice(0, TITLE_CHARS)}…` : text;
+  if (clipped || text.includes("\n")) {
+    const more = el("button", "tl-expand", "⤢");
+    more.type = "button";
+    more.title = "show the full text";
+    more.setAttribute("aria-label", "show the full text");
+    more.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      const open = node.classList.toggle("tl-str-open");
+      content.textContent = open ? text : shown;
+      more.textContent = open ? "⤡" : "⤢";
+    });
+    node.append(more);
+  }
+  return node;
+}
+
+function renderNdarray(nd) {
+  const s = ndarraySummary(nd);
+  const node = el("span", "tl-ndarray");
+  node.append(el("span", "tl-ndarray-shape", s.label), document.createTextNode(" "), el("span", "tl-muted", s.preview));
+  const all = ndarraySummary(nd, 64);
+  node.title = `${all.label}\n${all.preview}`;
+  return node;
+}
+
+/** A list or dict as a collapsed tree; expands one level per click. */
+export function renderTree(value) {
+  const node = el("span", "tl-tree");
+  if (!isTree(value)) {
+    node.append(el("span", "tl-muted", Array.isArray(value) ? "[]" : "{}"));
+    return node;
+  }
+  const toggle = el("button", "tl-tree-toggle");
+  toggle.type = "button";
+  toggle.setAttribute("aria-expanded", "false");
+  const arrow = el("span", "tl-tree-arrow", "▸");
+  const label = el("span", "tl-tree-label", treeLabel(value));
+  const preview = el("span", "tl-muted tl-tree-preview", ` ${previewValue(value, 48)}`);
+  toggle.append(arrow, label, preview);
+  node.append(toggle);
+  let children = null;
+  toggle.addEventListener("click", (ev) => {
+    ev.stopPropagation();
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    arrow.textContent = open ? "▾" : "▸";
+    preview.hidden = open;
+    if (open && !children) {
+      children = el("ul", "tl-tree-children");
+      const { entries, more } = treeEntries(value);
+      for (const [k, v] of entries) {
+        const li = el("li");
+        li.append(el("span", "tl-tree-key", `${k}: `));
+        li.append(isTree(v) ? renderTree(v) : renderValue(v, null, {}, [], {}));
+        children.append(li);
+      }
+      if (more) children.append(el("li", "tl-muted", `… ${more} more`));
+      node.append(children);
+    }
+    if (children) children.hidden = !open;
+  });
+  return node;
+}
+
+function imageSize(env) {
+  return env.imageSize || 96;
+}
+
+function renderImage(image, compare, column, env, cleanups) {
+  const holder = el("div", "tl-image");
+  holder.dataset.role = "image";
+  if (!env.media || !env.mediaCtx) {
+    holder.textContent = image && image.caption ? image.caption : "image";
+    return holder;
+  }
+  try {
+    const cleanup = env.media.renderImageCell(holder, image, env.mediaCtx, {
+      size: imageSize(env),
+      compare,
+      row: env.row,
+      column: column ? column.name : null,
+    });
+    if (typeof cleanup === "function") cleanups.push(cleanup);
+  } catch (err) {
+    holder.append(el("span", "tl-cell-error", `cannot show image: ${err && err.message ? err.message : err}`));
+  }
+  return holder;
+}
+
+function renderImages(images, column, env, cleanups) {
+  const holder = el("div", "tl-image-grid");
+  holder.dataset.role = "image-grid";
+  if (!images.length) {
+    holder.append(el("span", "tl-muted", "no images"));
+    return holder;
+  }
+  if (!env.media || !env.mediaCtx) return holder;
+  try {
+    const list = images.map((im) => (im && im.$image ? im.$image : im));
+    const cleanup = env.media.renderImageGrid(holder, list, env.mediaCtx, {
+      size: Math.round(imageSize(env) / 2),
+      compare: null,
+      row: env.row,
+      column: column ? column.name : null,
+    });
+    if (typeof cleanup === "function") cleanups.push(cleanup);
+  } catch (err) {
+    holder.append(el("span", "tl-cell-error", `cannot show images: ${err && err.message ? err.message : err}`));
+  }
+  return holder;
+}
+
+function chartTitle(column, env) {
+  const name = column ? column.label || column.name : "";
+  const key = env.rowLabel ? ` — ${env.rowLabel}` : "";
+  return `${name}${key}`;
+}
+
+function renderChart(type, summary, column, env, cleanups) {
+  const holder = el("div", `tl-chart tl-chart-${type}`);
+  holder.dataset.role = "histogram";
+  holder.dataset.chart = type;
+  const totals = summaryTotals(summary);
+  holder.setAttribute("aria-label", `${type === "hist" ? "histogram" : "top values"} (n = ${totals.join(" / ")})`);
+  holder.title = "click for an interactive chart";
+  const title = chartTitle(column, env);
+  const build = (small) => {
+    const opts = { theme: env.theme ? env.theme() : null, small, labels: env.labels, title };
+    return type === "hist" ? histogramSpec(summary, opts) : countsSpec(summary, opts);
+  };
+  if (env.charts) cleanups.push(env.charts.add(holder, build, title));
+  return holder;
+}
+
+function renderCompare(pair, column, env, cleanups) {
+  const numbers = cmpNumbers(pair);
+  if (numbers) {
+    const wrap = el("div", "tl-cmp tl-cmp-num");
+    const holder = el("div", "tl-chart tl-chart-cmp");
+    holder.dataset.role = "histogram";
+    holder.dataset.chart = "cmp";
+    const text = numbers.map((n) => (n === null ? "absent" : formatNumber(n, column && column.kind)));
+    holder.setAttribute("aria-label", `${text[0]} vs ${text[1]}`);
+    holder.title = `${labelOf(env, 0)}: ${text[0]}\n${labelOf(env, 1)}: ${text[1]}\n(click for an interactive chart)`;
+    // numbers stay readable (and searchable) next to the chart
+    const values = el("div", "tl-cmp-values");
+    numbers.forEach((n, t) => values.append(side(t, el("span", "tl-num", text[t]), env)));
+    if (!sameCell(pair[0], pair[1])) wrap.classList.add("tl-cmp-diff");
+    const title = chartTitle(column, env);
+    const build = (small) =>
+      compareBarSpec(numbers, { theme: env.theme ? env.theme() : null, small, labels: env.labels, title });
+    if (env.charts) cleanups.push(env.charts.add(holder, build, title));
+    wrap.append(holder, values);
+    return wrap;
+  }
+  const [a, b] = pair;
+  const da = decodeCell(a);
+  const db = decodeCell(b);
+  if (da.type === "image" || db.type === "image") return renderCompareImages(da, db, column, env, cleanups);
+  const wrap = el("div", "tl-cmp");
+  if (!sameCell(a, b)) wrap.classList.add("tl-cmp-diff");
+  wrap.append(side(0, renderValue(a, column, env, cleanups), env), side(1, renderValue(b, column, env, cleanups), env));
+  return wrap;
+}
+
+function renderCompareImages(da, db, column, env, cleanups) {
+  const wrap = el("div", "tl-cmp tl-cmp-images");
+  const a = da.type === "image" ? da.value : null;
+  const b = db.type === "image" ? db.value : null;
+  const overlay = env.overlay ? env.overlay() : {};
+  if (overlay.compare_style === "side-by-side" || !a || !b) {
+    if (a) wrap.append(side(0, renderImage(a, { other: b, side: 0 }, column, env, cleanups), env));
+    else wrap.append(side(0, renderValue(da.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
+    if (b) wrap.append(side(1, renderImage(b, { other: a, side: 1 }, column, env, cleanups), env));
+    else wrap.append(side(1, renderValue(db.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
+  } else {
+    wrap.append(renderImage(a, { other: b, side: 0 }, column, env, cleanups));
+  }
+  return wrap;
+}
+
+function labelOf(env, t) {
+  return (env.labels && env.labels[t]) || TABLE_LABELS[t];
+}
+
+/** One side of a compare cell: a colored A/B marker then the value. */
+function side(t, valueNode, env) {
+  const row = el("div", `tl-cmp-side tl-side-${t}`);
+  const marker = el("span", "tl-side-marker", TABLE_LABELS[t]);
+  marker.style.setProperty("--tl-side-color", TABLE_COLORS[t]);
+  marker.title = labelOf(env, t);
+  row.append(marker, valueNode);
+  return row;
+}

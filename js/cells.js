@@ -1,0 +1,261 @@
+// Cell decoding and formatting: pure functions, no DOM. Cells arrive as JSON (docs/protocol.md "Cells"); the
+// tagged objects ($num, $date, $ndarray, $image, $hist, $counts, $images, $cmp, $absent) are recognised only when
+// the tag is the object's single key.
+
+const TAGS = new Set(["$num", "$date", "$ndarray", "$image", "$hist", "$counts", "$images", "$cmp", "$absent"]);
+
+/** The tag of a tagged cell ("$num", ...) or null. */
+export function cellTag(value) {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  return keys.length === 1 && TAGS.has(keys[0]) ? keys[0] : null;
+}
+
+/**
+ * What a cell holds: `{type, value}` with type one of null, bool, number, str, list, dict, date, ndarray, image,
+ * hist, counts, images, cmp, absent. Numbers from `{$num}` become NaN / ±Infinity.
+ */
+export function decodeCell(value) {
+  if (value === null || value === undefined) return { type: "null", value: null };
+  if (typeof value === "boolean") return { type: "bool", value };
+  if (typeof value === "number") return { type: "number", value };
+  if (typeof value === "string") return { type: "str", value };
+  if (Array.isArray(value)) return { type: "list", value };
+  if (typeof value !== "object") return { type: "str", value: String(value) };
+  switch (cellTag(value)) {
+    case "$num":
+      return { type: "number", value: decodeNumber(value) };
+    case "$date":
+      return { type: "date", value: String(value.$date) };
+    case "$ndarray":
+      return { type: "ndarray", value: value.$ndarray || {} };
+    case "$image":
+      return { type: "image", value: value.$image || {} };
+    case "$hist":
+      return { type: "hist", value: value.$hist || { edges: [], counts: [] } };
+    case "$counts":
+      return { type: "counts", value: value.$counts || { values: [], counts: [] } };
+    case "$images":
+      return { type: "images", value: Array.isArray(value.$images) ? value.$images : [] };
+    case "$cmp":
+      return { type: "cmp", value: Array.isArray(value.$cmp) ? [value.$cmp[0], value.$cmp[1]] : [null, null] };
+    case "$absent":
+      return { type: "absent", value: null };
+    default:
+      return { type: "dict", value };
+  }
+}
+
+/** A JS number from a plain number or `{$num: "NaN"|"Infinity"|"-Infinity"}`; null otherwise. */
+export function decodeNumber(value) {
+  if (typeof value === "number") return value;
+  if (value && typeof value === "object" && "$num" in value) {
+    const s = String(value.$num);
+    if (s === "Infinity" || s === "inf" || s === "+Infinity") return Infinity;
+    if (s === "-Infinity" || s === "-inf") return -Infinity;
+    if (s === "NaN" || s === "nan") return NaN;
+    const n = Number(s);
+    return Number.isNaN(n) ? NaN : n;
+  }
+  return null;
+}
+
+/** True when the cell is a number (including NaN / ±inf). */
+export function isNumberCell(value) {
+  return decodeNumber(value) !== null;
+}
+
+/**
+ * A number as shown in a cell. Integers as they are; floats with up to 6 significant digits, in exponent form
+ * when very large or small; a float column's whole numbers keep a ".0" so they read as floats.
+ */
+export function formatNumber(x, kind) {
+  if (x === null || x === undefined) return "null";
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (Object.is(x, -0)) x = 0;
+  const abs = Math.abs(x);
+  if (Number.isInteger(x) && kind !== "float") {
+    return abs < 1e21 ? x.toFixed(0) : trimExponent(x.toExponential(6));
+  }
+  if (x === 0) return kind === "float" ? "0.0" : "0";
+  if (abs >= 1e9 || abs < 1e-4) return trimExponent(x.toExponential(3));
+  let text = String(Number(x.toPrecision(6)));
+  if (text.includes("e")) text = trimExponent(Number(text).toExponential(3));
+  else if (kind === "float" && Number.isInteger(x) && !text.includes(".")) text += ".0";
+  return text;
+}
+
+function trimExponent(text) {
+  // 1.2300e+5 -> 1.23e+5
+  return text.replace(/\.?0+e/, "e");
+}
+
+/** The full-precision text of a number, for tooltips. */
+export function numberTitle(x) {
+  if (x === null || x === undefined) return "null";
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  return String(x);
+}
+
+const ISO = /^(\d{4,}-\d\d-\d\d)(?:[T ](\d\d:\d\d)(?::(\d\d)(\.\d+)?)?)?(Z|[+-]\d\d(?::?\d\d)?)?$/;
+
+/**
+ * A timestamp as shown in a cell: "2024-01-02 03:04:05Z" — the ISO text with a space for the "T", zero fractions
+ * dropped, the time zone kept as sent (never converted to the viewer's zone, so every viewer sees the same).
+ */
+export function formatDate(iso) {
+  const text = String(iso ?? "");
+  const m = ISO.exec(text);
+  if (!m) return text;
+  const [, date, hm, sec, frac, tz] = m;
+  if (!hm) return date + (tz || "");
+  let out = `${date} ${hm}:${sec || "00"}`;
+  if (frac && /[1-9]/.test(frac)) out += frac.replace(/0+$/, "");
+  if (tz) out += tz === "+00:00" || tz === "+0000" ? "Z" : tz;
+  return out;
+}
+
+/** `text` cut to `max` characters: `{text, clipped}` (the cut text ends with an ellipsis). */
+export function clipText(text, max = 300) {
+  const s = String(text ?? "");
+  if (s.length <= max) return { text: s, clipped: false };
+  return { text: `${s.slice(0, Math.max(0, max - 1))}…`, clipped: true };
+}
+
+/** A one-line preview of a value for collapsed trees and compare cells; at most `max` characters. */
+export function previewValue(value, max = 60) {
+  const text = previewText(value, max + 1);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function previewText(value, budget) {
+  const d = decodeCell(value);
+  switch (d.type) {
+    case "null":
+      return "null";
+    case "bool":
+      return String(d.value);
+    case "number":
+      return formatNumber(d.value);
+    case "str":
+      return JSON.stringify(d.value.length > budget ? d.value.slice(0, budget) : d.value);
+    case "date":
+      return formatDate(d.value);
+    case "ndarray":
+      return ndarraySummary(d.value).label;
+    case "image":
+      return "image";
+    case "absent":
+      return "absent";
+    case "list": {
+      const parts = [];
+      let used = 2;
+      for (const item of d.value) {
+        if (used > budget) break;
+        const p = previewText(item, budget - used);
+        parts.push(p);
+        used += p.length + 2;
+      }
+      return `[${parts.join(", ")}]`;
+    }
+    case "dict": {
+      const parts = [];
+      let used = 2;
+      for (const [k, v] of Object.entries(d.value)) {
+        if (used > budget) break;
+        const p = `${k}: ${previewText(v, budget - used)}`;
+        parts.push(p);
+        used += p.length + 2;
+      }
+      return `{${parts.join(", ")}}`;
+    }
+    default:
+      return d.type;
+  }
+}
+
+/** Label of a collapsed list or dict: "[3 items]", "{a, b, c}", "{a, b, … 7 keys}". */
+export function treeLabel(value) {
+  if (Array.isArray(value)) {
+    return value.length === 1 ? "[1 item]" : `[${value.length} items]`;
+  }
+  const keys = value && typeof value === "object" ? Object.keys(value) : [];
+  if (keys.length === 0) return "{}";
+  if (keys.length <= 3) return `{${keys.join(", ")}}`;
+  return `{${keys.slice(0, 2).join(", ")}, … ${keys.length} keys}`;
+}
+
+/** Children of a list or dict as `[label, value]` pairs, at most `limit`; `more` counts the rest. */
+export function treeEntries(value, limit = 200) {
+  let entries;
+  if (Array.isArray(value)) entries = value.map((v, i) => [String(i), v]);
+  else if (value && typeof value === "object") entries = Object.entries(value);
+  else entries = [];
+  return { entries: entries.slice(0, limit), more: Math.max(0, entries.length - limit) };
+}
+
+/** True when a value expands into a tree (a non-empty list, or a dict that is not a tagged cell). */
+export function isTree(value) {
+  const d = decodeCell(value);
+  return (d.type === "list" && d.value.length > 0) || (d.type === "dict" && Object.keys(d.value).length > 0);
+}
+
+/** `{label, preview}` of an `$ndarray`: "float32 3×224×224" and "[0.1, 0.2, …]" of the first values. */
+export function ndarraySummary(nd, previewCount = 6) {
+  const shape = Array.isArray(nd.shape) ? nd.shape : [];
+  const dtype = nd.dtype ? String(nd.dtype) : "array";
+  const size = shape.reduce((n, s) => n * Number(s), 1);
+  const values = Array.isArray(nd.values) ? nd.values : [];
+  const shown = values.slice(0, previewCount).map((v) => {
+    const n = decodeNumber(v);
+    return n === null ? previewValue(v, 12) : formatNumber(n, dtype.startsWith("float") ? "float" : undefined);
+  });
+  const more = size > shown.length || values.length > shown.length;
+  return {
+    label: `${dtype} ${shape.length ? shape.join("×") : "scalar"}`,
+    preview: `[${shown.join(", ")}${more ? ", …" : ""}]`,
+    size,
+  };
+}
+
+/** For a `$cmp` pair: the two numbers (null for a side that is absent/null) when it is numeric, else null. */
+export function cmpNumbers(pair) {
+  const nums = pair.map((v) => decodeNumber(v));
+  const empty = pair.map((v) => v === null || v === undefined || cellTag(v) === "$absent");
+  if (nums.some((n, i) => n === null && !empty[i])) return null;
+  if (nums.every((n) => n === null)) return null;
+  return nums;
+}
+
+/** Deep equality of two cells (NaN equals NaN), used to highlight compare cells whose sides differ. */
+export function sameCell(a, b) {
+  const na = decodeNumber(a);
+  const nb = decodeNumber(b);
+  if (na !== null || nb !== null) return na !== null && nb !== null && (Object.is(na, nb) || na === nb);
+  if (a === b) return true;
+  if (!a || !b || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameCell(a[k], b[k]));
+}
+
+/** Total count of each table in a `$hist` or `$counts` summary. */
+export function summaryTotals(summary) {
+  const counts = Array.isArray(summary && summary.counts) ? summary.counts : [];
+  return counts.map((list) => (Array.isArray(list) ? list.reduce((n, c) => n + (Number(c) || 0), 0) : 0));
+}
+
+/** The text of a group/row count for the toolbar: "12 of 100 rows", "7 groups". */
+export function rowCountText(numRows, totalRows, mode) {
+  const n = Number(numRows) || 0;
+  const grouped = mode === "groups" || mode === "compare-groups";
+  if (grouped) return `${n} ${n === 1 ? "group" : "groups"}`;
+  const total = Number(totalRows) || 0;
+  const noun = n === 1 && (!total || total === 1) ? "row" : "rows";
+  return total && total !== n ? `${n} of ${total} rows` : `${n} ${noun}`;
+}

@@ -1,0 +1,140 @@
+// tablelens Explorer: the anywidget front end (issue 4). It knows the kernel only through docs/protocol.md.
+//
+// Stable data-role attributes (automation and tests rely on them; one element each unless noted):
+//   explorer        the root element
+//   filter          the filter editor (a <textarea>; Enter applies, Shift+Enter adds a line)
+//   error           the error of the last query, shown beside the control that caused it (present only while
+//                   there is an error; data-control="filter"|"group-by"|"sort"|"compare")
+//   recent-filters  the recent filters menu (its items are buttons with data-filter)
+//   group-by        the Group by <select> (first key; further keys and nested paths through the "+ path" input)
+//   sort            the <select> that adds a sort key; current keys are chips with data-role="sort-key"
+//                   (data-column, data-direction) whose data-action="direction" button reverses them
+//   compare         the Compare <select> (option values are version specs such as "preds:v4", "" = none)
+//   quick-filter    the compare-mode row filter; buttons with data-value="all"|"both"|"only0"|"only1" and
+//                   aria-pressed (hidden outside the compare modes)
+//   columns         column visibility menu (checkboxes with data-column)
+//   row-count       the number of matching rows or groups (text such as "12 of 100 rows", "7 groups";
+//                   the number also in data-count)
+//   busy            present while a query runs
+//   sidebar         the sidebar; inside it:
+//   versions        the versions list (items with data-version; buttons data-action="compare"|"stop-compare")
+//   tables          the tables list (items with data-table)
+//   row             (many) a table row, with data-key = the row's _key; aria-selected when selected
+//   cell            (many) a table cell, with data-column = the column name
+//   image           (many) the container of an image cell (drawn by js/media)
+//   image-grid      (many) the container of a grouped `$images` cell (drawn by js/media)
+//   histogram       (many) a chart container ($hist, $counts or numeric $cmp; data-chart="hist"|"counts"|"cmp";
+//                   data-drawn="plotly"|"fallback" once drawn); click opens an interactive chart
+//   dialog          the enlarged/interactive chart dialog while open
+// Pager buttons carry data-action="prev-page" / "next-page".
+
+import "./styles.css";
+import { createChartManager, loadPlotly } from "./charts.js";
+import { el, openDialog } from "./dom.js";
+import * as media from "./media/index.js";
+import { createMediaContext, createProtocol } from "./protocol.js";
+import { createSidebar } from "./sidebar.js";
+import { get, isCompareMode, isGroupMode, onChange } from "./state.js";
+import { createTable, nestedPaths } from "./table.js";
+import { TABLE_COLORS } from "./theme.js";
+import { createToolbar } from "./toolbar.js";
+
+function render({ model, el: host }) {
+  const cleanups = [];
+  const root = el("div", "tl-explorer", null, { "data-role": "explorer" });
+  root.style.setProperty("--tl-a", TABLE_COLORS[0]);
+  root.style.setProperty("--tl-b", TABLE_COLORS[1]);
+  const protocol = createProtocol(model);
+  const mediaSession = createMediaContext(protocol, model);
+  const charts = createChartManager({
+    loadPlotly: () => loadPlotly(protocol),
+    openDialog: (title, fill) => openDialog(root, title, fill),
+  });
+
+  // columns seen so far (name -> kind): the choices of Group by, Sort and column visibility
+  const seenColumns = new Map();
+  const noteSchema = () => {
+    const mode = get(model, "mode");
+    for (const c of get(model, "schema")) {
+      if (c.kind === "count") continue;
+      const known = seenColumns.get(c.name);
+      if (!known || (!isGroupMode(mode) && !isCompareMode(mode))) seenColumns.set(c.name, c.kind);
+    }
+  };
+  noteSchema();
+
+  let table = null;
+  const toolbar = createToolbar({
+    model,
+    seenColumns,
+    suggestPaths: () => (table ? nestedPaths(table.rows(), table.columns()) : []),
+    media,
+    mediaCtx: mediaSession.ctx,
+    toggleSidebar: () => {
+      const open = root.classList.toggle("tl-sidebar-open");
+      root.classList.toggle("tl-sidebar-closed", !open);
+    },
+  });
+  const sidebar = createSidebar({ model });
+  table = createTable({
+    model,
+    protocol,
+    media,
+    mediaSession,
+    charts,
+    onRows: () => toolbar.refreshColumns(),
+  });
+
+  const body = el("div", "tl-body");
+  const main = el("div", "tl-main");
+  main.append(table.el);
+  body.append(sidebar.el, main);
+  root.append(toolbar.el, body);
+
+  const drawMode = () => {
+    const mode = get(model, "mode");
+    root.dataset.mode = mode;
+    root.classList.toggle("tl-compare-mode", isCompareMode(mode));
+    root.classList.toggle("tl-group-mode", isGroupMode(mode));
+    root.toggleAttribute("data-busy", !!get(model, "busy"));
+  };
+  const drawSidebarDefault = () => {
+    if (root.classList.contains("tl-sidebar-open") || root.classList.contains("tl-sidebar-closed")) return;
+    if (get(model, "versions").length > 1 || get(model, "tables").length > 1) root.classList.add("tl-sidebar-open");
+  };
+  drawMode();
+  drawSidebarDefault();
+  cleanups.push(
+    onChange(model, ["mode", "busy"], drawMode),
+    onChange(model, ["versions", "tables"], drawSidebarDefault),
+    onChange(model, ["schema", "mode"], () => {
+      noteSchema();
+      toolbar.refreshColumns();
+    }),
+    onChange(model, ["overlay"], () => {
+      try {
+        media.onOverlayChange(mediaSession.ctx);
+      } catch (err) {
+        console.error("tablelens: overlay redraw failed", err);
+      }
+    }),
+  );
+
+  host.append(root);
+  return () => {
+    for (const c of cleanups.splice(0)) c();
+    table.cleanup();
+    toolbar.cleanup();
+    sidebar.cleanup();
+    charts.dispose();
+    mediaSession.newPage();
+    protocol.dispose();
+    root.remove();
+  };
+}
+
+function initialize() {
+  // nothing to set up per model: views do their own work, and anywidget waits little for this module
+}
+
+export default { initialize, render };
