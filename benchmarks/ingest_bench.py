@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "widget"))
-import tablelens as tl  # noqa: E402
+import tablelens as tl
 
 
 def machine() -> str:
@@ -99,8 +99,9 @@ def bench_images(n: int, store: str) -> None:
           f"({os.cpu_count()} threads), {art.bytes_written / 2**20:,.1f} MiB written")
 
     # baseline: encoding the same PNGs serially with Pillow, no store at all
-    from PIL import Image as PILImage
     import io
+
+    from PIL import Image as PILImage
 
     t0 = time.perf_counter()
     for img, mask, _ in scenes[: min(n, 1000)]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image as PILImage
@@ -60,7 +62,7 @@ def test_file_bytes_are_stored_unchanged(run, tmp_path):
     art.add(tl.Table(columns=["img"], data=[[tl.Image(str(p))]]), "t")
     run.log_artifact(art)
     img = run.use_artifact("files:v0").get("t").data[0][0]
-    assert open(img.path, "rb").read() == p.read_bytes()
+    assert Path(img.path).read_bytes() == p.read_bytes()
     assert img.format == "jpeg"
 
 

@@ -17,8 +17,8 @@ import pyarrow as pa
 from .formats.parquet import (
     META_KEY,
     MediaSink,
-    check_cell,
     MediaSource,
+    check_cell,
     decode_column,
     encode_columns,
     encode_dataframe,
@@ -140,7 +140,7 @@ class Table:
         del optional
         if name in self._columns:
             raise ValueError(f"the table already has a column named {name!r}")
-        values = list(data) if not isinstance(data, np.ndarray) or data.ndim == 1 else list(data)
+        values = list(data)
         if self._columns and len(values) != len(self):
             raise ValueError(f"column {name!r} has {len(values)} values but the table has {len(self)} rows")
         if self._arrow is not None and self._rows is None and self._parquet_path is None:
@@ -202,9 +202,8 @@ class Table:
         cols: dict[str, Any] = {}
         for j, (name, cmeta) in enumerate(zip(self._columns, meta["columns"])):
             col = arrow.column(j)
-            if cmeta["kind"] in ("int", "bool", "str", "datetime", "null") and col.null_count == 0:
-                cols[name] = col.to_pandas()
-            elif cmeta["kind"] == "float":
+            plain = cmeta["kind"] in ("int", "bool", "str", "datetime", "null") and col.null_count == 0
+            if plain or cmeta["kind"] == "float":
                 cols[name] = col.to_pandas()
             else:
                 cols[name] = pd.Series(decode_column(col, cmeta, self._source), dtype=object)

@@ -256,7 +256,7 @@ class Artifact:
             shutil.copyfile(entry.local_path, dest)
         return root
 
-    # -- interchange with the W&B layout ---------------------------------------------------------------------------------
+    # -- interchange with the W&B layout ------------------------------------------------------------------------
     @classmethod
     def from_dir(cls, path: str | os.PathLike[str], name: str | None = None, type: str = "dataset") -> Artifact:
         """Open a folder in the W&B layout (a download from W&B, or a folder staged by the wandb SDK)."""

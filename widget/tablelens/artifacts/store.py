@@ -192,7 +192,8 @@ class Store:
         if m:
             n = int(m.group(1))
             if n not in nums:
-                raise ArtifactNotFoundError(f"artifact {name!r} has no version {version}; it has v{nums[0]}..v{nums[-1]}")
+                raise ArtifactNotFoundError(
+                    f"artifact {name!r} has no version {version}; it has v{nums[0]}..v{nums[-1]}")
             return n
         aliases = self._aliases(name)
         if version not in aliases:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -485,7 +484,8 @@ def read_meta(schema: pa.Schema, where: str = "table") -> dict[str, Any]:
     except ValueError as e:
         raise CorruptFileError(f"{where}: the tablelens metadata is not valid JSON ({e})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION or not isinstance(meta.get("columns"), list):
-        raise CorruptFileError(f"{where}: unknown tablelens table format {meta.get('format') if isinstance(meta, dict) else meta!r}")
+        found = meta.get("format") if isinstance(meta, dict) else meta
+        raise CorruptFileError(f"{where}: unknown tablelens table format {found!r}")
     names = [c.get("name") for c in meta["columns"]]
     if names != schema.names:
         raise CorruptFileError(f"{where}: metadata lists columns {names} but the file has {schema.names}")

@@ -26,7 +26,7 @@ class Classes:
             if not isinstance(entry, Mapping):
                 raise TypeError(f"Classes entry {i} must be a dict with 'id' and 'name', got {entry!r}")
             cid = entry.get("id")
-            if isinstance(cid, bool) or not isinstance(cid, int) and not _is_integral(cid):
+            if isinstance(cid, bool) or (not isinstance(cid, int) and not _is_integral(cid)):
                 raise ValueError(f"Classes entry {i}: 'id' must be an integer, got {cid!r}")
             cid = int(cid)  # type: ignore[arg-type]
             if cid in seen:
