@@ -32,8 +32,7 @@ function el(tag, className, text) {
 
 /**
  * Fill `td` with the cell `raw` of `column` (a schema entry). Returns a cleanup function.
- * @param env `{media, mediaCtx, charts, theme: () => chartTheme, labels: [A, B], overlay: () => dict,
- *              row, imageSize}`
+ * @param env `{media, mediaCtx, charts, theme: () => chartTheme, labels: [A, B], row, rowLabel, imageSize}`
  */
 export function renderCell(td, raw, column, env) {
   const cleanups = [];
@@ -174,8 +173,8 @@ function imageSize(env) {
 }
 
 function renderImage(image, compare, column, env, cleanups) {
+  // the media module's cell root inside carries data-role="image"
   const holder = el("div", "tl-image");
-  holder.dataset.role = "image";
   if (!env.media || !env.mediaCtx) {
     holder.textContent = image && image.caption ? image.caption : "image";
     return holder;
@@ -271,17 +270,17 @@ function renderCompare(pair, column, env, cleanups) {
 }
 
 function renderCompareImages(da, db, column, env, cleanups) {
+  // the media module draws both versions from one call (overlaid or side by side, per the overlay trait)
   const wrap = el("div", "tl-cmp tl-cmp-images");
   const a = da.type === "image" ? da.value : null;
   const b = db.type === "image" ? db.value : null;
-  const overlay = env.overlay ? env.overlay() : {};
-  if (overlay.compare_style === "side-by-side" || !a || !b) {
-    if (a) wrap.append(side(0, renderImage(a, { other: b, side: 0 }, column, env, cleanups), env));
-    else wrap.append(side(0, renderValue(da.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
-    if (b) wrap.append(side(1, renderImage(b, { other: a, side: 1 }, column, env, cleanups), env));
-    else wrap.append(side(1, renderValue(db.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
-  } else {
-    wrap.append(renderImage(a, { other: b, side: 0 }, column, env, cleanups));
+  const t = a ? 0 : 1;
+  wrap.append(renderImage(a || b, { other: a ? b : null, side: t }, column, env, cleanups));
+  const missing = a ? db : da;
+  if (missing.type !== "image") {
+    const note = el("div", "tl-muted tl-cmp-missing");
+    note.append(side(1 - t, renderValue(missing.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
+    wrap.append(note);
   }
   return wrap;
 }

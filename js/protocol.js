@@ -31,12 +31,23 @@ export function isStale(err) {
   return err instanceof StaleAnswer || (err && err.name === "StaleAnswer");
 }
 
+const ID_KEY = "__tablelens_next_request_id__";
+
+/**
+ * The next request id. Shared by every view on the page (kept on globalThis, as module copies may differ): two
+ * views of one model receive each other's answers, and must not take them for their own.
+ */
+export function nextRequestId() {
+  const id = Number.isSafeInteger(globalThis[ID_KEY]) ? globalThis[ID_KEY] : 1;
+  globalThis[ID_KEY] = id + 1;
+  return id;
+}
+
 /**
  * The request/answer machinery over one model.
  * @param model anywidget model proxy (get, send, on, off)
  */
 export function createProtocol(model, { timeoutMs = 0 } = {}) {
-  let nextId = 1;
   const pending = new Map(); // id -> {type, resolve, reject, timer}
   const latest = new Map(); // type -> id of the latest superseding request
   let disposed = false;
@@ -76,7 +87,7 @@ export function createProtocol(model, { timeoutMs = 0 } = {}) {
   function request(type, payload = {}, opts = {}) {
     if (disposed) return Promise.reject(new StaleAnswer("widget closed"));
     const supersede = opts.supersede ?? true;
-    const id = nextId++;
+    const id = nextRequestId();
     if (supersede) {
       const prev = latest.get(type);
       if (prev !== undefined) settle(prev, "reject", new StaleAnswer("superseded"));

@@ -254,7 +254,6 @@ export function createTable(ctx) {
         return () => (cached ||= chartTheme(root));
       })(),
       labels: tableLabels(),
-      overlay: () => get(model, "overlay"),
       imageSize: 96,
     };
     const frag = document.createDocumentFragment();
@@ -452,7 +451,6 @@ export function createTable(ctx) {
   });
 
   // ------------------------------------------------------------ trait changes
-  let lastCompareStyle = (get(model, "overlay") || {}).compare_style;
   cleanups.push(
     onChange(model, ["result_version"], () => {
       anchor = null;
@@ -464,11 +462,6 @@ export function createTable(ctx) {
     onChange(model, ["sort"], () => renderHeader()),
     onChange(model, ["versions", "compare"], () => {
       if (isCompareMode(get(model, "mode"))) render();
-    }),
-    onChange(model, ["overlay"], () => {
-      const style = (get(model, "overlay") || {}).compare_style;
-      if (style !== lastCompareStyle && isCompareMode(get(model, "mode"))) render();
-      lastCompareStyle = style;
     }),
   );
 
