@@ -1,66 +1,34 @@
-// PLACEHOLDER media module, written by the Explorer front end so the build works before the media
-// engineer's module lands (issue 5). It will be replaced wholesale; keep the exported interface:
-//   renderImageCell(container, image, ctx, opts) -> cleanup
-//   renderImageGrid(container, images, ctx, opts) -> cleanup
-//   renderMediaControls(container, schemaColumns, ctx) -> cleanup
-//   onOverlayChange(ctx)
-// It shows a plain thumbnail, without overlays.
+// js/media: images with bounding boxes and segmentation masks in the Explorer (issue 5).
+//
+// ctx = {requestThumbs(items: [{key, size}]) -> Promise<Map<key, ImageBitmap|url|{error}>>,
+//        requestMasks(items: [{key}]) -> Promise<Map<key, {width, height, data}|{error}>>,
+//        requestImage(key) -> Promise<ImageBitmap|url|{error}>, model, getOverlay() -> dict, setOverlay(dict)}
+//
+// renderImageCell(container, image, ctx, opts) -> cleanup
+//   image = the $image object of docs/protocol.md; opts = {size (CSS px, longest side), row: {cells},
+//   onNavigate(delta) -> {image, row?, compare?, onNavigate?} | null | Promise of it,
+//   compare: null | {other: $image|null, side: 0|1}}. For a $cmp cell call it ONCE with `image` = side `side`'s
+//   image and `other` = the other side's: it draws both versions (overlaid, or side by side per the overlay
+//   trait's compare_style).
+// renderImageGrid(container, images, ctx, opts) -> cleanup          sample thumbnails of a group
+// renderMediaControls(container, schemaColumns, ctx) -> cleanup    legend, thresholds, opacity, compare style
+// onOverlayChange(ctx)                                              call on the model's change:overlay
+//
+// Selectors (stable, for tests): [data-role=image] (a cell's root; data-state = loading|ready|error),
+// [data-role=overlay-canvas] (transparent canvas over the image, same size; data-boxes / data-masks on its
+// [data-role=image-frame] count what is drawn), [data-role=base-canvas], [data-role=image-error],
+// [data-role=media-note], [data-role=legend], [data-role=legend-layer][data-layer],
+// [data-role=layer-toggle][data-layer], [data-role=class-toggle][data-layer][data-class-id],
+// [data-role=score-threshold][data-score], [data-role=mask-opacity], [data-role=compare-style] button[data-value],
+// [data-role=overlay-reset], [data-role=viewer], [data-role=viewer-values], [data-role=box-tooltip].
 
-function drawThumb(holder, thumb, image) {
-  holder.replaceChildren();
-  if (typeof thumb === "string") {
-    const img = document.createElement("img");
-    img.src = thumb;
-    img.alt = image.caption || "";
-    holder.append(img);
-  } else if (thumb && typeof thumb === "object" && "width" in thumb) {
-    const canvas = document.createElement("canvas");
-    canvas.width = thumb.width;
-    canvas.height = thumb.height;
-    canvas.getContext("2d")?.drawImage(thumb, 0, 0);
-    holder.append(canvas);
-  }
+import "./media.css";
+import { overlayChanged } from "./registry.js";
+
+export { renderImageCell, renderImageGrid } from "./cell.js";
+export { renderMediaControls } from "./controls.js";
+
+/** Redraw every mounted image (and sync the controls) with the overlay state now in the model. */
+export function onOverlayChange(ctx) {
+  overlayChanged(ctx);
 }
-
-export function renderImageCell(container, image, ctx, opts = {}) {
-  let alive = true;
-  const holder = document.createElement("div");
-  holder.className = "tl-thumb";
-  const size = opts.size || 96;
-  holder.style.maxWidth = `${size}px`;
-  holder.style.maxHeight = `${size}px`;
-  container.append(holder);
-  if (!image || image.error || !image.key) {
-    holder.textContent = image && image.error ? `image unavailable: ${image.error}` : "no image";
-    return () => holder.remove();
-  }
-  if (image.caption) holder.title = image.caption;
-  const px = Math.round(size * (globalThis.devicePixelRatio || 1));
-  ctx.requestThumbs([{ key: image.key, size: px }]).then(
-    (map) => {
-      if (alive) drawThumb(holder, map.get(image.key), image);
-    },
-    () => {},
-  );
-  return () => {
-    alive = false;
-    holder.remove();
-  };
-}
-
-export function renderImageGrid(container, images, ctx, opts = {}) {
-  const grid = document.createElement("div");
-  grid.className = "tl-thumb-grid";
-  container.append(grid);
-  const cleanups = (images || []).map((im) => renderImageCell(grid, im, ctx, { ...opts, size: opts.size || 48 }));
-  return () => {
-    cleanups.forEach((c) => c());
-    grid.remove();
-  };
-}
-
-export function renderMediaControls(_container, _schemaColumns, _ctx) {
-  return () => {};
-}
-
-export function onOverlayChange(_ctx) {}
