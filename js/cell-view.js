@@ -141,8 +141,10 @@ export function renderTree(value) {
   toggle.setAttribute("aria-expanded", "false");
   const arrow = el("span", "tl-tree-arrow", "▸");
   const label = el("span", "tl-tree-label", treeLabel(value));
-  const preview = el("span", "tl-muted tl-tree-preview", ` ${previewValue(value, 48)}`);
-  toggle.append(arrow, label, preview);
+  const preview = el("span", "tl-tree-preview", previewValue(value, 80));
+  label.hidden = true;
+  toggle.title = treeLabel(value);
+  toggle.append(arrow, preview, label);
   node.append(toggle);
   let children = null;
   toggle.addEventListener("click", (ev) => {
@@ -151,6 +153,7 @@ export function renderTree(value) {
     toggle.setAttribute("aria-expanded", String(open));
     arrow.textContent = open ? "▾" : "▸";
     preview.hidden = open;
+    label.hidden = !open;
     if (open && !children) {
       children = el("ul", "tl-tree-children");
       const { entries, more } = treeEntries(value);

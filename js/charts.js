@@ -190,7 +190,7 @@ export function compareBarSpec(numbers, opts = {}) {
       y: names.map(escapeHover),
       x: y,
       text,
-      textposition: opts.small ? "inside" : "auto",
+      textposition: opts.small ? "none" : "auto",
       insidetextanchor: "start",
       textfont: { size: opts.small ? 9 : 12 },
       marker: { color: [TABLE_COLORS[0], TABLE_COLORS[1]] },

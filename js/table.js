@@ -37,10 +37,12 @@ const DEFAULT_WIDTHS = {
   null: 70,
 };
 const MIN_WIDTH = 48;
+const SELECT_WIDTH = 64;
 const PAGE_SIZES = [10, 25, 50, 100, 200];
 
 /** Default width of a column, in CSS pixels. */
-export function defaultWidth(column) {
+export function defaultWidth(column, mode) {
+  if (mode === "compare-groups" && column && column.kind === "count") return DEFAULT_WIDTHS.compare;
   return DEFAULT_WIDTHS[column && column.kind] || 150;
 }
 
@@ -167,13 +169,22 @@ export function createTable(ctx) {
     renderPager();
   }
 
+  /** Fixed table layout needs an explicit table width: the sum of the columns'. */
+  function setTableWidth() {
+    const sum = columns.reduce((n, c) => n + (widths.get(c.name) || defaultWidth(c, get(model, "mode"))), SELECT_WIDTH);
+    table.style.width = `${sum}px`;
+  }
+
   function renderHeader() {
-    colgroup.replaceChildren(el("col", "tl-col-select"));
+    const selCol = el("col", "tl-col-select");
+    selCol.style.width = `${SELECT_WIDTH}px`;
+    colgroup.replaceChildren(selCol);
     for (const c of columns) {
       const col = el("col");
-      col.style.width = `${widths.get(c.name) || defaultWidth(c)}px`;
+      col.style.width = `${widths.get(c.name) || defaultWidth(c, get(model, "mode"))}px`;
       colgroup.append(col);
     }
+    setTableWidth();
     const tr = el("tr");
     const selTh = el("th", "tl-select-cell", null, { scope: "col" });
     const all = el("input", "tl-select-all", null, { type: "checkbox", "aria-label": "select the rows on this page" });
@@ -214,11 +225,12 @@ export function createTable(ctx) {
       ev.stopPropagation();
       const col = colgroup.children[index + 1];
       const startX = ev.clientX;
-      const startW = widths.get(column.name) || defaultWidth(column);
+      const startW = widths.get(column.name) || defaultWidth(column, get(model, "mode"));
       const move = (e) => {
         const w = Math.max(MIN_WIDTH, Math.round(startW + e.clientX - startX));
         widths.set(column.name, w);
         if (col) col.style.width = `${w}px`;
+        setTableWidth();
       };
       const up = () => {
         window.removeEventListener("pointermove", move);
@@ -233,7 +245,8 @@ export function createTable(ctx) {
       ev.stopPropagation();
       widths.delete(column.name);
       const col = colgroup.children[index + 1];
-      if (col) col.style.width = `${defaultWidth(column)}px`;
+      if (col) col.style.width = `${defaultWidth(column, get(model, "mode"))}px`;
+      setTableWidth();
     });
     handle.addEventListener("click", (ev) => ev.stopPropagation());
   }
