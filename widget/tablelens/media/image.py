@@ -81,7 +81,12 @@ class Pixels:
         with self._lock:
             if self._bytes is None:
                 if self._path is not None:
-                    self._bytes = Path(self._path).read_bytes()
+                    try:
+                        self._bytes = Path(self._path).read_bytes()
+                    except FileNotFoundError:
+                        raise FileNotFoundError(
+                            f"the pixels of this image are not available: {self._path!r} does not exist (when the "
+                            "image is a reference into another artifact, put that artifact's files there)") from None
                     if self._fmt is None:
                         self._fmt = _sniff_format(self._bytes, self._path)
                 else:
