@@ -90,6 +90,7 @@ export function openDialog(root, title, fill) {
   let cleanup = null;
   const close = () => {
     backdrop.remove();
+    if (!root.querySelector(".tl-dialog-backdrop")) root.classList.remove("tl-dialog-open");
     root.removeEventListener("keydown", onKey, true);
     Promise.resolve(cleanup).then((c) => typeof c === "function" && c());
   };
@@ -107,6 +108,7 @@ export function openDialog(root, title, fill) {
   backdrop.addEventListener("click", (ev) => ev.target === backdrop && close());
   root.addEventListener("keydown", onKey, true);
   root.append(backdrop);
+  root.classList.add("tl-dialog-open");
   closeButton.focus();
   cleanup = Promise.resolve().then(() => fill(body));
   return close;

@@ -83,8 +83,11 @@ export function createToolbar(ctx) {
 
   const filterSlot = el("div", "tl-error-slot");
   filterBox.append(filterInput, clearButton);
+  // recent filters also drop down under the editor while it has the focus: one click applies one
+  const suggest = el("ul", "tl-menu tl-filter-suggest", null, { role: "listbox", "aria-label": "recent filters" });
+  suggest.hidden = true;
   const filterCol = el("div", "tl-filter-col");
-  filterCol.append(filterBox, filterSlot);
+  filterCol.append(filterBox, suggest, filterSlot);
   filterRow.append(sidebarToggle, filterCol, applyButton, recent);
 
   function resizeFilter() {
@@ -94,6 +97,7 @@ export function createToolbar(ctx) {
   }
 
   function applyFilter(text) {
+    suggest.hidden = true;
     const value = (text ?? filterInput.value).trim();
     filterInput.value = value;
     resizeFilter();
@@ -110,7 +114,31 @@ export function createToolbar(ctx) {
     }
     ev.stopPropagation(); // typing here must not drive the table's keyboard navigation
   });
-  filterInput.addEventListener("input", resizeFilter);
+  filterInput.addEventListener("input", () => {
+    resizeFilter();
+    drawSuggest();
+  });
+  filterInput.addEventListener("focus", () => drawSuggest());
+  filterInput.addEventListener("blur", () => {
+    suggest.hidden = true;
+  });
+
+  function drawSuggest() {
+    const text = filterInput.value.trim();
+    const filters = get(model, "recent_filters").filter((f) => f !== text && (!text || f.includes(text)));
+    suggest.replaceChildren();
+    for (const f of filters.slice(0, 10)) {
+      const li = el("li", null, null, { role: "none" });
+      const item = button("tl-menu-item", f, () => {
+        suggest.hidden = true;
+        applyFilter(f);
+      }, { role: "option", title: f });
+      item.addEventListener("mousedown", (ev) => ev.preventDefault()); // keep the focus: no blur before click
+      li.append(item);
+      suggest.append(li);
+    }
+    suggest.hidden = filters.length === 0 || document.activeElement !== filterInput;
+  }
 
   function drawRecent() {
     const filters = get(model, "recent_filters");
@@ -231,7 +259,8 @@ export function createToolbar(ctx) {
   const spacer = el("span", "tl-spacer");
   const busySlot = el("span", "tl-busy-slot");
   const rowCount = el("span", "tl-row-count", null, { "data-role": "row-count", "aria-live": "polite" });
-  viewRow.append(groupBox, sortBox, compareBox, quick, columns, mediaBox, spacer, busySlot, rowCount);
+  const sourceLabel = el("span", "tl-source-label");
+  viewRow.append(groupBox, sortBox, compareBox, quick, columns, mediaBox, spacer, busySlot, sourceLabel, rowCount);
   root.append(filterRow, viewRow);
 
   // ------------------------------------------------------------ drawing from traits
@@ -334,6 +363,13 @@ export function createToolbar(ctx) {
     }
   }
 
+  function drawSource() {
+    const label = get(model, "source_label");
+    sourceLabel.textContent = label;
+    sourceLabel.title = label;
+    sourceLabel.hidden = !label;
+  }
+
   function drawCount() {
     const n = get(model, "num_rows");
     rowCount.textContent = rowCountText(n, get(model, "total_rows"), get(model, "mode"));
@@ -381,6 +417,7 @@ export function createToolbar(ctx) {
     drawCompare();
     drawQuick();
     drawCount();
+    drawSource();
     drawBusy();
     drawMedia();
     drawColumns();
@@ -396,6 +433,7 @@ export function createToolbar(ctx) {
     onChange(model, ["quick_filter", "mode"], drawQuick),
     onChange(model, ["num_rows", "total_rows", "mode"], drawCount),
     onChange(model, ["busy"], drawBusy),
+    onChange(model, ["source_label"], drawSource),
     onChange(model, ["schema"], drawMedia),
     onChange(model, ["schema", "hidden_columns"], drawColumns),
   );

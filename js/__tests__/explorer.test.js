@@ -151,6 +151,22 @@ describe("Explorer view", () => {
     expect(q("filter").value).toBe("{$eq: ['$id', 1]}");
   });
 
+  it("offers recent filters under the editor while it has the focus", () => {
+    const model = mount({ recent_filters: ["{$eq: ['$id', 1]}", "{$eq: ['$id', 2]}"] });
+    const input = q("filter");
+    const list = host.querySelector(".tl-filter-suggest");
+    expect(list.hidden).toBe(true);
+    input.focus();
+    expect(list.hidden).toBe(false);
+    expect(list.querySelectorAll("button")).toHaveLength(2);
+    input.value = "2]";
+    input.dispatchEvent(new Event("input"));
+    expect([...list.querySelectorAll("button")].map((b) => b.textContent)).toEqual(["{$eq: ['$id', 2]}"]);
+    list.querySelector("button").click();
+    expect(model.get("filter")).toBe("{$eq: ['$id', 2]}");
+    expect(list.hidden).toBe(true);
+  });
+
   it("groups by a column and draws one chart container per summary cell", async () => {
     const model = mount();
     answerRows(model);
