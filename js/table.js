@@ -180,7 +180,7 @@ export function createTable(ctx) {
     selCol.style.width = `${SELECT_WIDTH}px`;
     colgroup.replaceChildren(selCol);
     for (const c of columns) {
-      const col = el("col");
+      const col = el("col", null, null, { "data-column": c.name });
       col.style.width = `${widths.get(c.name) || defaultWidth(c, get(model, "mode"))}px`;
       colgroup.append(col);
     }
@@ -195,7 +195,7 @@ export function createTable(ctx) {
     selTh.append(all);
     tr.append(selTh);
     const sort = get(model, "sort");
-    columns.forEach((c, i) => {
+    columns.forEach((c) => {
       const th = el("th", "tl-th", null, { scope: "col", "data-column": c.name, "data-kind": c.kind || "" });
       if (c.table === 0 || c.table === 1) th.style.setProperty("--tl-side-color", TABLE_COLORS[c.table]);
       if (c.table === 0 || c.table === 1) th.classList.add("tl-th-side");
@@ -211,7 +211,7 @@ export function createTable(ctx) {
         th.append(arrow);
       }
       const handle = el("span", "tl-resize", null, { "aria-hidden": "true", title: "drag to resize, double-click to reset" });
-      attachResize(handle, c, i);
+      attachResize(handle, c);
       th.append(handle);
       tr.append(th);
     });
@@ -219,16 +219,21 @@ export function createTable(ctx) {
     updateSelectAll();
   }
 
-  function attachResize(handle, column, index) {
+  function colOf(name) {
+    for (const col of colgroup.children) if (col.dataset.column === name) return col;
+    return null;
+  }
+
+  function attachResize(handle, column) {
     handle.addEventListener("pointerdown", (ev) => {
       ev.preventDefault();
       ev.stopPropagation();
-      const col = colgroup.children[index + 1];
       const startX = ev.clientX;
       const startW = widths.get(column.name) || defaultWidth(column, get(model, "mode"));
       const move = (e) => {
         const w = Math.max(MIN_WIDTH, Math.round(startW + e.clientX - startX));
         widths.set(column.name, w);
+        const col = colOf(column.name); // looked up each time: a new page may have been drawn meanwhile
         if (col) col.style.width = `${w}px`;
         setTableWidth();
       };
@@ -244,7 +249,7 @@ export function createTable(ctx) {
     handle.addEventListener("dblclick", (ev) => {
       ev.stopPropagation();
       widths.delete(column.name);
-      const col = colgroup.children[index + 1];
+      const col = colOf(column.name);
       if (col) col.style.width = `${defaultWidth(column, get(model, "mode"))}px`;
       setTableWidth();
     });
