@@ -57,6 +57,37 @@ export function colorize(data, lut, out = new Uint8ClampedArray(data.length * 4)
   return out;
 }
 
+const samples = new WeakMap(); // data -> Map<"wxh", mask>
+
+/**
+ * The mask resampled to w x h by nearest neighbour at pixel centres (what an unsmoothed drawImage picks), so a
+ * thumbnail recolors only the pixels it shows: a 640x480 mask on a 96 px thumbnail is 7k pixels, not 300k.
+ * Memoized per data array and size.
+ */
+export function sampleMask(mask, w, h) {
+  if (mask.width === w && mask.height === h) return mask;
+  let bySize = samples.get(mask.data);
+  if (!bySize) {
+    bySize = new Map();
+    samples.set(mask.data, bySize);
+  }
+  const k = `${w}x${h}`;
+  let out = bySize.get(k);
+  if (out) return out;
+  const src = mask.data;
+  const data = new (src.constructor === Uint16Array ? Uint16Array : Uint8Array)(w * h);
+  const cols = new Uint32Array(w);
+  for (let x = 0; x < w; x++) cols[x] = Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / w));
+  for (let y = 0; y < h; y++) {
+    const row = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / h)) * mask.width;
+    const o = y * w;
+    for (let x = 0; x < w; x++) data[o + x] = src[row + cols[x]];
+  }
+  out = { width: w, height: h, data };
+  bySize.set(k, out);
+  return out;
+}
+
 /** Whether `m` looks like a decoded mask {width, height, data} whose data fits its size. */
 export function isMask(m) {
   return (
@@ -95,11 +126,13 @@ function newCanvas(w, h) {
 }
 
 /**
- * A canvas at the mask's resolution with its visible classes colored (opaque; draw with globalAlpha).
+ * A canvas with the mask's visible classes colored (opaque; draw with globalAlpha), at the mask's resolution or,
+ * when the mask has more pixels than the canvas it is drawn on (cw x ch), sampled down to exactly that size.
  * `maskKey` identifies the mask; `hiddenSig` is hiddenSignature() of its layer.
  */
-export function coloredMask(maskKey, mask, classes, hidden, hiddenSig) {
-  const key = `${maskKey}|${classes.signature}|${hiddenSig}`;
+export function coloredMask(maskKey, fullMask, classes, hidden, hiddenSig, cw = Infinity, ch = Infinity) {
+  const mask = fullMask.width * fullMask.height > cw * ch ? sampleMask(fullMask, cw, ch) : fullMask;
+  const key = `${maskKey}@${mask.width}x${mask.height}|${classes.signature}|${hiddenSig}`;
   const hit = colored.get(key);
   if (hit) {
     colored.delete(key);
@@ -108,7 +141,7 @@ export function coloredMask(maskKey, mask, classes, hidden, hiddenSig) {
   }
   const { width, height, data } = mask;
   const n = width * height;
-  const lut = buildLut(classes, hidden, maskStats(data).maxId + 1);
+  const lut = buildLut(classes, hidden, maskStats(fullMask.data).maxId + 1);
   const rgba = colorize(data.length === n ? data : data.subarray(0, n), lut);
   const canvas = newCanvas(width, height);
   canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);

@@ -71,7 +71,8 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
         }
         notes.push(...maskNotes(layer, m, W, H).map((n) => tag + n));
         if (!isMask(m)) continue;
-        const canvas = coloredMask(String(maskKey), m, classes, view.hiddenClasses.get(layer), hiddenSignature(view, layer));
+        const hidden = view.hiddenClasses.get(layer);
+        const canvas = coloredMask(String(maskKey), m, classes, hidden, hiddenSignature(view, layer), cw, ch);
         g.save();
         g.globalAlpha = view.maskOpacity;
         g.imageSmoothingEnabled = false;

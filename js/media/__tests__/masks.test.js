@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildLut, colorize, isMask, maskNotes, maskStats, packRGBA } from "../masks.js";
+import { buildLut, colorize, isMask, maskNotes, maskStats, packRGBA, sampleMask } from "../masks.js";
 import { classSet, PALETTE, parseColor, UNKNOWN_COLOR } from "../palette.js";
 
 const rgbaAt = (bytes, i) => [...bytes.slice(i * 4, i * 4 + 4)];
@@ -57,5 +57,31 @@ describe("mask validation", () => {
     expect(isMask({ error: "x" })).toBe(false);
     expect(maskNotes("gt", m, 2, 2)).toEqual([]);
     expect(maskNotes("gt", m, 4, 4)[0]).toMatch(/2x2 but the image is 4x4/);
+  });
+});
+
+describe("sampleMask", () => {
+  it("picks the mask pixel under each target pixel's centre", () => {
+    // 4x2 mask -> 2x1: centres at x = 1 and 3 of the source, y = 1
+    const m = { width: 4, height: 2, data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) };
+    expect([...sampleMask(m, 2, 1).data]).toEqual([6, 8]);
+    expect(sampleMask(m, 4, 2)).toBe(m);
+  });
+
+  it("keeps 16-bit ids and memoizes", () => {
+    const m = { width: 3, height: 3, data: new Uint16Array([300, 0, 0, 0, 300, 0, 0, 0, 300]) };
+    const s = sampleMask(m, 1, 1);
+    expect(s.data).toBeInstanceOf(Uint16Array);
+    expect([...s.data]).toEqual([300]);
+    expect(sampleMask(m, 1, 1)).toBe(s);
+  });
+
+  it("agrees with nearest-neighbour scaling of a boundary", () => {
+    // left half class 2 of a 640-wide mask shown 96 wide: columns < 48 are class 2, the rest 0
+    const w = 640;
+    const data = new Uint8Array(w * 2).map((_, i) => (i % w < w / 2 ? 2 : 0));
+    const s = sampleMask({ width: w, height: 2, data }, 96, 1);
+    expect(s.data.slice(0, 48).every((v) => v === 2)).toBe(true);
+    expect(s.data.slice(48).every((v) => v === 0)).toBe(true);
   });
 });
