@@ -1,0 +1,460 @@
+"""Grouping: one row per group with its count, and per other column a summary of the group's values.
+
+Numeric columns summarise as histograms whose edges are computed once over all filtered rows (so bars of
+different groups line up), strings and booleans as top value counts, lists as counts of their elements (or a
+histogram of their lengths when the elements are not scalars), images as a few sample images. Summaries are
+computed by the engine for the groups of the requested page only.
+In compare mode every row contributes one entry per table it is present in, so each summary has one counts
+list per table, on shared bins.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from tablelens.errors import FilterError
+
+from ._compile import out_expr
+from ._exec import Runner
+from ._frame import Frame
+from ._sort import sort_exprs
+from ._values import STRUCT_FIELD, T, Val
+
+__all__ = ["GroupKey", "GroupPlan", "Summary", "decode_variant"]
+
+SIDE, DUP, ROWKEY = "__tl_side", "__tl_dup", "__tl_rowkey"
+_AGGS = ("avg", "mean", "min", "max", "sum")
+
+
+@dataclass
+class GroupKey:
+    """A group key: its label, its value on each side (one value unless grouping a compared column by name)."""
+
+    label: str
+    vals: list[Val]
+
+    @property
+    def t(self) -> T:
+        return self.vals[0].t
+
+
+@dataclass
+class Summary:
+    """A summarised column: `kind` is hist, counts, images or none; `exprs` its value per side (None if absent)."""
+
+    label: str
+    kind: str
+    exprs: list[Any]
+    table: int | None
+    int_aligned: bool = False
+    lengths: bool = False  # histogram of list lengths
+    elements: bool = False  # counts of list elements
+    mixed: bool = False  # values are variant structs
+
+
+def decode_variant(v: Any) -> Any:
+    """The Python value of a variant struct cell."""
+    import json
+
+    if not isinstance(v, dict):
+        return v
+    tag = v.get("type")
+    if tag in (None, "null"):
+        return None
+    if tag in ("array", "object"):
+        return json.loads(v["json"]) if v.get("json") is not None else None
+    field_name = {"bool": "bool", "int": "int", "double": "float", "string": "str", "date": "datetime"}.get(tag)
+    return v.get(field_name) if field_name else None
+
+
+def _key_cols(i: int, v: Val) -> dict[str, Any]:
+    if v.t.kind in ("array", "object"):
+        raise FilterError("Cannot group by an array or object; group by $size, an element or a field instead")
+    if v.t.kind == "mixed":
+        cols = {f"__tl_g{i}_t": v.tag}
+        for part, e in v.parts.items():
+            cols[f"__tl_g{i}_{part}"] = e
+        return cols
+    if v.t.kind == "null":
+        return {f"__tl_g{i}": ibis.null("int64")}
+    return {f"__tl_g{i}": out_expr(v)}
+
+
+class GroupPlan:
+    """The grouped view of a filtered frame."""
+
+    def __init__(self, frame: Frame, rel: ir.Table, keys: list[GroupKey], summaries: list[Summary],
+                 sort: list[tuple[str, bool]], runner: Runner, bins: int, samples: int, top: int) -> None:
+        self.frame, self.keys, self.summaries = frame, keys, summaries
+        self.runner, self.bins, self.samples, self.top = runner, max(1, int(bins)), max(0, samples), max(1, top)
+        self.compare = frame.mode == "compare"
+        self.long = self._long(rel)
+        self.key_cols = [c for c in self.long.columns if c.startswith("__tl_g")]
+        self.aggs: dict[str, Any] = {}
+        self.groups = self._groups(sort)
+        self._edges: dict[str, tuple[list[float], float, float, int]] | None = None
+
+    # ------------------------------------------------------------------------------------------ relations
+    def _long(self, rel: ir.Table) -> ir.Table:
+        rowkey = rel[self.frame.key]
+        if not self.compare:
+            cols: dict[str, Any] = {}
+            for i, k in enumerate(self.keys):
+                cols.update(_key_cols(i, k.vals[0]))
+            for j, s in enumerate(self.summaries):
+                if s.exprs[0] is not None:
+                    cols[f"__tl_v{j}"] = s.exprs[0]
+            cols[ROWKEY] = rowkey
+            return rel.select(**cols)
+        parts = []
+        for side, rn in ((0, "__tl_rn0"), (1, "__tl_rn1")):
+            cols = {}
+            for i, k in enumerate(self.keys):
+                cols.update(_key_cols(i, k.vals[side]))
+            cols[SIDE] = ibis.literal(side, type=dt.int8)
+            same = [k.vals[0] is k.vals[1] for k in self.keys]
+            if side == 1:
+                both = rel[self.frame.presence] == "both"
+                eqs = [out_expr(k.vals[0]).identical_to(out_expr(k.vals[1])) for k, s in zip(self.keys, same)
+                       if not s and k.vals[0].t.kind not in ("mixed", "null")]
+                if any(not s and k.vals[0].t.kind == "mixed" for k, s in zip(self.keys, same)):
+                    for k, s in zip(self.keys, same):
+                        if not s and k.vals[0].t.kind == "mixed":
+                            eqs.append(k.vals[0].tag == k.vals[1].tag)
+                            for p in k.vals[0].parts:
+                                eqs.append(k.vals[0].parts[p].identical_to(k.vals[1].parts[p]))
+                cond = reduce(lambda a, b: a & b, eqs, both)
+                cols[DUP] = ibis.ifelse(cond, 1, 0).cast("int64")
+            else:
+                cols[DUP] = ibis.literal(0, type=dt.int64)
+            for j, s in enumerate(self.summaries):
+                e = s.exprs[side]
+                cols[f"__tl_v{j}"] = e if e is not None else ibis.null(_value_type(s))
+            cols[ROWKEY] = rowkey
+            parts.append(rel.filter(rel[rn].notnull()).select(**cols))
+        return parts[0].union(parts[1])
+
+    def _groups(self, sort: list[tuple[str, bool]]) -> ir.Table:
+        g = self.long
+        aggs: dict[str, Any] = {}
+        if self.compare:
+            aggs["count_0"] = (g[SIDE] == 0).cast("int64").sum()
+            aggs["count_1"] = (g[SIDE] == 1).cast("int64").sum()
+            aggs["__tl_dups"] = g[DUP].sum()
+        else:
+            aggs["count"] = g.count()
+        order: list[Any] = []
+        labels = {k.label: i for i, k in enumerate(self.keys)}
+        for key, desc in sort:
+            if not isinstance(key, str):
+                raise FilterError(f"Groups sort by a key, count or an aggregate such as avg(x); got {key!r}")
+            name = key.strip()
+            if name in ("count", "count_0", "count_1") and (name == "count" or self.compare):
+                order.append((name, desc))
+                continue
+            if name in labels:
+                order.append((labels[name], desc))
+                continue
+            agg = self._agg(name)
+            if agg is None:
+                keys = ", ".join([*labels, "count"] + (["count_0", "count_1"] if self.compare else []))
+                raise FilterError(f"Cannot sort groups by {key!r}: use a group key ({keys}) or an aggregate "
+                                  f"such as avg(x), min(x), max(x), sum(x) of a numeric column")
+            aggs[name] = agg
+            self.aggs[name] = agg
+            order.append((name, desc))
+        groups = g.group_by(self.key_cols).agg(**aggs)
+        if self.compare:
+            groups = groups.mutate(count=groups["count_0"] + groups["count_1"] - groups["__tl_dups"]).drop(
+                "__tl_dups")
+        sort_keys: list[Any] = []
+        used = set()
+        for item, desc in order:
+            if isinstance(item, int):
+                sort_keys += sort_exprs(self._key_val(groups, item), desc)
+                used.add(item)
+            else:
+                e = groups[item]
+                sort_keys.append(e.desc(nulls_first=False) if desc else e.asc(nulls_first=False))
+        for i in range(len(self.keys)):
+            if i not in used:
+                sort_keys += sort_exprs(self._key_val(groups, i), False)
+        return groups.order_by(sort_keys) if sort_keys else groups
+
+    def _key_val(self, rel: ir.Table, i: int) -> Val:
+        k = self.keys[i]
+        if k.t.kind == "mixed":
+            parts = {c.removeprefix(f"__tl_g{i}_"): rel[c] for c in self.key_cols if c.startswith(f"__tl_g{i}_")
+                     and not c.endswith("_t")}
+            return Val(k.t, None, tag=rel[f"__tl_g{i}_t"], parts=parts)
+        return Val(k.t, rel[f"__tl_g{i}"])
+
+    def _agg(self, name: str) -> Any:
+        if "(" not in name or not name.endswith(")"):
+            return None
+        fn, arg = name[:-1].split("(", 1)
+        fn, arg = fn.strip().lower(), arg.strip()
+        if fn not in _AGGS:
+            return None
+        for j, s in enumerate(self.summaries):
+            if s.label == arg and s.kind == "hist" and not s.lengths:
+                col = self.long[f"__tl_v{j}"]
+                return {"avg": col.mean(), "mean": col.mean(), "min": col.min(), "max": col.max(),
+                        "sum": col.sum()}[fn]
+        return None
+
+    # ------------------------------------------------------------------------------------------- results
+    def count(self) -> int:
+        return int(self.runner.scalar(self.groups.count()))
+
+    def expr(self) -> ir.Table:
+        return self.groups
+
+    def edges(self) -> dict[str, tuple[list[float], float, float, int]]:
+        """Histogram edges per hist summary over all filtered rows: (edges, low, width, bins)."""
+        if self._edges is not None:
+            return self._edges
+        hists = [(j, s) for j, s in enumerate(self.summaries) if s.kind == "hist"]
+        self._edges = {}
+        if not hists:
+            return self._edges
+        aggs = {}
+        for j, s in hists:
+            x = self._hist_value(j, s)
+            ok = _finite(x, s)
+            aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
+            aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
+        row = self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0]
+        for j, s in hists:
+            lo, hi = row[f"lo{j}"], row[f"hi{j}"]
+            self._edges[s.label] = _bin_edges(lo, hi, self.bins, s.int_aligned)
+        return self._edges
+
+    def _hist_value(self, j: int, s: Summary) -> Any:
+        x = self.long[f"__tl_v{j}"]
+        return x.length().cast("int64") if s.lengths else x
+
+    def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
+        """Rows of the page as dicts (keys decoded, counts, aggregates, summaries) and their column names."""
+        page_tbl = self.runner.arrow(self.groups.limit(limit, offset=offset))
+        rows = page_tbl.to_pylist()
+        names = [k.label for k in self.keys] + (["count", "count_0", "count_1"] if self.compare else ["count"])
+        names += list(self.aggs)
+        names += [s.label for s in self.summaries]
+        if not rows:
+            return [], names
+        keyed = [self._key_tuple(r) for r in rows]
+        scope = self._page_scope(rows)
+        summaries: dict[str, dict[tuple[Any, ...], Any]] = {}
+        edges = self.edges() if any(s.kind == "hist" for s in self.summaries) else {}
+        for j, s in enumerate(self.summaries):
+            if s.kind == "hist":
+                summaries[s.label] = self._hist(scope, j, s, edges[s.label])
+            elif s.kind == "counts":
+                summaries[s.label] = self._counts(scope, j, s)
+            elif s.kind == "images":
+                summaries[s.label] = self._images(scope, j, s, keyed)
+        out = []
+        nsides = 2 if self.compare else 1
+        for r, kt in zip(rows, keyed):
+            rec: dict[str, Any] = {}
+            for i, k in enumerate(self.keys):
+                rec[k.label] = self._decode_key(r, i)
+            rec["count"] = int(r["count"])
+            if self.compare:
+                rec["count_0"], rec["count_1"] = int(r["count_0"]), int(r["count_1"])
+            for name in self.aggs:
+                rec[name] = r[name]
+            for s in self.summaries:
+                rec[s.label] = _fill(s, summaries.get(s.label, {}).get(kt), edges.get(s.label), nsides)
+            out.append(rec)
+        return out, names
+
+    def _key_tuple(self, r: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(_norm(r[c]) for c in self.key_cols)
+
+    def _decode_key(self, r: dict[str, Any], i: int) -> Any:
+        if self.keys[i].t.kind != "mixed":
+            return r[f"__tl_g{i}"]
+        tag = r[f"__tl_g{i}_t"]
+        cell = {"type": tag}
+        for part, fld in STRUCT_FIELD.items():
+            cell[fld] = r.get(f"__tl_g{i}_{part}")
+        return decode_variant(cell)
+
+    def _page_scope(self, rows: list[dict[str, Any]]) -> ir.Table:
+        """The long relation narrowed to the groups of this page."""
+        g = self.long
+        conds = []
+        for r in rows:
+            parts = []
+            for c in self.key_cols:
+                v = r[c]
+                col = g[c]
+                if v is None:
+                    parts.append(col.isnull())
+                elif isinstance(v, float) and math.isnan(v):
+                    parts.append(col.isnan())
+                else:
+                    parts.append(col == ibis.literal(v, type=col.type()))
+            conds.append(reduce(lambda a, b: a & b, parts) if parts else ibis.literal(True))
+        if not conds:
+            return g
+        return g.filter(reduce(lambda a, b: a | b, conds))
+
+    def _group_cols(self, scope: ir.Table) -> list[Any]:
+        return [scope[c] for c in self.key_cols] + ([scope[SIDE]] if self.compare else [])
+
+    def _split(self, r: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
+        return tuple(_norm(r[c]) for c in self.key_cols), int(r[SIDE]) if self.compare else 0
+
+    def _hist(self, scope: ir.Table, j: int, s: Summary, edge: tuple[list[float], float, float, int]) -> dict[
+            tuple[Any, ...], Any]:
+        edges, lo, width, nb = edge
+        if not edges:
+            return {}
+        x = scope[f"__tl_v{j}"].length().cast("int64") if s.lengths else scope[f"__tl_v{j}"]
+        b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
+        b = ibis.least(ibis.greatest(b, 0), nb - 1).cast("int64")
+        q = scope.filter(_finite(x, s)).mutate(__tl_bin=b).group_by(
+            [*self.key_cols, *([SIDE] if self.compare else []), "__tl_bin"]).agg(__tl_n=ibis._.count())
+        out: dict[tuple[Any, ...], list[list[int]]] = {}
+        nsides = 2 if self.compare else 1
+        for r in self.runner.arrow(q).to_pylist():
+            kt, side = self._split(r)
+            counts = out.setdefault(kt, [[0] * nb for _ in range(nsides)])
+            counts[side][int(r["__tl_bin"])] += int(r["__tl_n"])
+        return out
+
+    def _counts(self, scope: ir.Table, j: int, s: Summary) -> dict[tuple[Any, ...], Any]:
+        col = scope[f"__tl_v{j}"]
+        base = scope.select(*self.key_cols, *([SIDE] if self.compare else []),
+                            __tl_x=col.unnest() if s.elements else col)
+        base = base.filter(base["__tl_x"].notnull())
+        aggs: dict[str, Any] = {"__tl_n": base.count()}
+        if self.compare:
+            aggs["__tl_n0"] = (base[SIDE] == 0).cast("int64").sum()
+            aggs["__tl_n1"] = (base[SIDE] == 1).cast("int64").sum()
+        grouped = base.group_by([*self.key_cols, "__tl_x"]).agg(**aggs)
+        ranked = grouped.mutate(__tl_r=ibis.row_number().over(
+            group_by=[grouped[c] for c in self.key_cols],
+            order_by=[grouped["__tl_n"].desc(), grouped["__tl_x"].asc()]))
+        top_q = ranked.filter(ranked["__tl_r"] < self.top)
+        try:
+            self.runner.check(top_q)
+            rows = self.runner.arrow(top_q).to_pylist()
+        except FilterError:  # no window functions: rank in Python
+            rows = self.runner.arrow(grouped).to_pylist()
+        by_group: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for r in rows:
+            by_group.setdefault(tuple(_norm(r[c]) for c in self.key_cols), []).append(r)
+        out: dict[tuple[Any, ...], Any] = {}
+        for kt, items in by_group.items():
+            items.sort(key=lambda r: (-r["__tl_n"], _sortable(r["__tl_x"])))
+            items = items[: self.top]
+            values = [decode_variant(r["__tl_x"]) if s.mixed else r["__tl_x"] for r in items]
+            counts = [[int(r["__tl_n0"]) for r in items], [int(r["__tl_n1"]) for r in items]] if self.compare \
+                else [[int(r["__tl_n"]) for r in items]]
+            out[kt] = {"values": values, "counts": counts}
+        return out
+
+    def _images(self, scope: ir.Table, j: int, s: Summary, keyed: list[tuple[Any, ...]]) -> dict[
+            tuple[Any, ...], Any]:
+        if self.samples == 0:
+            return {}
+        col = scope[f"__tl_v{j}"]
+        base = scope.filter(col.notnull())
+        part = [base[c] for c in self.key_cols] + ([base[SIDE]] if self.compare else [])
+        ranked = base.mutate(__tl_r=ibis.row_number().over(group_by=part, order_by=[base[ROWKEY]]))
+        q = ranked.filter(ranked["__tl_r"] < self.samples).select(
+            *self.key_cols, *([SIDE] if self.compare else []), ROWKEY, __tl_img=ranked[f"__tl_v{j}"])
+        try:
+            self.runner.check(q)
+            rows = self.runner.arrow(q).to_pylist()
+        except FilterError:  # no window functions: one small query per group
+            rows = []
+            for r0 in self.runner.arrow(scope.select(*self.key_cols).distinct()).to_pylist():
+                cond = reduce(lambda a, b: a & b, [
+                    base[c].isnull() if r0[c] is None else base[c] == r0[c] for c in self.key_cols
+                ], ibis.literal(True))
+                sub = base.filter(cond).order_by(base[ROWKEY]).select(
+                    *self.key_cols, *([SIDE] if self.compare else []), ROWKEY, __tl_img=base[f"__tl_v{j}"])
+                rows += self.runner.arrow(sub.limit(self.samples * (2 if self.compare else 1))).to_pylist()
+        out: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for r in sorted(rows, key=lambda r: (r.get(SIDE, 0), _sortable(r[ROWKEY]))):
+            kt = tuple(_norm(r[c]) for c in self.key_cols)
+            imgs = out.setdefault(kt, [])
+            if len(imgs) < self.samples * (2 if self.compare else 1):
+                imgs.append(r["__tl_img"])
+        return {kt: {"images": v[: self.samples]} for kt, v in out.items()}
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _value_type(s: Summary) -> Any:
+    for e in s.exprs:
+        if e is not None:
+            return e.type()
+    return dt.null
+
+
+def _finite(x: Any, s: Summary) -> Any:
+    ok = x.notnull()
+    if not s.lengths and x.type().is_floating():
+        ok = ok & ~x.isnan() & ~x.isinf()
+    return ok
+
+
+def _bin_edges(lo: float | None, hi: float | None, bins: int, int_aligned: bool) -> tuple[
+        list[float], float, float, int]:
+    """Edges for values in [lo, hi]: `bins` equal bins, or integer-aligned bins of integer width."""
+    if lo is None or hi is None:
+        return [], 0.0, 1.0, 0
+    if int_aligned:
+        lo_i, hi_i = math.floor(lo), math.floor(hi)
+        span = hi_i - lo_i + 1
+        width = max(1, math.ceil(span / bins))
+        nb = max(1, math.ceil(span / width))
+        return [float(lo_i + i * width) for i in range(nb + 1)], float(lo_i), float(width), nb
+    if hi == lo:
+        return [lo - 0.5, lo + 0.5], lo - 0.5, 1.0, 1
+    width = (hi - lo) / bins
+    return [lo + i * width for i in range(bins)] + [hi], lo, width, bins
+
+
+def _fill(s: Summary, value: Any, edge: Any, nsides: int) -> Any:
+    if s.kind == "hist":
+        edges = edge[0] if edge else []
+        nb = len(edges) - 1 if edges else 0
+        counts = value if value is not None else [[0] * nb for _ in range(nsides)]
+        return {"kind": "hist", "edges": edges, "counts": counts}
+    if s.kind == "counts":
+        value = value or {"values": [], "counts": [[] for _ in range(nsides)]}
+        return {"kind": "counts", **value}
+    if s.kind == "images":
+        return {"kind": "images", **(value or {"images": []})}
+    return None
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, float) and math.isnan(v):
+        return "__nan__"
+    if isinstance(v, dict):
+        return tuple(sorted((k, _norm(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_norm(x) for x in v)
+    return v
+
+
+def _sortable(v: Any) -> tuple[int, Any]:
+    if v is None:
+        return (1, 0)
+    if isinstance(v, (dict, list)):
+        return (0, str(v))
+    return (0, v)

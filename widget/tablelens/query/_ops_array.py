@@ -1,0 +1,344 @@
+"""Array operators (`$size`, `$filter`, `$map`, `$reduce`, element access, `$slice`, ...) and the
+`$min/$max/$sum/$avg` family, which work over an array or over their arguments.
+
+Lambdas (`$filter`, `$map`) compile to Ibis array lambdas; an engine without them fails with a FilterError.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from ._compile import Compiler, Env, null_like, op, out_expr
+from ._ops_math import as_num, combine
+from ._parse import Node
+from ._semantics import Unsupported, compare, ifelse_val, is_null, truthy, unify
+from ._values import T, Val, ibis_type, null_val
+
+__all__: list[str] = []
+
+
+def _array_arg(c: Compiler, name: str, node: Node, env: Env) -> Val:
+    return c.need_array(name, c.compile(node, env), node)
+
+
+def _int_arg(c: Compiler, name: str, node: Node, env: Env, what: str) -> Val:
+    v = c.compile(node, env)
+    if v.t.kind == "float" and v.is_lit and float(v.lit).is_integer():
+        return Val(T("int"), ibis.literal(int(v.lit), type=dt.int64), lit=int(v.lit))
+    if v.t.kind not in ("int", "null"):
+        raise node.error(f"{name}: {what} must be an integer, got {v.t.describe()}")
+    return v
+
+
+@op("$size")
+def _size(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    node = c.one(name, arg)
+    v = _array_arg(c, name, node, env)
+    if v.t.kind == "null":
+        return Val(T("int"), ibis.null(dt.int64))
+    return Val(T("int"), v.e.length().cast("int64"))
+
+
+@op("$filter")
+def _filter(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    spec = c.spec(name, arg, ("input", "cond"), ("as", "limit"))
+    arr = _array_arg(c, name, spec["input"], env)
+    var = c.var_name(name, spec.get("as"))
+    if arr.t.kind == "null":
+        return arr
+    elem = arr.t.elem or T("null")
+
+    def keep(x: Any) -> Any:
+        return truthy(c.compile(spec["cond"], {**env, var: c.elem_val(elem, x)}))
+
+    result = arr.e.filter(keep)
+    if "limit" in spec:
+        lim = _int_arg(c, name, spec["limit"], env, "'limit'")
+        if lim.is_lit and (lim.lit is None or lim.lit < 1):
+            raise spec["limit"].error("$filter: 'limit' must be a positive integer")
+        result = result[: lim.e] if not lim.is_lit else result[: lim.lit]
+    return Val(arr.t, result)
+
+
+@op("$map")
+def _map(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    spec = c.spec(name, arg, ("input", "in"), ("as",))
+    arr = _array_arg(c, name, spec["input"], env)
+    var = c.var_name(name, spec.get("as"))
+    if arr.t.kind == "null":
+        return arr
+    elem = arr.t.elem or T("null")
+    seen: list[T] = []
+
+    def body(x: Any) -> Any:
+        v = c.compile(spec["in"], {**env, var: c.elem_val(elem, x)})
+        seen.append(v.t)
+        return out_expr(v) if v.t.kind != "null" else ibis.null(dt.int64)
+
+    result = arr.e.map(body)
+    return Val(T("array", elem=seen[0] if seen else T("null")), result)
+
+
+def _refers_to(node: Node, var: str) -> bool:
+    if node.kind == "string":
+        return node.value == f"$${var}" or node.value.startswith(f"$${var}.")
+    if node.kind == "array":
+        return any(_refers_to(n, var) for n in node.value)
+    if node.kind == "object":
+        return any(_refers_to(n, var) for n in node.value.values())
+    return False
+
+
+@op("$reduce")
+def _reduce(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    """`$reduce` for the accumulations an engine can run in parallel: `$$value` combined by $add, $multiply
+    (not supported), $concat, $concatArrays, $min, $max, $and or $or with a term over `$$this`."""
+    spec = c.spec(name, arg, ("input", "initialValue", "in"))
+    arr = _array_arg(c, name, spec["input"], env)
+    init = c.compile(spec["initialValue"], env)
+    body = spec["in"]
+    hint = ("$reduce supports 'in' of the form {$OP: ['$$value', <expression of $$this>]} with $OP one of "
+            "$add, $concat, $concatArrays, $min, $max, $and, $or")
+    if body.kind != "object" or len(body.value) != 1:
+        raise body.error(hint)
+    ((acc, acc_args),) = body.value.items()
+    if acc not in ("$add", "$concat", "$concatArrays", "$min", "$max", "$and", "$or") \
+            or acc_args.kind != "array" or len(acc_args.value) != 2:
+        raise body.error(hint)
+    a, b = acc_args.value
+    term = b if a.kind == "string" and a.value == "$$value" else a
+    other = a if term is b else b
+    if not (other.kind == "string" and other.value == "$$value") or _refers_to(term, "value"):
+        raise body.error(hint)
+    if arr.t.kind == "null":
+        return null_like(init) if init.t.kind != "null" else null_val()
+    elem = arr.t.elem or T("null")
+    seen: list[T] = []
+
+    def body(x: Any) -> Any:
+        v = c.compile(term, {**env, "this": c.elem_val(elem, x)})
+        seen.append(v.t)
+        return out_expr(v) if v.t.kind != "null" else ibis.null(dt.int64)
+
+    mapped = arr.e.map(body)
+    mapped_t = seen[0] if seen else T("null")
+    items = Val(T("array", elem=mapped_t), mapped)
+    if acc == "$add":
+        if mapped_t.kind not in ("int", "float", "null") or init.t.kind not in ("int", "float", "null"):
+            raise body.error("$reduce with $add needs numbers for $$value and the term")
+        if mapped_t.kind == "null" or init.t.kind == "null":
+            return null_val()
+        has_null = mapped.filter(lambda x: x.isnull()).length() > 0
+        total = Val(mapped_t, mapped.sums().fill_null(0))
+        summed = combine([as_num(init), as_num(total)], operator.add, operator.add)
+        return Val(summed.t, ibis.ifelse(has_null, ibis.null(ibis_type(summed.t)), summed.e))
+    if acc == "$concat":
+        if mapped_t.kind not in ("str", "null") or init.t.kind not in ("str", "null"):
+            raise body.error("$reduce with $concat needs strings")
+        if mapped_t.kind == "null" or init.t.kind == "null":
+            return Val(T("str"), ibis.null(dt.string))
+        has_null = mapped.filter(lambda x: x.isnull()).length() > 0
+        joined = ibis.ifelse(mapped.length() == 0, "", ibis.literal("").join(mapped))
+        return Val(T("str"), ibis.ifelse(has_null, ibis.null(dt.string), init.e.concat(joined)))
+    if acc == "$concatArrays":
+        if mapped_t.kind != "array" or init.t.kind not in ("array", "null"):
+            raise body.error("$reduce with $concatArrays needs arrays")
+        if init.t.kind == "null":
+            return Val(T("array", elem=mapped_t.elem), ibis.null(ibis_type(mapped_t)))
+        init_u, flat_u = unify([init, Val(mapped_t, mapped.flatten())])
+        has_null = mapped.filter(lambda x: x.isnull()).length() > 0
+        return Val(init_u.t, ibis.ifelse(has_null, ibis.null(ibis_type(init_u.t)), init_u.e.concat(flat_u.e)))
+    if acc in ("$and", "$or"):
+        truths = arr.e.map(lambda x: truthy(c.compile(term, {**env, "this": c.elem_val(elem, x)})))
+        combined = truths.alls() if acc == "$and" else truths.anys()
+        combined = combined.fill_null(acc == "$and")
+        init_t = truthy(init)
+        return Val(T("bool"), (init_t & combined) if acc == "$and" else (init_t | combined))
+    # $min / $max
+    best = _extreme(acc, items)
+    return _pairwise(acc, [init, best])
+
+
+def _extreme(name: str, arr: Val) -> Val:
+    """$min/$max over the elements of an array (nulls ignored, NaN is the smallest number)."""
+    elem = arr.t.elem or T("null")
+    if elem.kind == "null":
+        return null_val()
+    if elem.kind not in ("int", "float", "str", "bool", "date"):
+        raise Unsupported(f"{name} over an array of {elem.describe()} values is not supported")
+    if elem.kind != "float":
+        return Val(elem, arr.e.mins() if name == "$min" else arr.e.maxs())
+    has_nan = arr.e.filter(lambda x: x.isnan()).length() > 0
+    clean = arr.e.filter(lambda x: ~x.isnan())
+    nan = ibis.literal(float("nan"), type=dt.float64)
+    if name == "$min":
+        return Val(elem, ibis.ifelse(has_nan, nan, clean.mins()))
+    return Val(elem, clean.maxs().fill_null(ibis.ifelse(has_nan, nan, ibis.null(dt.float64))))
+
+
+def _pairwise(name: str, vals: list[Val]) -> Val:
+    """$min/$max over arguments, by MongoDB type order, ignoring null and missing."""
+    vals = [v for v in vals if v.t.kind != "null"]
+    if not vals:
+        return null_val()
+    vals = unify(vals)
+    best = vals[0].but(missing=False)
+    for v in vals[1:]:
+        v = v.but(missing=False)
+        better = compare("lt" if name == "$min" else "gt", v, best)
+        v_null, b_null = is_null(v), is_null(best)
+        pick = truthy(better)
+        if v_null is not False:
+            pick = pick & ~v_null if v_null is not True else ibis.literal(False)
+        if b_null is not False:
+            pick = pick | b_null if b_null is not True else ibis.literal(True)
+        best = ifelse_val(pick, v, best)
+    return best
+
+
+@op("$min", "$max")
+def _min_max(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 1, 10_000)
+    vals = [c.compile(n, env) for n in nodes]
+    if len(vals) == 1 and vals[0].t.kind == "array":
+        return _extreme(name, vals[0])
+    if len(vals) == 1:
+        v = vals[0]
+        return v.but(missing=False) if v.t.kind != "null" else null_val()
+    return _pairwise(name, vals)
+
+
+def _numeric_elems(arr: Val) -> tuple[Any, str]:
+    elem = arr.t.elem or T("null")
+    if elem.kind in ("int", "float"):
+        return arr.e, elem.kind
+    if elem.kind == "null":
+        return None, "null"
+    if elem.kind == "mixed":
+        raise Unsupported("summing an array of mixed values is not supported")
+    return None, "none"
+
+
+@op("$sum", "$avg")
+def _sum_avg(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 1, 10_000)
+    vals = [c.compile(n, env) for n in nodes]
+    is_sum = name == "$sum"
+    if len(vals) == 1 and vals[0].t.kind == "array":
+        e, kind = _numeric_elems(vals[0])
+        if e is None:
+            return Val(T("int"), ibis.literal(0, type=dt.int64), lit=0) if is_sum else null_val()
+        if is_sum:
+            return Val(T(kind), e.sums().fill_null(0))
+        return Val(T("float"), e.means().cast("float64"))
+    nums = [as_num(v) for v in vals if v.t.kind in ("int", "float", "mixed")]
+    nums = [n for n in nums if n is not None]
+    if not nums:
+        return Val(T("int"), ibis.literal(0, type=dt.int64), lit=0) if is_sum else null_val()
+    if is_sum:
+        return combine(
+            [_zero_if_null(n) for n in nums],
+            lambda *xs: reduce(operator.add, xs),
+            lambda *xs: reduce(operator.add, xs),
+        )
+    count = reduce(operator.add, [n.f.notnull().cast("int64") for n in nums])
+    total = reduce(operator.add, [n.f.fill_null(0.0) for n in nums])
+    return Val(T("float"), total / count.nullif(0).cast("float64"))
+
+
+def _zero_if_null(n: Any) -> Any:
+    from ._ops_math import Num
+
+    is_int = n.is_int
+    if is_int is not True:  # a null or non-number counts as int 0, as if it were not there
+        is_int = n.f.isnull() if is_int is False else (is_int | n.f.isnull())
+    i = n.i.fill_null(0) if n.i is not None else None
+    if i is None and is_int is not False:
+        i = ibis.literal(0, type=dt.int64)
+    return Num(i, n.f.fill_null(0.0), is_int)
+
+
+@op("$arrayElemAt")
+def _elem_at(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    arr_node, idx_node = c.args(name, arg, 2)
+    arr = _array_arg(c, name, arr_node, env)
+    idx = _int_arg(c, name, idx_node, env, "the index")
+    return _element(c, arr, idx)
+
+
+def _element(c: Compiler, arr: Val, idx: Val) -> Val:
+    elem = arr.t.elem or T("null")
+    if arr.t.kind == "null" or idx.t.kind == "null":
+        return null_val()
+    n = arr.e.length()
+    i = idx.e
+    out_of_range = (i >= n) | (i < -n)
+    got = c.column_val(arr.e[i], elem) if elem.kind != "null" else null_val()
+    return got.but(missing=out_of_range.fill_null(False) & arr.e.notnull())
+
+
+@op("$first", "$last")
+def _first_last(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    node = c.one(name, arg)
+    arr = _array_arg(c, name, node, env)
+    idx = 0 if name == "$first" else -1
+    return _element(c, arr, Val(T("int"), ibis.literal(idx, type=dt.int64), lit=idx))
+
+
+@op("$slice")
+def _slice(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 2, 3)
+    arr = _array_arg(c, name, nodes[0], env)
+    ints = [_int_arg(c, name, n, env, "position and count") for n in nodes[1:]]
+    if arr.t.kind == "null" or any(v.t.kind == "null" for v in ints):
+        return arr if arr.t.kind == "null" else null_like(arr)
+    length = arr.e.length()
+    if len(ints) == 1:
+        n = ints[0].e
+        start = ibis.ifelse(n < 0, ibis.greatest(length + n, 0), 0)
+        stop = ibis.ifelse(n < 0, length, ibis.least(n, length))
+    else:
+        pos, n = ints[0].e, ints[1].e
+        if ints[1].is_lit and ints[1].lit <= 0:
+            raise nodes[2].error("$slice: the count must be positive")
+        start = ibis.ifelse(pos < 0, ibis.greatest(length + pos, 0), ibis.least(pos, length))
+        stop = ibis.least(start + n, length)
+        if not ints[1].is_lit:
+            stop = ibis.ifelse(n <= 0, ibis.null(dt.int64), stop)
+    return Val(arr.t, arr.e[start:stop])
+
+
+@op("$concatArrays")
+def _concat_arrays(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 0, 10_000)
+    vals = [_array_arg(c, name, n, env) for n in nodes]
+    if not vals:
+        return Val(T("array", elem=T("null")), ibis.literal([], type="array<int64>"), lit=[])
+    if any(v.t.kind == "null" for v in vals):
+        return null_val()
+    elems = {v.t.elem for v in vals if v.t.elem and v.t.elem.kind != "null"}
+    if len(elems) > 1:
+        raise arg.error("$concatArrays: the arrays hold different types of values ("
+                        + ", ".join(sorted(e.describe() for e in elems)) + ")")
+    typ = T("array", elem=next(iter(elems))) if elems else vals[0].t
+    exprs = [v.e if v.t == typ else v.e.cast(ibis_type(typ)) for v in vals]
+    return Val(typ, reduce(lambda x, y: x.concat(y), exprs))
+
+
+@op("$anyElementTrue", "$allElementsTrue")
+def _any_all(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    node = c.one(name, arg)
+    arr = _array_arg(c, name, node, env)
+    if arr.t.kind == "null":
+        return Val(T("bool"), ibis.null(dt.boolean))
+    elem = arr.t.elem or T("null")
+    if name == "$anyElementTrue":
+        hits = arr.e.filter(lambda x: truthy(c.elem_val(elem, x))).length() > 0
+    else:
+        hits = arr.e.filter(lambda x: ~truthy(c.elem_val(elem, x))).length() == 0
+    return Val(T("bool"), hits)

@@ -1,0 +1,130 @@
+"""Comparison, boolean and conditional operators: `$eq`..`$cmp`, `$in`, `$and/$or/$not`, `$cond/$ifNull/$switch`."""
+
+from __future__ import annotations
+
+from functools import reduce
+
+import ibis
+
+from ._compile import Compiler, Env, op, out_expr
+from ._parse import Node
+from ._semantics import compare, ifelse_val, is_null, lit_truth, truthy, unify
+from ._values import T, Val, null_val
+
+__all__: list[str] = []
+
+_CMP = {"$eq": "eq", "$ne": "ne", "$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte", "$cmp": "cmp"}
+
+
+def _bool(e: object) -> Val:
+    if isinstance(e, bool):
+        return Val(T("bool"), ibis.literal(e), lit=e)
+    return Val(T("bool"), e)
+
+
+@op(*_CMP)
+def _compare(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    a, b = (c.compile(n, env) for n in c.args(name, arg, 2))
+    return compare(_CMP[name], a, b)
+
+
+@op("$in")
+def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    needle_node, hay_node = c.args(name, arg, 2)
+    needle = c.compile(needle_node, env)
+    if hay_node.kind == "array":  # a literal list: one equality per element, no array needed
+        items = [c.compile(n, env) for n in hay_node.value]
+        if not items:
+            return _bool(False)
+        tests = [compare("eq", needle, item) for item in items]
+        if any(t.is_lit and t.lit for t in tests):
+            return _bool(True)
+        live = [t for t in tests if not t.is_lit]
+        if not live:
+            return _bool(False)
+        return Val(T("bool"), reduce(lambda x, y: x | y, (t.e for t in live)),
+                   falsy_null=all(t.falsy_null for t in live))
+    hay = c.need_array(name, c.compile(hay_node, env), hay_node)
+    if hay.t.kind == "null":
+        return Val(T("bool"), ibis.null("boolean"))
+    elem = hay.t.elem or T("null")
+    found = hay.e.filter(lambda x: out_expr(compare("eq", c.elem_val(elem, x), needle))).length() > 0
+    return Val(T("bool"), found)
+
+
+@op("$and", "$or")
+def _and_or(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    items = arg.value if arg.kind == "array" else [arg]
+    vals = [c.compile(n, env) for n in items]
+    is_and = name == "$and"
+    if not vals:
+        return _bool(is_and)
+    parts = []
+    for v in vals:
+        if v.t.kind == "bool" and (v.falsy_null or v.is_lit):  # already two-valued once NULL means false
+            if v.is_lit:
+                if bool(v.lit) != is_and:
+                    return _bool(not is_and)
+                continue
+            parts.append((v.e, True))
+        else:
+            t = truthy(v)
+            parts.append((t, False))
+    if not parts:
+        return _bool(is_and)
+    e = reduce((lambda x, y: x & y) if is_and else (lambda x, y: x | y), (p for p, _ in parts))
+    return Val(T("bool"), e, falsy_null=any(f for _, f in parts))
+
+
+@op("$not")
+def _not(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    v = c.compile(c.one(name, arg), env)
+    if v.is_lit:
+        return _bool(not lit_truth(v))
+    return Val(T("bool"), ~truthy(v))
+
+
+@op("$cond")
+def _cond(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    if arg.kind == "object":
+        spec = c.spec(name, arg, ("if", "then", "else"))
+        nodes = [spec["if"], spec["then"], spec["else"]]
+    else:
+        nodes = c.args(name, arg, 3)
+    test, yes, no = (c.compile(n, env) for n in nodes)
+    yes, no = unify([yes, no])
+    return ifelse_val(truthy(test), yes, no)
+
+
+@op("$ifNull")
+def _if_null(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    vals = unify([c.compile(n, env) for n in c.args(name, arg, 2, 10_000)])
+    result = vals[-1]
+    for v in reversed(vals[:-1]):
+        nul = is_null(v)
+        if nul is True:
+            continue
+        if nul is False:
+            result = v
+            continue
+        result = ifelse_val(~nul, v.but(missing=False), result)
+    return result
+
+
+@op("$switch")
+def _switch(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    spec = c.spec(name, arg, ("branches",), ("default",))
+    branches_node = spec["branches"]
+    if branches_node.kind != "array" or not branches_node.value:
+        raise branches_node.error("$switch: 'branches' must be a non-empty array of {case, then}")
+    tests, results = [], []
+    for b in branches_node.value:
+        bspec = c.spec("$switch branch", b, ("case", "then"))
+        tests.append(truthy(c.compile(bspec["case"], env)))
+        results.append(c.compile(bspec["then"], env))
+    default = c.compile(spec["default"], env) if "default" in spec else null_val()
+    vals = unify([*results, default])
+    result = vals[-1]
+    for test, v in zip(reversed(tests), reversed(vals[:-1])):
+        result = ifelse_val(test, v, result)
+    return result

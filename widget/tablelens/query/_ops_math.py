@@ -1,0 +1,254 @@
+"""Arithmetic operators. Results keep MongoDB's int/double distinction, per row when operands are mixed.
+
+MongoDB raises on faults such as division by zero or the square root of a negative number; a filter runs over
+millions of rows, so here such a result is null instead (documented in docs/filters.md).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+
+from ._compile import Compiler, Env, op
+from ._parse import Node
+from ._semantics import num_part
+from ._values import T, Val, null_val
+
+__all__ = ["Num", "as_num", "combine", "fceil", "ffloor", "numbers"]
+
+
+@dataclass(frozen=True)
+class Num:
+    """A numeric operand: its int value (when it is an int), its value as double, and whether it is an int."""
+
+    i: Any
+    f: Any
+    is_int: Any  # True, False or a boolean expression
+
+
+def as_num(v: Val) -> Num | None:
+    """The operand as a Num, or None when it is statically null."""
+    k = v.t.kind
+    if k == "null":
+        return None
+    if k == "int":
+        return Num(v.e, v.e.cast("float64"), True)
+    if k == "float":
+        return Num(None, v.e, False)
+    if k == "mixed":
+        i = v.parts.get("int")
+        f = num_part(v)
+        return Num(i, f, (v.tag == "int") if i is not None else False)
+    raise TypeError(k)
+
+
+def numbers(c: Compiler, name: str, nodes: Sequence[Node], env: Env, allow_dates: bool = False) -> list[Val]:
+    """Compile operands and check statically that each can be a number."""
+    vals = []
+    for pos, node in enumerate(nodes, 1):
+        v = c.compile(node, env)
+        ok = v.t.kind in ("int", "float", "null") or (v.t.kind == "mixed" and {"int", "double"} & v.t.tags) \
+            or (allow_dates and v.t.kind == "date")
+        if not ok:
+            what = node.value if node.kind == "string" else "the expression"
+            raise node.error(f"{name}: argument {pos} ({what!r}) is {_a(v.t.describe())}; {name} takes numbers")
+        vals.append(v)
+    return vals
+
+
+def _a(what: str) -> str:
+    return ("an " if what[:1] in "aeiou" else "a ") + what
+
+
+def _fold(flags: list[Any]) -> Any:
+    if any(f is False for f in flags):
+        return False
+    live = [f for f in flags if f is not True]
+    return True if not live else reduce(operator.and_, live)
+
+
+def combine(nums: Sequence[Num | None], fn_int: Callable[..., Any], fn_float: Callable[..., Any]) -> Val:
+    """Apply an int-preserving operation: int when every operand is an int, else double."""
+    if any(n is None for n in nums):
+        return null_val()
+    ns: list[Num] = [n for n in nums if n is not None]
+    all_int = _fold([n.is_int for n in ns])
+    if all_int is True:
+        return Val(T("int"), fn_int(*[n.i for n in ns]))
+    fe = fn_float(*[n.f for n in ns])
+    if all_int is False:
+        return Val(T("float"), fe)
+    ie = fn_int(*[n.i if n.i is not None else ibis.null(dt.int64) for n in ns])
+    tag = ibis.ifelse(fe.isnull(), "null", ibis.ifelse(all_int, "int", "double"))
+    return Val(T("mixed", tags=frozenset({"null", "int", "double"})), None, tag=tag,
+               parts={"int": ibis.ifelse(all_int, ie, ibis.null(dt.int64)), "float": fe})
+
+
+def ffloor(x: Any) -> Any:
+    """floor() of a double that stays a double (NaN and infinities pass through; Ibis's floor returns an int)."""
+    t = x - x % 1.0  # truncates with C-style %, floors with Python-style %
+    return ibis.ifelse(x.isinf(), x, ibis.ifelse(t > x, t - 1.0, t))
+
+
+def fceil(x: Any) -> Any:
+    """ceil() of a double that stays a double."""
+    return -ffloor(-x)
+
+
+def _double(v: Val, fn: Callable[[Any], Any]) -> Val:
+    n = as_num(v)
+    if n is None:
+        return null_val()
+    return Val(T("float"), fn(n.f))
+
+
+def _null(typ: str = "float64") -> Any:
+    return ibis.null(typ)
+
+
+# ------------------------------------------------------------------------------------------- operators
+@op("$add")
+def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    vals = numbers(c, name, c.args(name, arg, 0, 10_000), env, allow_dates=True)
+    dates = [v for v in vals if v.t.kind == "date"]
+    if len(dates) > 1:
+        raise arg.error("$add: only one argument may be a date")
+    nums = [as_num(v) for v in vals if v.t.kind != "date"]
+    if not nums:
+        return dates[0] if dates else Val(T("int"), ibis.literal(0, type=dt.int64), lit=0)
+    total = combine(nums, lambda *xs: reduce(operator.add, xs), lambda *xs: reduce(operator.add, xs))
+    if not dates:
+        return total
+    ms = total.e if total.t.kind != "mixed" else total.parts["float"]
+    if total.t.kind == "null":
+        return Val(T("date"), ibis.null(dt.timestamp))
+    return Val(T("date"), dates[0].e + ms.round().cast("int64").as_interval("ms"))
+
+
+@op("$subtract")
+def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    a, b = numbers(c, name, c.args(name, arg, 2), env, allow_dates=True)
+    if a.t.kind == "date" and b.t.kind == "date":
+        return Val(T("int"), a.e.delta(b.e, unit="millisecond"))
+    if b.t.kind == "date":
+        raise arg.error("$subtract: a date can only be subtracted from a date")
+    nb = as_num(b)
+    if a.t.kind == "date":
+        if nb is None:
+            return Val(T("date"), ibis.null(dt.timestamp))
+        return Val(T("date"), a.e - nb.f.round().cast("int64").as_interval("ms"))
+    return combine([as_num(a), nb], operator.sub, operator.sub)
+
+
+@op("$multiply")
+def _multiply(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    vals = numbers(c, name, c.args(name, arg, 0, 10_000), env)
+    if not vals:
+        return Val(T("int"), ibis.literal(1, type=dt.int64), lit=1)
+    return combine([as_num(v) for v in vals], lambda *xs: reduce(operator.mul, xs),
+                   lambda *xs: reduce(operator.mul, xs))
+
+
+@op("$divide")
+def _divide(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
+    if a is None or b is None:
+        return null_val()
+    return Val(T("float"), a.f / b.f.nullif(0))
+
+
+def _mod(x: Any, y: Any) -> Any:
+    """Remainder with the sign of the dividend (C/MongoDB), whatever the engine's own `%` convention."""
+    r = x % y.nullif(0)
+    return ibis.ifelse((r != 0) & ((r < 0) != (x < 0)), r - y, r)
+
+
+@op("$mod")
+def _mod_op(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
+    return combine([a, b], _mod, _mod)
+
+
+@op("$abs")
+def _abs(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    (v,) = numbers(c, name, [c.one(name, arg)], env)
+    return combine([as_num(v)], lambda x: x.abs(), lambda x: x.abs())
+
+
+@op("$ceil", "$floor")
+def _ceil_floor(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    (v,) = numbers(c, name, [c.one(name, arg)], env)
+    fn = fceil if name == "$ceil" else ffloor
+    return combine([as_num(v)], lambda x: x, fn)
+
+
+def round_half_even(x: Any, place: int) -> Any:
+    """Round a double to `place` decimals, ties to even (as MongoDB's $round does)."""
+    scale = 10.0**place
+    y = x * scale if place else x
+    f = ffloor(y)
+    d = y - f
+    r = ibis.ifelse(d > 0.5, f + 1, ibis.ifelse(d < 0.5, f, ibis.ifelse(f % 2 == 0, f, f + 1)))
+    return r / scale if place else r
+
+
+@op("$round")
+def _round(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 1, 2)
+    place = 0
+    if len(nodes) == 2:
+        pnode = nodes[1]
+        if pnode.kind != "number" or not float(pnode.value).is_integer() or not -20 <= pnode.value <= 100:
+            raise pnode.error("$round: the place must be a constant integer from -20 to 100")
+        place = int(pnode.value)
+    (v,) = numbers(c, name, nodes[:1], env)
+    if place >= 0:
+        return combine([as_num(v)], lambda x: x, lambda x: round_half_even(x, place))
+    return combine([as_num(v)], lambda x: round_half_even(x.cast("float64"), place).cast("int64"),
+                   lambda x: round_half_even(x, place))
+
+
+@op("$sqrt")
+def _sqrt(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    (v,) = numbers(c, name, [c.one(name, arg)], env)
+    return _double(v, lambda x: ibis.ifelse(x < 0, _null(), x).sqrt())
+
+
+@op("$exp")
+def _exp(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    (v,) = numbers(c, name, [c.one(name, arg)], env)
+    return _double(v, lambda x: ibis.ifelse(x > 709.0, float("inf"), x).exp())
+
+
+@op("$ln", "$log10")
+def _logs(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    (v,) = numbers(c, name, [c.one(name, arg)], env)
+    if name == "$ln":
+        return _double(v, lambda x: ibis.ifelse(x <= 0, _null(), x).ln())
+    return _double(v, lambda x: ibis.ifelse(x <= 0, _null(), x).log10())
+
+
+@op("$pow")
+def _pow(c: Compiler, name: str, arg: Node, env: Env) -> Val:
+    nodes = c.args(name, arg, 2)
+    a, b = numbers(c, name, nodes, env)
+    na, nb = as_num(a), as_num(b)
+    if na is None or nb is None:
+        return null_val()
+    exp_node = nodes[1]
+    int_result = a.t.kind == "int" and exp_node.kind == "number" and isinstance(exp_node.value, int) \
+        and 0 <= exp_node.value <= 64
+
+    def fpow(x: Any, y: Any) -> Any:
+        bad = ((x == 0) & (y < 0)) | ((x < 0) & (ffloor(y) != y))
+        return ibis.ifelse(bad, ibis.ifelse(x == 0, _null(), float("nan")), x.pow(y).cast("float64"))
+
+    if int_result:
+        return Val(T("int"), fpow(na.f, nb.f).round().cast("int64"))
+    return Val(T("float"), fpow(na.f, nb.f))

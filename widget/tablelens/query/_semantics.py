@@ -1,0 +1,360 @@
+"""MongoDB value semantics on top of SQL: type order, missing vs null, truthiness, comparisons.
+
+SQL comparisons return NULL when a side is NULL and order NaN differently per engine; MongoDB compares any two
+values by BSON type order (missing < null < numbers < strings < objects < arrays < bools < dates) and treats NaN
+as the smallest number, equal to itself. Everything here builds engine-neutral Ibis expressions with those rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type
+
+__all__ = [
+    "RANK",
+    "Unsupported",
+    "as_bool",
+    "as_mixed",
+    "compare",
+    "ifelse_val",
+    "is_null",
+    "lit_truth",
+    "mixed_from_struct",
+    "mixed_to_struct",
+    "num_part",
+    "rank",
+    "truthy",
+    "unify",
+]
+
+RANK = {"missing": 1, "null": 2, "number": 3, "str": 4, "object": 5, "array": 6, "bool": 8, "date": 9}
+CAT_OF_KIND = {"int": "number", "float": "number", "str": "str", "object": "object", "array": "array",
+               "bool": "bool", "date": "date"}
+CAT_OF_TAG = {"int": "number", "double": "number", "string": "str", "object": "object", "array": "array",
+              "bool": "bool", "date": "date"}
+PART_TYPE = {"bool": dt.boolean, "int": dt.int64, "float": dt.float64, "str": dt.string, "date": dt.timestamp,
+             "json": dt.string}
+OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "cmp")
+
+
+class Unsupported(Exception):
+    """A construct the compiler cannot express; the compiler turns it into a located FilterError."""
+
+
+# --------------------------------------------------------------------------------------------------- basics
+def is_null(v: Val) -> Any:
+    """True where the value is null or missing (a Python bool when known statically)."""
+    if v.t.kind == "null":
+        return True
+    if v.t.kind == "mixed":
+        return v.tag == "null"
+    if v.is_lit:
+        return False
+    return v.e.isnull()
+
+
+def as_bool(v: Val) -> ir.BooleanValue:
+    """A boolean value with NULL (standing for false) replaced by false."""
+    return v.e.fill_null(False) if v.falsy_null else v.e
+
+
+def num_part(v: Val) -> ir.NumericValue:
+    """The numeric value of a mixed value (as double), NULL when it is not a number."""
+    i, f = v.parts.get("int"), v.parts.get("float")
+    if i is not None and f is not None:
+        return ibis.ifelse(v.tag == "int", i.cast("float64"), f)
+    if f is not None:
+        return f
+    if i is not None:
+        return i.cast("float64")
+    return ibis.null(dt.float64)
+
+
+def truthy(v: Val) -> ir.BooleanValue:
+    """MongoDB truthiness (false, null, missing and 0 are false; everything else, NaN included, is true)."""
+    k = v.t.kind
+    if k == "null":
+        return ibis.literal(False)
+    if v.is_lit:
+        return ibis.literal(lit_truth(v))
+    if k == "bool":
+        return as_bool(v)
+    if k in ("int", "float"):
+        return (v.e != 0).fill_null(False)
+    if k == "mixed":
+        branches: list[tuple[Any, Any]] = [(v.tag == "null", False)]
+        if "bool" in v.parts:
+            branches.append((v.tag == "bool", v.parts["bool"].fill_null(False)))
+        if "int" in v.parts or "float" in v.parts:
+            branches.append((v.tag.isin(["int", "double"]), (num_part(v) != 0).fill_null(False)))
+        return ibis.cases(*branches, else_=True)
+    return v.e.notnull()
+
+
+def lit_truth(v: Val) -> bool:
+    """MongoDB truthiness of a constant."""
+    if v.lit is None or v.missing is True:
+        return False
+    if isinstance(v.lit, (bool, int, float)):
+        return v.lit != 0 or v.lit != v.lit
+    return True
+
+
+def rank(v: Val) -> Any:
+    """BSON type-order rank of the value: a Python int when static, else an integer expression."""
+    k = v.t.kind
+    if k == "null":
+        base: Any = RANK["null"]
+    elif k == "mixed":
+        base = v.tag.cases(*[(tag, RANK[cat]) for tag, cat in CAT_OF_TAG.items()], else_=RANK["null"])
+    elif v.is_lit:
+        base = RANK[CAT_OF_KIND[k]]
+    else:
+        base = ibis.ifelse(v.e.isnull(), RANK["null"], RANK[CAT_OF_KIND[k]])
+    if v.missing is False:
+        return base
+    if v.missing is True:
+        return RANK["missing"]
+    return ibis.ifelse(v.missing, RANK["missing"], base)
+
+
+# ------------------------------------------------------------------------------------------------- compare
+@dataclass(frozen=True)
+class _Part:
+    """One comparable facet of a value: where it applies (`cond`), its expression and whether it may be NaN."""
+
+    cond: Any  # True or a boolean expression
+    e: Any
+    is_float: bool
+    lit: Any = None
+    has_lit: bool = False
+
+
+def _cats(v: Val) -> dict[str, _Part]:
+    k = v.t.kind
+    if k == "null":
+        return {}
+    if k == "mixed":
+        out: dict[str, _Part] = {}
+        if "int" in v.parts or "float" in v.parts:
+            out["number"] = _Part(v.tag.isin(["int", "double"]), num_part(v), "float" in v.parts)
+        for tag, part in (("string", "str"), ("bool", "bool"), ("date", "date"), ("array", "json"),
+                          ("object", "json")):
+            if part in v.parts and tag in v.t.tags:
+                out[CAT_OF_TAG[tag] + ("-json" if part == "json" else "")] = _Part(v.tag == tag, v.parts[part],
+                                                                                   False)
+        return out
+    cond = True if v.is_lit else v.e.notnull()
+    return {CAT_OF_KIND[k]: _Part(cond, v.e, k == "float", v.lit, v.is_lit)}
+
+
+def _fold_and(a: Any, b: Any) -> Any:
+    if a is True:
+        return b
+    if b is True:
+        return a
+    return a & b
+
+
+def _isnan(p: _Part) -> Any:
+    if not p.is_float:
+        return False
+    if p.has_lit:
+        return p.lit != p.lit
+    return p.e.isnan()
+
+
+def _num_cmp(op: str, a: _Part, b: _Part) -> Any:
+    """NaN-aware numeric comparison (NaN equals NaN and is below every other number); NULL if a side is NULL."""
+    na, nb = _isnan(a), _isnan(b)
+    if op in ("ne", "gte", "lte"):
+        inner = _num_cmp({"ne": "eq", "gte": "lt", "lte": "gt"}[op], a, b)
+        return (not inner) if isinstance(inner, bool) else ~inner
+    if op == "cmp":
+        lt, eq = _num_cmp("lt", a, b), _num_cmp("eq", a, b)
+        return ibis.ifelse(lt, -1, ibis.ifelse(eq, 0, 1))
+    sql = {"eq": a.e == b.e, "gt": a.e > b.e, "lt": a.e < b.e}[op]
+    if na is False and nb is False:
+        return sql
+    if isinstance(na, bool) and isinstance(nb, bool):  # one side is a NaN literal
+        if op == "eq":
+            return na and nb
+        return (not na) and nb if op == "gt" else na and not nb
+    if isinstance(nb, bool):  # b is a literal or an int
+        if nb:  # b is NaN
+            return {"eq": na, "gt": ~na, "lt": False}[op] if not isinstance(na, bool) else False
+        return {"eq": sql, "gt": sql & ~na, "lt": sql | na}[op]
+    if isinstance(na, bool):
+        if na:
+            return {"eq": nb, "gt": False, "lt": ~nb}[op]
+        return {"eq": sql, "gt": sql | nb, "lt": sql & ~nb}[op]
+    either = na | nb
+    return {"eq": ibis.ifelse(either, na & nb, sql), "gt": ibis.ifelse(either, ~na & nb, sql),
+            "lt": ibis.ifelse(either, na & ~nb, sql)}[op]
+
+
+def _typed_cmp(op: str, cat: str, a: _Part, b: _Part) -> Any:
+    if cat == "number":
+        return _num_cmp(op, a, b)
+    if cat in ("array", "object"):
+        raise Unsupported(f"comparing two {cat}s is not supported; compare their elements, fields or $size")
+    if op == "cmp":
+        return ibis.ifelse(a.e < b.e, -1, ibis.ifelse(a.e == b.e, 0, 1))
+    return {"eq": a.e == b.e, "ne": a.e != b.e, "gt": a.e > b.e, "gte": a.e >= b.e, "lt": a.e < b.e,
+            "lte": a.e <= b.e}[op]
+
+
+def _sign_op(op: str, s: int) -> Any:
+    return {"eq": s == 0, "ne": s != 0, "gt": s > 0, "gte": s >= 0, "lt": s < 0, "lte": s <= 0, "cmp": s}[op]
+
+
+def _rank_op(op: str, ra: Any, rb: Any) -> Any:
+    if isinstance(ra, int) and isinstance(rb, int):
+        return _sign_op(op, (ra > rb) - (ra < rb))
+    if op == "cmp":
+        return ibis.ifelse(ra < rb, -1, ibis.ifelse(ra == rb, 0, 1))
+    return {"eq": ra == rb, "ne": ra != rb, "gt": ra > rb, "gte": ra >= rb, "lt": ra < rb, "lte": ra <= rb}[op]
+
+
+def _result(op: str, e: Any, falsy_null: bool = False) -> Val:
+    if op == "cmp":
+        return Val(T("int"), e if not isinstance(e, int) else ibis.literal(e, type=dt.int64))
+    if isinstance(e, bool):
+        return Val(T("bool"), ibis.literal(e), lit=e)
+    return Val(T("bool"), e, falsy_null=falsy_null)
+
+
+def compare(op: str, a: Val, b: Val) -> Val:
+    """`$eq`..`$cmp` with MongoDB semantics: never NULL (a NULL here stands for false, see `falsy_null`)."""
+    ca, cb = _cats(a), _cats(b)
+    if a.t.kind != "mixed" and b.t.kind != "mixed" and len(ca) == 1 and ca.keys() == cb.keys():
+        (cat,) = ca
+        pa, pb = ca[cat], cb[cat]
+        sql = _typed_cmp(op, cat, pa, pb)
+        if isinstance(sql, bool):
+            return _result(op, sql)
+        if a.is_lit and b.is_lit:
+            return _result(op, sql)
+        if (b.is_lit and a.missing is False) or b.is_lit:
+            fallback: Any = _sign_op(op, -1)
+        elif a.is_lit:
+            fallback = _sign_op(op, 1)
+        else:
+            fallback = _rank_op(op, rank(a), rank(b))
+        if fallback is False:
+            return _result(op, sql, falsy_null=True)
+        return _result(op, sql.fill_null(fallback))
+    ra, rb = rank(a), rank(b)
+    common = [c for c in ca if c in cb]
+    if not common:
+        return _result(op, _rank_op(op, ra, rb))
+    within: Any = ibis.literal(0, type=dt.int8)
+    for cat in common:
+        cond = _fold_and(ca[cat].cond, cb[cat].cond)
+        c3 = _typed_cmp("cmp", cat.removesuffix("-json"), ca[cat], cb[cat])
+        within = c3 if cond is True else ibis.ifelse(cond, c3, within)
+    if isinstance(ra, int) and isinstance(rb, int) and ra == rb:
+        cmp3 = within
+    else:
+        cmp3 = ibis.ifelse(ra == rb, within, ibis.ifelse(ra < rb, -1, 1))
+    if op == "cmp":
+        return _result(op, cmp3.cast("int64"))
+    return _result(op, _sign_op_expr(op, cmp3))
+
+
+def _sign_op_expr(op: str, c: Any) -> Any:
+    return {"eq": c == 0, "ne": c != 0, "gt": c > 0, "gte": c >= 0, "lt": c < 0, "lte": c <= 0}[op]
+
+
+# ------------------------------------------------------------------------------------------- mixed values
+def mixed_from_struct(s: ir.StructValue, missing: Any = False, tags: frozenset[str] | None = None) -> Val:
+    """A mixed value read from a variant struct (docs/storage.md)."""
+    names = set(s.type().names)
+    parts = {part: s[field] for part, field in STRUCT_FIELD.items() if field in names}
+    tag = s["type"].fill_null("null") if "type" in names else ibis.literal("null")
+    all_tags = frozenset(("null", *(t for t, p in MIXED_PARTS.items() if p in parts)))
+    return Val(T("mixed", tags=tags or all_tags), None, missing=missing, tag=tag, parts=parts)
+
+
+def mixed_to_struct(v: Val) -> ir.StructValue:
+    """The variant struct of a mixed value (for arrays of mixed values and for output)."""
+    v = as_mixed(v)
+    fields: dict[str, Any] = {"type": v.tag}
+    for part, field in STRUCT_FIELD.items():
+        fields[field] = v.parts[part] if part in v.parts else ibis.null(PART_TYPE[part])
+    return ibis.struct(fields)
+
+
+def as_mixed(v: Val) -> Val:
+    """The same value as a mixed value (tag + parts)."""
+    if v.t.kind == "mixed":
+        return v
+    k = v.t.kind
+    if k == "null":
+        return Val(T("mixed", tags=frozenset({"null"})), None, missing=v.missing, tag=ibis.literal("null"))
+    if k not in PART_TYPE:
+        raise Unsupported(f"a {v.t.describe()} cannot be combined with values of other types here")
+    e = as_bool(v) if k == "bool" else v.e
+    tag = ibis.literal(TAG_OF_KIND[k]) if v.is_lit else ibis.ifelse(e.isnull(), "null", TAG_OF_KIND[k])
+    return Val(T("mixed", tags=frozenset({"null", TAG_OF_KIND[k]})), None, missing=v.missing, tag=tag,
+               parts={k: e})
+
+
+def ifelse_val(cond: Any, a: Val, b: Val) -> Val:
+    """`cond ? a : b` on values of one unified type (see `unify`)."""
+    missing: Any
+    if a.missing is False and b.missing is False:
+        missing = False
+    else:
+        missing = ibis.ifelse(cond, _missing_expr(a), _missing_expr(b))
+    if a.t.kind == "mixed":
+        parts = {}
+        for p in sorted(set(a.parts) | set(b.parts)):
+            pa = a.parts.get(p, ibis.null(PART_TYPE[p]))
+            pb = b.parts.get(p, ibis.null(PART_TYPE[p]))
+            parts[p] = ibis.ifelse(cond, pa, pb)
+        return Val(T("mixed", tags=a.t.tags | b.t.tags), None, missing=missing,
+                   tag=ibis.ifelse(cond, a.tag, b.tag), parts=parts)
+    ea = as_bool(a) if a.falsy_null else a.e
+    eb = as_bool(b) if b.falsy_null else b.e
+    return Val(a.t, ibis.ifelse(cond, ea, eb), missing=missing)
+
+
+def _missing_expr(v: Val) -> Any:
+    if v.missing is False:
+        return ibis.literal(False)
+    if v.missing is True:
+        return ibis.literal(True)
+    return v.missing
+
+
+def unify(vals: Sequence[Val]) -> list[Val]:
+    """Bring values to one static type: nulls take the others' type; several scalar types become mixed."""
+    kinds = {v.t.kind for v in vals} - {"null"}
+    if not kinds:
+        return list(vals)
+    if len(kinds) == 1 and "mixed" not in kinds:
+        types = {v.t for v in vals if v.t.kind != "null"}
+        if len(types) > 1:
+            raise Unsupported("these values are arrays or objects of different shapes and cannot be combined")
+        (typ,) = types
+        try:
+            ityp = ibis_type(typ)
+        except TypeError as exc:
+            raise Unsupported(f"values of type {typ.describe()} cannot be combined here") from exc
+        return [v if v.t.kind != "null" else Val(typ, ibis.null(ityp), missing=v.missing, lit=None) for v in vals]
+    mixed = [as_mixed(v) for v in vals]
+    tags = frozenset().union(*(m.t.tags for m in mixed))
+    return [m.but(t=T("mixed", tags=tags)) for m in mixed]
+
+
+def map_parts(v: Val, fn: Callable[[str, Any], Any]) -> dict[str, Any]:
+    """Apply `fn(part_name, expr)` to each part of a mixed value."""
+    return {p: fn(p, e) for p, e in v.parts.items()}

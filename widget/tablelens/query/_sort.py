@@ -1,0 +1,106 @@
+"""Sort and group keys: what the user wrote (a column, a `$path`, an expression) to typed values and sort keys.
+
+Sorting follows MongoDB type order within a column of mixed values, puts NaN below every number, and puts null
+and missing last in both directions; the row key breaks ties so paging is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+
+from tablelens.errors import FilterError
+
+from ._parse import Node, from_python, parse
+from ._semantics import CAT_OF_TAG, RANK, as_bool
+from ._values import Val
+
+__all__ = ["key_node", "normalize_sort", "sort_exprs", "with_control"]
+
+
+def with_control(err: FilterError, control: str) -> FilterError:
+    """Tag an error with the control (filter, group-by, sort, compare) that caused it, for the Explorer."""
+    err.control = control  # type: ignore[attr-defined]
+    return err
+
+
+def normalize_sort(sort: Any) -> list[tuple[Any, bool]]:
+    """`sort` as a list of (key, descending)."""
+    if sort is None or sort == "" or sort == []:
+        return []
+    if isinstance(sort, (str, dict)):
+        sort = [sort]
+    if isinstance(sort, tuple) and len(sort) == 2 and isinstance(sort[1], str) \
+            and sort[1].lower() in ("asc", "desc"):
+        sort = [sort]
+    out = []
+    for item in sort:
+        if isinstance(item, (list, tuple)):
+            if len(item) != 2 or not isinstance(item[1], str) or item[1].lower() not in ("asc", "desc"):
+                raise with_control(FilterError(f"A sort key must be (key, 'asc' | 'desc'), got {item!r}",
+                                               path="sort"), "sort")
+            out.append((item[0], item[1].lower() == "desc"))
+        else:
+            out.append((item, False))
+    return out
+
+
+def key_node(key: Any, labels: dict[str, str], names0: Sequence[str], control: str) -> Node:
+    """The expression node of a sort or group key: a column label, a `$path`, or expression text."""
+    if isinstance(key, dict):
+        return from_python(key)
+    if not isinstance(key, str):
+        raise with_control(FilterError(f"A {control} key must be a string, got {key!r}", path=control), control)
+    if key in labels:
+        return Node("string", labels[key], None, key)
+    text = key.strip()
+    if not text:
+        raise with_control(FilterError(f"An empty {control} key", path=control), control)
+    try:
+        if text.startswith("$"):
+            return Node("string", text, key.index("$"), key)
+        if text[0] in "{['\"":
+            return parse(key)
+    except FilterError as err:
+        raise with_control(err, control) from None
+    if text in names0:
+        return Node("string", f"$0.{text}", None, key)
+    listing = ", ".join(list(labels)[:30])
+    raise with_control(FilterError(f"Unknown column {key!r}; write a column name ({listing}), a path such as "
+                                   f"$0.a.b, or an expression", position=0, path=control), control)
+
+
+def sort_exprs(v: Val, desc: bool) -> list[Any]:
+    """Ibis sort keys for one value: type order, NaN below numbers, null/missing last."""
+    def direct(e: Any) -> Any:
+        return e.desc(nulls_first=False) if desc else e.asc(nulls_first=False)
+
+    k = v.t.kind
+    if k == "null":
+        return []
+    if k in ("array", "object"):
+        raise FilterError(f"Cannot sort by {'an array' if k == 'array' else 'an object'}; sort by $size, an "
+                          f"element or a field instead")
+    if k == "bool":
+        return [direct(as_bool(v))]
+    if k == "float":
+        nan_flag = ibis.ifelse(v.e.isnan(), 0, 1)
+        return [direct(nan_flag), direct(v.e)]
+    if k != "mixed":
+        return [direct(v.e)]
+    tag = v.tag
+    ranks = [(t, RANK[c]) for t, c in CAT_OF_TAG.items()]
+    rank = ibis.ifelse(tag == "null", ibis.null("int64"), tag.cases(*ranks, else_=ibis.null("int64")))
+    keys = [direct(rank)]
+    num_tags = [t for t in ("int", "double") if t in v.t.tags]
+    if num_tags:
+        from ._semantics import num_part
+
+        num = ibis.ifelse(tag.isin(["int", "double"]), num_part(v), ibis.null("float64"))
+        keys += [direct(ibis.ifelse(num.isnan(), 0, 1)), direct(num)]
+    for part, tags in (("str", ["string"]), ("bool", ["bool"]), ("date", ["date"]), ("json", ["array", "object"])):
+        if part in v.parts:
+            keys.append(direct(ibis.ifelse(tag.isin(tags), v.parts[part], ibis.null(v.parts[part].type()))))
+    return keys

@@ -1,0 +1,262 @@
+"""Turn whatever the user passed as a source into Ibis tables over Parquet or Arrow.
+
+Accepted: a pandas DataFrame, a pyarrow Table, a Parquet path, a `"name:version"` spec, a tablelens Table,
+JoinedTable or Artifact (with `table=`). Tables are only ever scanned by the engine: the Parquet file is
+registered with the backend, never loaded into Python. Each source gets a `__tl_rn` column holding the row's
+0-based position, which becomes the stable row key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from tablelens.errors import FilterError
+
+__all__ = ["RN", "ColumnInfo", "Joined", "Source", "default_backend", "infer_kind", "resolve_source"]
+
+RN = "__tl_rn"
+_META_KEY = b"tablelens"
+_VARIANT_FIELDS = {"type", "bool", "int", "float", "str", "datetime", "json"}
+_default: list[Any] = []
+
+
+def default_backend() -> Any:
+    """The process-wide embedded DuckDB connection (created on first use)."""
+    if not _default:
+        _default.append(ibis.duckdb.connect())
+    return _default[0]
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A column of a source: its name, storage kind (docs/storage.md) and metadata entry."""
+
+    name: str
+    kind: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Source:
+    """One table ready to query: an Ibis table with the `__tl_rn` row-position column."""
+
+    table: ir.Table
+    columns: list[ColumnInfo]
+    label: str
+    total_rows: int | None = None
+    resolve: Callable[[str], str] | None = None
+    ordered: bool = False  # the backend returns rows in file order without ORDER BY (DuckDB scans)
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass
+class Joined:
+    """A JoinedTable: two sources joined on a key."""
+
+    left: Source
+    right: Source
+    key: str | tuple[str, str]
+
+
+# ------------------------------------------------------------------------------------------- resolution
+def resolve_source(obj: Any, table: str | None, backend: Any, role: str = "source") -> Source | Joined:
+    """Resolve any accepted source object into a Source (or Joined for a JoinedTable)."""
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame):
+        return _from_arrow(_arrow_from_pandas(obj), "DataFrame")
+    if isinstance(obj, pa.Table):
+        return _from_arrow(obj, "Arrow table")
+    if isinstance(obj, (str, os.PathLike)):
+        text = os.fspath(obj)
+        if text.endswith(".parquet") or os.path.isfile(text):
+            if not os.path.isfile(text):
+                raise FilterError(f"No Parquet file at {text!r}", path=role)
+            return _from_parquet(text, backend, Path(text).name, None, None)
+        if ":" in text or "/" not in text:
+            from tablelens import artifacts  # lazily: the store is another stage
+
+            try:
+                resolved = artifacts.resolve(text)
+            except FilterError:
+                raise
+            except Exception as exc:
+                raise FilterError(f"Cannot resolve {text!r}: {exc}", path=role) from None
+            return resolve_source(resolved, table, backend, role)
+        raise FilterError(f"{text!r} is neither a Parquet file nor a 'name:version' artifact spec", path=role)
+    if hasattr(obj, "table1") and hasattr(obj, "table2") and hasattr(obj, "join_key"):
+        left = resolve_source(obj.table1, None, backend, role)
+        right = resolve_source(obj.table2, None, backend, role)
+        if isinstance(left, Joined) or isinstance(right, Joined):
+            raise FilterError("A JoinedTable of JoinedTables is not supported", path=role)
+        return Joined(left, right, obj.join_key)
+    if hasattr(obj, "_stored"):
+        stored = obj._stored()
+        label = getattr(obj, "name", None) or Path(stored.parquet_path).name
+        return _from_parquet(stored.parquet_path, backend, str(label), stored.meta, stored.resolve)
+    if hasattr(obj, "tables") and hasattr(obj, "get"):
+        names = list(obj.tables())
+        if table is None:
+            if len(names) != 1:
+                listing = ", ".join(names) or "none"
+                raise FilterError(f"The artifact holds {len(names)} tables ({listing}); pass table=NAME",
+                                  path=role)
+            table = names[0]
+        elif table not in names:
+            raise FilterError(f"The artifact has no table {table!r} (tables: {', '.join(names) or 'none'})",
+                              path=role)
+        return resolve_source(obj.get(table), None, backend, role)
+    raise TypeError(f"Cannot query a {type(obj).__name__}: pass a tablelens Table, JoinedTable or Artifact, "
+                    f"a 'name:version' spec, a Parquet path, a pandas DataFrame or a pyarrow Table")
+
+
+def _from_parquet(path: str, backend: Any, label: str, meta: dict[str, Any] | None,
+                  resolve: Callable[[str], str] | None) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:
+        raise FilterError(f"Cannot read the Parquet file {path!r}: {exc}") from None
+    schema = pf.schema_arrow
+    if meta is None:
+        meta = _meta_of(schema)
+    table, ordered = _scan(backend, path, schema)
+    return Source(table, _columns(schema, meta), label, pf.metadata.num_rows, resolve, ordered)
+
+
+def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, bool]:
+    """Register the file with the backend, adding the row position as `__tl_rn` (cached per backend)."""
+    cache: dict[tuple[str, float], tuple[ir.Table, bool]] = backend.__dict__.setdefault("_tablelens_scans", {})
+    key = (os.path.abspath(path), os.path.getmtime(path))
+    if key in cache:
+        return cache[key]
+    name = getattr(backend, "name", "")
+    if name == "duckdb" and "file_row_number" not in schema.names:
+        t = backend.read_parquet(path, file_row_number=True)
+        t = t.rename({RN: "file_row_number"})
+        result = (t.select(RN, *schema.names), True)
+    elif name == "polars":
+        t = backend.read_parquet(path, row_index_name=RN)
+        result = (t.mutate(**{RN: t[RN].cast("int64")}).select(RN, *schema.names), False)
+    else:
+        t = backend.read_parquet(path)
+        result = (t.mutate(**{RN: ibis.row_number().cast("int64")}).select(RN, *schema.names), False)
+    cache[key] = result
+    return result
+
+
+def _from_arrow(table: pa.Table, label: str) -> Source:
+    meta = _meta_of(table.schema)
+    cols = _columns(table.schema, meta)
+    import numpy as np
+
+    with_rn = table.add_column(0, RN, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    return Source(ibis.memtable(with_rn), cols, label, table.num_rows, None, True)
+
+
+def _meta_of(schema: pa.Schema) -> dict[str, Any]:
+    raw = (schema.metadata or {}).get(_META_KEY)
+    if not raw:
+        return {}
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _columns(schema: pa.Schema, meta: dict[str, Any]) -> list[ColumnInfo]:
+    entries = {c.get("name"): c for c in meta.get("columns", []) if isinstance(c, dict)}
+    out = []
+    for f in schema:
+        entry = entries.get(f.name, {})
+        kind = entry.get("kind") or infer_kind(f.type)
+        out.append(ColumnInfo(f.name, kind, entry))
+    return out
+
+
+def infer_kind(typ: pa.DataType) -> str:
+    """The storage kind of an Arrow type, for tables written without tablelens metadata."""
+    if pa.types.is_boolean(typ):
+        return "bool"
+    if pa.types.is_integer(typ):
+        return "int"
+    if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
+        return "float"
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return "str"
+    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
+        return "datetime"
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ) or pa.types.is_fixed_size_list(typ):
+        return "list"
+    if pa.types.is_struct(typ):
+        names = {typ.field(i).name for i in range(typ.num_fields)}
+        if names == _VARIANT_FIELDS:
+            return "mixed"
+        if {"path", "width", "height"} <= names and ({"digest", "boxes"} & names):
+            return "image"
+        return "dict"
+    if pa.types.is_null(typ):
+        return "null"
+    return "unknown"
+
+
+# ------------------------------------------------------------------------------------- pandas -> arrow
+def _arrow_from_pandas(df: Any) -> pa.Table:
+    """Convert a DataFrame; object columns Arrow cannot type (mixed scalars) become variant structs."""
+    arrays, names = [], []
+    for name in df.columns:
+        col = df[name]
+        try:  # NaN stays NaN in float columns (as in stored tables); elsewhere it means missing
+            arr = pa.array(col, from_pandas=col.dtype.kind != "f")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = variant_array(col.tolist())
+        arrays.append(arr)
+        names.append(str(name))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def variant_array(values: list[Any]) -> pa.StructArray:
+    """Encode Python scalars of several types as the variant struct of docs/storage.md."""
+    import datetime as _dt
+
+    import pandas as pd
+
+    rows = []
+    for v in values:
+        row: dict[str, Any] = {"type": "null", "bool": None, "int": None, "float": None, "str": None,
+                               "datetime": None, "json": None}
+        if v is None or v is pd.NA or v is pd.NaT:
+            pass
+        elif isinstance(v, bool):
+            row.update(type="bool", bool=v)
+        elif isinstance(v, int):
+            row.update(type="int", int=v)
+        elif isinstance(v, float):
+            row.update(type="double", float=v)
+        elif isinstance(v, str):
+            row.update(type="string", str=v)
+        elif isinstance(v, _dt.datetime):
+            row.update(type="date", datetime=v)
+        elif isinstance(v, (list, tuple)):
+            row.update(type="array", json=json.dumps(v))
+        elif isinstance(v, dict):
+            row.update(type="object", json=json.dumps(v))
+        else:
+            row.update(type="string", str=str(v))
+        rows.append(row)
+    typ = pa.struct([("type", pa.string()), ("bool", pa.bool_()), ("int", pa.int64()), ("float", pa.float64()),
+                     ("str", pa.string()), ("datetime", pa.timestamp("us")), ("json", pa.string())])
+    return pa.array(rows, type=typ)
