@@ -475,13 +475,23 @@ export function createTable(ctx) {
       fetchPage(0);
     }),
     onChange(model, ["page_size"], () => fetchPage(offset)),
-    onChange(model, ["schema", "hidden_columns"], () => render()),
+    onChange(model, ["schema", "hidden_columns"], () => {
+      // with a new result on its way, wait for its rows: old rows under new columns would flash nulls
+      if (shownVersion === null || get(model, "result_version") === shownVersion) render();
+    }),
     onChange(model, ["selected"], drawSelection),
     onChange(model, ["sort"], () => renderHeader()),
     onChange(model, ["versions", "compare"], () => {
       if (isCompareMode(get(model, "mode"))) render();
     }),
   );
+
+  // JupyterLab theme switches: redraw so that the charts take the new colors
+  if (typeof MutationObserver === "function" && document.body) {
+    const observer = new MutationObserver(() => render());
+    observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"] });
+    cleanups.push(() => observer.disconnect());
+  }
 
   render();
   fetchPage(0);

@@ -296,6 +296,19 @@ describe("Explorer view", () => {
     expect(qa("row").map((r) => r.dataset.key)).toEqual(["11"]);
   });
 
+  it("keeps the last rows as they were until the rows of a new result arrive", async () => {
+    const model = mount();
+    answerRows(model);
+    await settle();
+    model.kernelSync({ schema: [{ name: "label", kind: "key", label: "label", table: null }], mode: "groups", result_version: 2 });
+    expect(qa("row")).toHaveLength(3);
+    expect(host.querySelector('[data-role="cell"][data-column="score"]')).not.toBeNull();
+    answerRows(model, [{ _key: 0, cells: { label: "cat" } }]);
+    await settle();
+    expect(qa("row")).toHaveLength(1);
+    expect(qa("cell").map((c) => c.dataset.column)).toEqual(["label"]);
+  });
+
   it("pages through the result with rows requests", async () => {
     const model = mount({ page_size: 2, num_rows: 3 });
     answerRows(model, ROWS.slice(0, 2), { total: 3 });

@@ -57,6 +57,12 @@ export function fakeModel(traits = {}) {
     answer(msg, buffers = []) {
       model.emit("msg:custom", msg, buffers);
     },
+    /** The kernel syncs several traits in one message: all are set, then the change events fire. */
+    kernelSync(patch) {
+      const changed = Object.keys(patch).filter((k) => JSON.stringify(values[k]) !== JSON.stringify(patch[k]));
+      Object.assign(values, structuredClone(patch));
+      for (const k of changed) model.emit(`change:${k}`);
+    },
     /** The kernel sets traits (each fires its change event). */
     kernelSet(patch) {
       for (const [k, v] of Object.entries(patch)) model.set(k, v);
