@@ -88,8 +88,8 @@ def page_rows(snapshot: Snapshot, offset: int, limit: int, hidden: Iterable[str]
         rows = []
     else:
         frame = snapshot.result.page(offset, limit)
-        rows = encode_page(frame, snapshot.layout, hidden=hidden_key, image=_image_fn(snapshot.result, media),
-                           budget=budget)
+        rows = encode_page(frame, snapshot.layout, offset=offset, hidden=hidden_key,
+                           image=_image_fn(snapshot.result, media), budget=budget)
     snapshot.remember(key, rows)
     return rows
 
@@ -97,7 +97,17 @@ def page_rows(snapshot: Snapshot, offset: int, limit: int, hidden: Iterable[str]
 def _image_fn(result: Any, media: MediaIndex) -> Any:
     def image(table: int, struct: Mapping[str, Any], limits: Any) -> dict[str, Any]:
         def resolve(path: str) -> str:
-            return os.fspath(result.resolve_media(table, path))
+            try:
+                return os.fspath(result.resolve_media(table, path))
+            except (LookupError, OSError, ValueError):
+                # grouped compare samples do not say which table they come from: try the other one
+                if table != 0:
+                    raise
+                try:
+                    return os.fspath(result.resolve_media(1, path))
+                except (LookupError, OSError, ValueError):
+                    pass
+                raise
 
         return media.image_payload(struct, resolve, max_classes=limits.max_classes, max_boxes=limits.max_boxes)
 

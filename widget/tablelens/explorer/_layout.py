@@ -107,26 +107,15 @@ def build_layout(mode: str, columns: Sequence[Mapping[str, Any]], frame_columns:
         table = c.get("table") if c.get("table") in (0, 1) else None
         if not grouped:
             layout.columns.append(Column(name, kind, name, table, [name], "value", kind))
-            continue
-        if name in COUNT_NAMES:
-            t = int(name[-1]) if name != "count" else None
-            layout.columns.append(Column(name, "count", "count", t, [name], "count", "int"))
+        elif name in COUNT_NAMES or kind == "count":
+            layout.columns.append(Column(name, "count", "count", table, [name], "count", "int"))
         elif kind in SUMMARY_KINDS:
             layout.columns.append(Column(name, kind, name, table, [name], "summary", kind))
-        elif name in keys or c.get("role") == "key" or kind == "key":
-            layout.columns.append(Column(name, "key", name, table, [name], "key", c.get("value_kind") or kind))
-        else:
-            # a summary column whose kind the engine left as the storage kind: told apart by its cells later
-            layout.columns.append(Column(name, _summary_kind(kind), name, table, [name], "summary", kind))
+        elif name in keys or kind == "key":
+            layout.columns.append(Column(name, "key", name, table, [name], "key", kind))
+        else:  # an aggregate (e.g. what the groups are sorted by) or a column without a summary ("none")
+            layout.columns.append(Column(name, kind, name, table, [name], "value", kind))
     return layout
-
-
-def _summary_kind(storage_kind: str) -> str:
-    if storage_kind in ("int", "float", "bool"):
-        return "hist" if storage_kind != "bool" else "counts"
-    if storage_kind == "image":
-        return "images"
-    return "counts"
 
 
 def _presence(value: Any) -> tuple[bool, bool]:
@@ -197,8 +186,8 @@ def _seq(v: Any) -> list[Any]:
 _BUDGET = PageBudget()
 
 
-def encode_page(frame: pd.DataFrame, layout: Layout, *, hidden: Iterable[str] = (), image: ImageFn | None = None,
-                budget: PageBudget = _BUDGET) -> list[dict[str, Any]]:
+def encode_page(frame: pd.DataFrame, layout: Layout, *, offset: int = 0, hidden: Iterable[str] = (),
+                image: ImageFn | None = None, budget: PageBudget = _BUDGET) -> list[dict[str, Any]]:
     """The rows of a page as `[{"_key", "cells": {name: CELL}, "truncated"?: [names]}]`, under the budget.
 
     Tries the limits of `budget.steps` in turn (cells cut ever shorter) until the JSON fits; the last step is
@@ -208,18 +197,18 @@ def encode_page(frame: pd.DataFrame, layout: Layout, *, hidden: Iterable[str] = 
     cols = [c for c in layout.columns if c.name not in hide or c.role in ("key", "count")]
     rows: list[dict[str, Any]] = []
     for limits in budget.steps:
-        rows = _encode_rows(frame, cols, limits, image)
+        rows = _encode_rows(frame, cols, limits, image, offset)
         if len(json.dumps(rows, separators=(",", ":"), allow_nan=False)) <= budget.max_bytes:
             break
     return rows
 
 
-def _encode_rows(frame: pd.DataFrame, cols: list[Column], limits: Limits, image: ImageFn | None
-                 ) -> list[dict[str, Any]]:
+def _encode_rows(frame: pd.DataFrame, cols: list[Column], limits: Limits, image: ImageFn | None,
+                 offset: int) -> list[dict[str, Any]]:
     records = frame.to_dict("records")
     rows: list[dict[str, Any]] = []
     for i, rec in enumerate(records):
-        key = _row_key(rec.get(KEY, i), i)
+        key = _row_key(rec.get(KEY), offset + i)  # groups have no key: their position is one
         present = _presence(rec.get(PRESENCE)) if PRESENCE in rec else (True, True)
         cells: dict[str, Any] = {}
         truncated: list[str] = []

@@ -364,6 +364,11 @@ class Explorer(anywidget.AnyWidget):
         return {"message": f"{type(e).__name__}: {e}", "control": control, "position": None}
 
     def _control_of(self, e: BaseException, spec: _Spec) -> str:
+        control = getattr(e, "control", None)  # set by the query engine
+        if control in ("filter", "group-by", "sort", "compare"):
+            return str(control)
+        if control == "source":
+            return "compare" if spec.compare else "filter"
         path = str(getattr(e, "path", None) or "")
         for prefix, control in (("compare", "compare"), ("group", "group-by"), ("sort", "sort"),
                                 ("filter", "filter")):
