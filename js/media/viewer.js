@@ -89,6 +89,9 @@ export function openViewer(ctx, entry) {
   let notesTimer = null;
 
   function refreshNotes() {
+    // the widget was closed or re-rendered without images under us: nothing left to come back to
+    const others = [...s.views].some((v) => v !== view && v.root && v.root.isConnected);
+    if (!others) return viewer.close();
     notes.replaceChildren(...(view ? view.notes() : []).map((n) => el("li", { text: n })));
   }
 
@@ -110,7 +113,7 @@ export function openViewer(ctx, entry) {
       const i = siblings.indexOf(e.source);
       counter.textContent = i >= 0 ? `${i + 1} / ${siblings.length}` : "";
     } else counter.textContent = "";
-    refreshNotes();
+    notes.replaceChildren();
     if (notesTimer) clearInterval(notesTimer);
     notesTimer = setInterval(refreshNotes, 500); // notes appear as the full image and masks arrive
     root.focus({ preventScroll: true });

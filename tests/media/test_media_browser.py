@@ -100,13 +100,13 @@ async ({images, masks, classes, overlay, mode, compare}) => {
 MOUNT = """
 async ({cells, size}) => {
   const t = document.getElementById("t");
-  const navigated = (window.navigated = []);
+  window.cleanups = [];
   cells.forEach((c, i) => {
     const td = t.insertRow().insertCell();
     td.dataset.column = "image";
     const opts = { size, row: { cells: { id: i, note: "<b>bold?</b>" } } };
     if (c.compare) opts.compare = c.compare;
-    media.renderImageCell(td, c.image, ctx, opts);
+    window.cleanups.push(media.renderImageCell(td, c.image, ctx, opts));
   });
   media.renderMediaControls(document.getElementById("controls"), [], ctx);
   await window.settle();
@@ -300,6 +300,11 @@ def test_enlarged_view_navigates_with_arrow_keys(page):  # type: ignore[no-untyp
     page.wait_for_function("""document.querySelector('.tl-media-viewer-title').textContent === "caption a" """)
     page.keyboard.press("Escape")
     assert page.locator('[data-role="viewer"]').count() == 0
+    # the view closes itself when the widget's cells go away under it (widget closed, re-rendered)
+    page.click('[data-role="image"] >> nth=0')
+    viewer.wait_for()
+    page.evaluate("window.cleanups.forEach((c) => c())")
+    viewer.wait_for(state="detached", timeout=3000)
 
 
 def test_compare_overlay_and_side_by_side(page):  # type: ignore[no-untyped-def]
