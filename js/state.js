@@ -22,7 +22,7 @@ export const DEFAULTS = Object.freeze({
   result_version: 0,
   error: {},
   busy: false,
-  selected: [],
+  selected_keys: [],
 });
 
 /** The value of trait `name`, or its default when the model has none. */

@@ -1,5 +1,5 @@
 // The table: a window of the current result (one page, asked for with `rows` messages), sticky header with
-// column kinds, resizable columns, keyboard navigation, row selection (the `selected` trait) and a pager.
+// column kinds, resizable columns, keyboard navigation, row selection (the `selected_keys` trait) and a pager.
 //
 // Media interface used for image cells (js/media/index.js, issue 5):
 //   renderImageCell(container, image, ctx, opts) -> cleanup     container carries data-role="image"
@@ -190,7 +190,7 @@ export function createTable(ctx) {
     const all = el("input", "tl-select-all", null, { type: "checkbox", "aria-label": "select the rows on this page" });
     all.addEventListener("change", () => {
       const keys = rows.map((r) => r._key);
-      setTraits(model, { selected: setKeys(get(model, "selected"), keys, all.checked) });
+      setTraits(model, { selected_keys: setKeys(get(model, "selected_keys"), keys, all.checked) });
     });
     selTh.append(all);
     tr.append(selTh);
@@ -262,7 +262,7 @@ export function createTable(ctx) {
   }
 
   function renderBody() {
-    const selected = new Set(get(model, "selected"));
+    const selected = new Set(get(model, "selected_keys"));
     const env = {
       media,
       mediaCtx: mediaSession.ctx,
@@ -368,18 +368,18 @@ export function createTable(ctx) {
     const row = rows[i];
     if (!row) return;
     const keys = rows.map((r) => r._key);
-    let selected = get(model, "selected");
+    let selected = get(model, "selected_keys");
     if (how === "range" && anchor !== null) {
       selected = setKeys(selected, rangeKeys(keys, anchor, i), true);
     } else {
       selected = toggleKey(selected, row._key);
       anchor = i;
     }
-    setTraits(model, { selected });
+    setTraits(model, { selected_keys: selected });
   }
 
   function drawSelection() {
-    const selected = new Set(get(model, "selected"));
+    const selected = new Set(get(model, "selected_keys"));
     rows.forEach((row, i) => {
       const tr = rowNodes[i];
       if (!tr) return;
@@ -395,7 +395,7 @@ export function createTable(ctx) {
   function updateSelectAll() {
     const all = thead.querySelector(".tl-select-all");
     if (!all) return;
-    const selected = new Set(get(model, "selected"));
+    const selected = new Set(get(model, "selected_keys"));
     const n = rows.filter((r) => selected.has(r._key)).length;
     all.checked = rows.length > 0 && n === rows.length;
     all.indeterminate = n > 0 && n < rows.length;
@@ -451,7 +451,7 @@ export function createTable(ctx) {
         selectRow(result.row, "range");
         return;
       case "clear":
-        if (get(model, "selected").length) setTraits(model, { selected: [] });
+        if (get(model, "selected_keys").length) setTraits(model, { selected_keys: [] });
         return;
       case "open": {
         setFocus(result.row, result.col, true);
@@ -479,7 +479,7 @@ export function createTable(ctx) {
       // with a new result on its way, wait for its rows: old rows under new columns would flash nulls
       if (shownVersion === null || get(model, "result_version") === shownVersion) render();
     }),
-    onChange(model, ["selected"], drawSelection),
+    onChange(model, ["selected_keys"], drawSelection),
     onChange(model, ["sort"], () => renderHeader()),
     onChange(model, ["versions", "compare"], () => {
       if (isCompareMode(get(model, "mode"))) render();

@@ -264,20 +264,20 @@ describe("Explorer view", () => {
     answerRows(model);
     await settle();
     qa("row")[1].querySelector(".tl-select-row").click();
-    expect(model.get("selected")).toEqual([11]);
+    expect(model.get("selected_keys")).toEqual([11]);
     expect(qa("row")[1].getAttribute("aria-selected")).toBe("true");
     const grid = host.querySelector(".tl-scroller");
     key(grid, "ArrowDown"); // focus row 0
     key(grid, "ArrowDown"); // row 1
     key(grid, "ArrowDown"); // row 2
     key(grid, " ");
-    expect(model.get("selected")).toEqual([11, 12]);
+    expect(model.get("selected_keys")).toEqual([11, 12]);
     key(grid, "Enter");
-    expect(model.get("selected")).toEqual([11]);
+    expect(model.get("selected_keys")).toEqual([11]);
     expect(host.querySelector(".tl-focus").dataset.column).toBe("id");
     key(grid, "ArrowRight");
     expect(host.querySelector(".tl-focus").dataset.column).toBe("score");
-    model.kernelSet({ selected: [10] });
+    model.kernelSet({ selected_keys: [10] });
     expect(qa("row").map((r) => r.getAttribute("aria-selected"))).toEqual(["true", "false", "false"]);
   });
 

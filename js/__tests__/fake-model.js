@@ -20,7 +20,7 @@ export const BASE_TRAITS = {
   result_version: 1,
   error: {},
   busy: false,
-  selected: [],
+  selected_keys: [],
 };
 
 export function fakeModel(traits = {}) {

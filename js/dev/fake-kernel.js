@@ -83,7 +83,7 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     filter: "", group_by: [], sort: [], compare: "", quick_filter: "all", hidden_columns: [], page_size: 50,
     overlay: { hidden_classes: {}, hidden_layers: [], score_min: {}, mask_opacity: 0.5, compare_style: "overlay" },
     recent_filters: [], source_label: "preds:v3 / predictions", schema: [], versions: [], tables: ["predictions", "ground_truth"],
-    num_rows: 0, total_rows: N, mode: "rows", result_version: 0, error: {}, busy: false, selected: [],
+    num_rows: 0, total_rows: N, mode: "rows", result_version: 0, error: {}, busy: false, selected_keys: [],
   };
   const listeners = new Map();
   let result = [];
