@@ -202,7 +202,10 @@ class Artifact:
 
     # -- getting -----------------------------------------------------------------------------------------------------
     def _source(self) -> _Source:
-        return _Source(self._entries, self.qualified_name if self.version else None)
+        source = _Source(self._entries, self.qualified_name if self.version else None)
+        # an unlogged artifact's files live in its staging folder: tables read from it keep the folder alive
+        source._staging = self._staging  # type: ignore[attr-defined]
+        return source
 
     def get_path(self, name: str) -> Entry:
         """The entry of a file: `.path`, `.digest`, `.size`, `.ref`, `.download()`."""
