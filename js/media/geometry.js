@@ -107,7 +107,7 @@ export function thumbRequestSize(displayLongest, dpr = 1, nativeLongest = Infini
 
 /**
  * Where a label of textW x textH goes for a drawn rect on a canvasW x canvasH canvas: above the box when there
- * is room, else inside its top edge when the box is tall enough; null when the box is too narrow for the text
+ * is room, else inside its top edge when the box is at least 1.5 labels tall; null when the box is too narrow for the text
  * (the label is then only shown on hover).
  */
 export function labelRect(r, textW, textH, canvasW, canvasH) {
@@ -116,7 +116,7 @@ export function labelRect(r, textW, textH, canvasW, canvasH) {
   if (w < textW || textW > canvasW) return null;
   const x = Math.max(0, Math.min(r.x0, canvasW - textW));
   if (r.y0 >= textH) return { x, y: r.y0 - textH, w: textW, h: textH };
-  if (h >= 2 * textH) return { x, y: r.y0, w: textW, h: textH };
+  if (h >= 1.5 * textH) return { x, y: r.y0, w: textW, h: textH };
   return null;
 }
 
