@@ -107,8 +107,8 @@ export function thumbRequestSize(displayLongest, dpr = 1, nativeLongest = Infini
 
 /**
  * Where a label of textW x textH goes for a drawn rect on a canvasW x canvasH canvas: above the box when there
- * is room, else inside its top edge when the box is at least 1.5 labels tall; null when the box is too narrow for the text
- * (the label is then only shown on hover).
+ * is room, else inside its top edge when the box is at least 1.5 labels tall; null when the box is too narrow
+ * for the text (the label is then only shown on hover).
  */
 export function labelRect(r, textW, textH, canvasW, canvasH) {
   const w = r.x1 - r.x0;
