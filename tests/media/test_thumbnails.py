@@ -68,9 +68,7 @@ def decoded(data: bytes) -> Image.Image:
         ((4000, 3), 64, (64, 1)),  # extreme aspect still has a pixel
     ],
 )
-def test_longest_side_and_aspect(
-    tmp_path: Path, cache: str, src: tuple[int, int], size: int, want: tuple[int, int]
-):
+def test_longest_side_and_aspect(tmp_path: Path, cache: str, src: tuple[int, int], size: int, want: tuple[int, int]):
     path = save(realistic(*src), tmp_path / "a.png")
     data, mime, width, height = thumbnail(path, size, cache)
     assert (width, height) == want
@@ -132,9 +130,7 @@ def test_every_common_mode(tmp_path: Path, cache: str, mode: str):
     base = realistic(64, 48)
     if mode in ("I;16", "I", "F"):
         arr = np.linspace(0, 4000, 64 * 48).reshape(48, 64)
-        img = Image.fromarray(
-            arr.astype(np.uint16 if mode == "I;16" else np.int32 if mode == "I" else np.float32)
-        )
+        img = Image.fromarray(arr.astype(np.uint16 if mode == "I;16" else np.int32 if mode == "I" else np.float32))
         ext = "tiff"
     else:
         img = base.convert(mode)
@@ -190,9 +186,7 @@ def test_changed_file_is_not_served_stale(tmp_path: Path, cache: str):
     red = thumbnail(str(path), 50, cache)
     save(Image.new("RGB", (100, 100), (0, 0, 255)), path)  # same name, same byte count, new content
     st = path.stat()
-    os.utime(
-        path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000)
-    )  # coarse-mtime filesystems: still a change
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # coarse-mtime filesystems: still a change
     blue = thumbnail(str(path), 50, cache)
     assert decoded(blue[0]).convert("RGB").getpixel((25, 25))[2] > 200
     assert red[0] != blue[0]

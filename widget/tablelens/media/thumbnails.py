@@ -79,9 +79,7 @@ def thumbnail(path: str, size: int, cache_dir: str | None = None) -> tuple[bytes
         digest = content_sha256(path, st)
     except OSError as e:
         raise _file_error(path, e) from e
-    entry = cache_path(
-        cache_dir if cache_dir is not None else default_cache_dir(), digest, f"{size}.{_VERSION}"
-    )
+    entry = cache_path(cache_dir if cache_dir is not None else default_cache_dir(), digest, f"{size}.{_VERSION}")
     cached = read_entry(entry)
     if cached is not None:
         info = _describe(cached)
@@ -284,9 +282,7 @@ def _encode(img: Image.Image) -> tuple[bytes, str]:
     """
     candidates: list[tuple[bytes, str]] = []
     if img.mode == "RGBA":
-        candidates.append(
-            (_save(img, "WEBP", quality=_WEBP_QUALITY, alpha_quality=100, method=4), "image/webp")
-        )
+        candidates.append((_save(img, "WEBP", quality=_WEBP_QUALITY, alpha_quality=100, method=4), "image/webp"))
         candidates.append((_save(img, "PNG", compress_level=6), "image/png"))
     else:
         candidates.append((_save(img, "JPEG", quality=_JPEG_QUALITY, optimize=True), "image/jpeg"))
