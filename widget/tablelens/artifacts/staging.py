@@ -58,6 +58,33 @@ class Entry:
         return out
 
 
+class _EncodedDigests:
+    """Raw-pixel hash -> (digest, format) of its encoding, for this process.
+
+    Logging a new version whose images mostly come from the same arrays as an earlier one then skips encoding them
+    (the store already holds those files): only new pixels are encoded and written.
+    """
+
+    def __init__(self, limit: int = 1_000_000) -> None:
+        self._map: dict[str, tuple[str, str]] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None) -> tuple[str, str] | None:
+        return self._map.get(key) if key else None
+
+    def put(self, key: str | None, digest: str, fmt: str) -> None:
+        if key is None:
+            return
+        with self._lock:
+            if len(self._map) >= self._limit:
+                self._map.clear()
+            self._map[key] = (digest, fmt)
+
+
+_ENCODED = _EncodedDigests()
+
+
 class Staging:
     """The files of an artifact being built; implements the media sink of `formats.parquet`."""
 
@@ -119,14 +146,33 @@ class Staging:
             self.add_local_file(path, pixels.path, digest)
             pixels.release()
             return path
+        key = pixels.content_key()
+        known = _ENCODED.get(key)
+        stored = self._existing_object(known[0]) if known else None
+        if known and stored:
+            digest, fmt = known
+            pixels.assume_encoded(digest, fmt)
+            path = f"media/images/{digest[:20]}.{fmt}"
+            self.add_local_file(path, stored, digest)
+            return path
         data, fmt = pixels.encoded()
+        _ENCODED.put(key, pixels.digest, fmt)
         path = f"media/images/{pixels.digest[:20]}.{fmt}"
         self.add_bytes(path, data, pixels.digest)
         pixels._bytes = None  # keep memory flat: the digest is known, the array can encode again if asked
         return path
 
     def add_mask(self, mask: Mask) -> str:
+        key = mask.content_key()
+        known = _ENCODED.get(key)
+        stored = self._existing_object(known[0]) if known else None
+        if known and stored:
+            mask._digest = known[0]
+            path = f"media/images/mask/{known[0][:20]}.mask.png"
+            self.add_local_file(path, stored, known[0])
+            return path
         data = mask.png()
+        _ENCODED.put(key, mask.digest, "png")
         path = f"media/images/mask/{mask.digest[:20]}.mask.png"
         if mask.path is not None and mask._array is None:
             self.add_local_file(path, mask.path, mask.digest)

@@ -76,6 +76,17 @@ class Pixels:
         """Local file holding the encoded pixels, when there is one."""
         return self._path
 
+    def content_key(self) -> str | None:
+        """A hash of the raw pixels of an array source, known before (and without) encoding it."""
+        if self._array is None:
+            return None
+        a = self._array
+        return sha256_bytes(f"{a.shape}{a.dtype}".encode() + a.tobytes())
+
+    def assume_encoded(self, digest: str, fmt: str) -> None:
+        """Record the digest of this array's encoding, known from an earlier encoding of the same pixels."""
+        self._digest, self._fmt = digest, fmt
+
     def encoded(self) -> tuple[bytes, str]:
         """The file bytes and format; arrays and PIL images are encoded as PNG (lossless)."""
         with self._lock:
@@ -156,6 +167,13 @@ class Mask:
     @property
     def path(self) -> str | None:
         return self._path
+
+    def content_key(self) -> str | None:
+        """A hash of the raw class ids of an array mask, known without encoding it."""
+        if self._array is None:
+            return None
+        a = self._array
+        return sha256_bytes(f"{a.shape}{a.dtype}".encode() + a.tobytes())
 
     def array(self) -> np.ndarray:
         if self._array is None:
