@@ -42,8 +42,12 @@ const PAGE_SIZES = [10, 25, 50, 100, 200];
 
 /** Default width of a column, in CSS pixels. */
 export function defaultWidth(column, mode) {
-  if (mode === "compare-groups" && column && column.kind === "count") return DEFAULT_WIDTHS.compare;
-  return DEFAULT_WIDTHS[column && column.kind] || 150;
+  const base = DEFAULT_WIDTHS[column && column.kind] || 150;
+  // compare cells hold two values (or a small bar chart): give them room
+  if (mode === "compare" && column && column.table == null && !["key", "count"].includes(column.kind)) {
+    return Math.max(base, column.kind === "image" ? 220 : 170);
+  }
+  return base;
 }
 
 /** The sort after a click on a column header: cycles asc -> desc -> off; with `add` keeps the other keys. */

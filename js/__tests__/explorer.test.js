@@ -373,3 +373,29 @@ describe("Explorer view", () => {
     expect(el.childElementCount).toBe(0);
   });
 });
+
+describe("table helpers", async () => {
+  const { defaultWidth, headerSort, nestedPaths } = await import("../table.js");
+
+  it("cycles a header's sort asc -> desc -> off, and adds keys with Shift", () => {
+    expect(headerSort([], "a", false)).toEqual([["a", "asc"]]);
+    expect(headerSort([["a", "asc"]], "a", false)).toEqual([["a", "desc"]]);
+    expect(headerSort([["a", "desc"]], "a", false)).toEqual([]);
+    expect(headerSort([["a", "asc"]], "b", false)).toEqual([["b", "asc"]]);
+    expect(headerSort([["a", "asc"]], "b", true)).toEqual([["a", "asc"], ["b", "asc"]]);
+    expect(headerSort([["a", "asc"], ["b", "asc"]], "b", true)).toEqual([["a", "asc"], ["b", "desc"]]);
+    expect(headerSort([["a", "asc"], ["b", "desc"]], "b", true)).toEqual([["a", "asc"]]);
+  });
+
+  it("finds nested paths in dict cells", () => {
+    const rows = [{ cells: { m: { a: 1, b: { c: 2 } } } }, { cells: { m: { d: null } } }];
+    expect(nestedPaths(rows, [{ name: "m", kind: "dict" }])).toEqual(["$m.a", "$m.b", "$m.b.c", "$m.d"]);
+    expect(nestedPaths(rows, [{ name: "m", kind: "str" }])).toEqual([]);
+  });
+
+  it("gives compare cells more room", () => {
+    expect(defaultWidth({ kind: "float", table: null }, "rows")).toBe(100);
+    expect(defaultWidth({ kind: "float", table: null }, "compare")).toBe(170);
+    expect(defaultWidth({ kind: "count", table: 0 }, "compare-groups")).toBe(80);
+  });
+});
