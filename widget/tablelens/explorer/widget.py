@@ -123,6 +123,20 @@ def _as_sort(value: Any) -> list[list[str]]:
     return out
 
 
+class _GroupByTrait(t.List):  # type: ignore[type-arg]
+    """A list of group keys that also takes one key as a string."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return super().validate(obj, _as_group_by(value))
+
+
+class _SortTrait(t.List):  # type: ignore[type-arg]
+    """`[[column, "asc"|"desc"], ...]` that also takes `"col"`, `("col", "desc")` or a list of those."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        return super().validate(obj, _as_sort(value))
+
+
 class Explorer(anywidget.AnyWidget):
     """Browse, filter, group, sort and compare a table in a notebook cell.
 
@@ -134,8 +148,8 @@ class Explorer(anywidget.AnyWidget):
 
     # -- the query (rw) --------------------------------------------------------------------------------------------
     filter = t.Unicode("").tag(sync=True)
-    group_by = t.List(t.Unicode()).tag(sync=True)
-    sort = t.List(t.List()).tag(sync=True)
+    group_by = _GroupByTrait(t.Unicode()).tag(sync=True)
+    sort = _SortTrait(t.List()).tag(sync=True)
     compare = t.Unicode("").tag(sync=True)
     quick_filter = t.Enum(QUICK_FILTERS, default_value="all").tag(sync=True)
     hidden_columns = t.List(t.Unicode()).tag(sync=True)
@@ -207,14 +221,6 @@ class Explorer(anywidget.AnyWidget):
         self._schedule()
 
     # -- validation ------------------------------------------------------------------------------------------------
-    @t.validate("group_by")
-    def _valid_group_by(self, proposal: Any) -> list[str]:
-        return _as_group_by(proposal["value"])
-
-    @t.validate("sort")
-    def _valid_sort(self, proposal: Any) -> list[list[str]]:
-        return _as_sort(proposal["value"])
-
     @t.validate("page_size")
     def _valid_page_size(self, proposal: Any) -> int:
         n = int(proposal["value"])
@@ -235,11 +241,12 @@ class Explorer(anywidget.AnyWidget):
         """The rows the user selected (the `selected_keys` trait) as a DataFrame, in selection order."""
         import pandas as pd
 
-        keys = [k for k in self.selected_keys if isinstance(k, int) and not isinstance(k, bool)]
+        keys = [k for k in self.selected_keys if isinstance(k, (int, str)) and not isinstance(k, bool)]
         result = self.view
-        if result is None or not keys:
-            cols = ["_key"] + ([c["name"] for c in result.columns] if result is not None else [])
-            return pd.DataFrame(columns=cols)
+        if result is None:
+            return pd.DataFrame(columns=["_key"])
+        if not keys:
+            return result.page(0, 0)
         return _rows_by_key(result, keys)
 
     def _wait(self, timeout: float | None = 600) -> Explorer:
@@ -252,9 +259,11 @@ class Explorer(anywidget.AnyWidget):
         return self
 
     def close(self) -> None:
-        self._runner.close()
-        self._rows_lane.close()
-        self._media_lane.close()
+        """Stop the background threads and close the widget (also called when it is garbage collected)."""
+        for name in ("_runner", "_rows_lane", "_media_lane"):
+            worker = getattr(self, name, None)  # absent when the constructor failed early
+            if worker is not None:
+                worker.close()
         super().close()
 
     # -- running queries -------------------------------------------------------------------------------------------
@@ -417,27 +426,17 @@ class Explorer(anywidget.AnyWidget):
         self.send(answer, buffers or None)
 
 
-def _rows_by_key(result: Any, keys: list[int]) -> Any:
-    """Rows of `result` whose `_key` is in `keys`, read page by page (never the whole result at once)."""
+def _rows_by_key(result: Any, keys: list[Any]) -> Any:
+    """Rows of `result` whose `_key` is in `keys`, in the order of `keys`, computed by the engine."""
     import pandas as pd
 
-    wanted = set(keys)
-    found: list[Any] = []
-    step = 10_000
-    offset = 0
-    total = int(result.num_rows)
-    while wanted and offset < total:
-        page = result.page(offset, step)
-        if page.empty:
-            break
-        hit = page[page["_key"].isin(wanted)]
-        if len(hit):
-            found.append(hit)
-            wanted -= set(hit["_key"].tolist())
-        offset += step
-    if not found:
-        return result.page(0, 0)
-    frame = pd.concat(found)
+    if result.mode in ("groups", "compare-groups"):  # a group's key is its position
+        n = int(result.num_rows)
+        frames = [result.page(k, 1) for k in keys if isinstance(k, int) and 0 <= k < n]
+        return pd.concat(frames, ignore_index=True) if frames else result.page(0, 0)
+    expr = result.expr
+    table = result.backend.to_pyarrow(expr.filter(expr["_key"].isin(list(keys))))
+    frame = table.to_pandas(types_mapper=None)
     order = {k: i for i, k in enumerate(keys)}
-    return frame.sort_values("_key", key=lambda s: s.map(order)).reset_index(drop=True)
-
+    frame["__order"] = frame["_key"].map(order)
+    return frame.sort_values("__order").drop(columns="__order").reset_index(drop=True)

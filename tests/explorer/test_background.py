@@ -1,0 +1,163 @@
+"""Queries run on a background thread: the kernel answers meanwhile, a newer query cancels an older one, and
+only the latest result reaches the browser."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import tablelens.query as tlq
+from tablelens.explorer._worker import Lane, LatestRunner
+
+SLOW = "{$gt: ['$score', 0.25]}"
+FAST = "{$gt: ['$score', 0.75]}"
+
+
+class _SlowResult:
+    """A real QueryResult whose count blocks until it is cancelled."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.started = threading.Event()
+        self.cancelled_event = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    @property
+    def num_rows(self) -> int:
+        self.started.set()
+        if not self.cancelled_event.wait(30):
+            raise AssertionError("the slow query was never cancelled")
+        raise tlq.QueryCancelled("cancelled")
+
+    def cancel(self) -> None:
+        self.cancelled_event.set()
+        self._real.cancel()
+
+
+@pytest.fixture
+def slow_query(monkeypatch: pytest.MonkeyPatch) -> list[_SlowResult]:
+    made: list[_SlowResult] = []
+    real_query = tlq.query
+
+    def query(source: Any, **kwargs: Any) -> Any:
+        result = real_query(source, **kwargs)
+        if kwargs.get("filter") == SLOW:
+            result = _SlowResult(result)
+            made.append(result)
+        return result
+
+    monkeypatch.setattr(tlq, "query", query)
+    return made
+
+
+def test_newer_query_cancels_older_and_kernel_stays_responsive(preds: dict[str, Any], make_explorer: Any,
+                                                               slow_query: list[_SlowResult]) -> None:
+    ex, cap = make_explorer("preds:v0")
+    version = ex.result_version
+    ex.filter = SLOW
+    assert _wait_for(lambda: bool(slow_query) and slow_query[0].started.is_set())
+    assert ex.busy
+    # the kernel still answers the browser: a page of the result on screen comes back at once
+    t0 = time.monotonic()
+    ex._on_custom(ex, {"type": "rows", "id": 99, "result_version": version, "offset": 0, "limit": 5}, [])
+    assert ex._rows_lane.wait(10)
+    answer = next(m for m, _ in cap.sent if m.get("id") == 99)
+    assert time.monotonic() - t0 < 5
+    assert answer["result_version"] == version and len(answer["rows"]) == 5
+    # a newer change cancels the running query; only its result is shown
+    ex.filter = FAST
+    ex._wait(60)
+    assert slow_query[0].cancelled_event.is_set()
+    assert ex.error == {}
+    assert ex.num_rows == sum(1 for s in preds["v0"]["score"] if s > 0.75)
+    assert ex.result_version == version + 1  # the cancelled query produced no result
+    assert not ex.busy
+
+
+def test_busy_is_true_while_a_query_runs(preds: dict[str, Any], make_explorer: Any,
+                                         slow_query: list[_SlowResult]) -> None:
+    ex, _ = make_explorer("preds:v0")
+    assert not ex.busy
+    ex.filter = SLOW
+    assert _wait_for(lambda: bool(slow_query) and slow_query[0].started.is_set())
+    assert ex.busy
+    ex.filter = ""
+    ex._wait(60)
+    assert not ex.busy
+    assert ex.num_rows == 100
+
+
+def test_latest_runner_delivers_only_the_latest() -> None:
+    delivered: list[str] = []
+    busy: list[bool] = []
+    runner = LatestRunner("test-runner", on_busy=busy.append)
+    gate = threading.Event()
+
+    def job(name: str, wait: bool) -> Any:
+        def run(token: Any, gen: int) -> None:
+            if wait:
+                gate.wait(10)
+            runner.deliver(gen, lambda: delivered.append(name))
+
+        return run
+
+    runner.submit(job("first", True))
+    time.sleep(0.05)
+    runner.submit(job("second", True))
+    runner.submit(job("third", False))  # replaces "second" before it starts
+    gate.set()
+    assert runner.wait(10)
+    assert delivered == ["third"]
+    assert busy[0] is True and busy[-1] is False
+    runner.close()
+
+
+def test_cancel_reaches_attached_results() -> None:
+    runner = LatestRunner("test-runner")
+    cancelled = threading.Event()
+    started = threading.Event()
+
+    class Result:
+        def cancel(self) -> None:
+            cancelled.set()
+
+    def slow(token: Any, gen: int) -> None:
+        token.attach(Result())
+        started.set()
+        cancelled.wait(10)
+        token.check()
+
+    runner.submit(slow)
+    assert started.wait(10)
+    runner.submit(lambda token, gen: None)
+    assert cancelled.wait(10)
+    assert runner.wait(10)
+    runner.close()
+
+
+def test_superseding_lane_keeps_only_the_newest_waiting_task() -> None:
+    lane = Lane("test-lane", supersede=True)
+    gate = threading.Event()
+    done: list[int] = []
+    lane.submit(lambda: (gate.wait(10), done.append(0)))
+    time.sleep(0.05)
+    for i in (1, 2, 3):
+        lane.submit(lambda i=i: done.append(i))
+    gate.set()
+    assert lane.wait(10)
+    assert done == [0, 3]
+    lane.close()
+
+
+def _wait_for(cond: Any, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
