@@ -12,6 +12,7 @@ from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .errors import ArtifactNotFoundError, CorruptFileError, FilterError, TablelensError, UnsafePathError
 from .joined import JoinedTable
 from .media import Classes, Image
+from .query import QueryResult, query  # binds the function over the submodule of the same name
 from .table import Table
 
 __version__ = "0.1.0"
@@ -40,11 +41,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The query engine (Ibis) and the widget (anywidget) load only when first used: `import tablelens` stays fast.
-    if name in ("query", "QueryResult"):
-        from . import query as _query
-
-        return getattr(_query, name)
+    # The widget (anywidget, ipywidgets) loads only when first used.
     if name == "Explorer":
         from .explorer import Explorer
 
