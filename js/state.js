@@ -33,10 +33,15 @@ export function get(model, name) {
   } catch {
     value = undefined;
   }
+  const fallback = DEFAULTS[name];
   if (value === undefined || value === null) {
-    const fallback = DEFAULTS[name];
     return Array.isArray(fallback) ? [] : fallback && typeof fallback === "object" ? {} : fallback;
   }
+  if (Array.isArray(fallback) && !Array.isArray(value)) {
+    // a lone value where a list is expected (e.g. group_by = "label")
+    return typeof value === "string" ? (value ? [value] : []) : [];
+  }
+  if (name === "sort") return value.map((k) => (Array.isArray(k) ? [String(k[0]), k[1] === "desc" ? "desc" : "asc"] : [String(k), "asc"]));
   return value;
 }
 

@@ -31,7 +31,7 @@ const DEFAULT_WIDTHS = {
   hist: 200,
   counts: 210,
   compare: 210,
-  count: 80,
+  count: 90,
   key: 160,
   mixed: 140,
   null: 70,

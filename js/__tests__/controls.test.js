@@ -45,6 +45,13 @@ describe("state helpers", () => {
     expect(get(model, "group_by")).toEqual([]);
     expect(get(model, "page_size")).toBe(50);
     expect(get({ get: () => undefined }, "mode")).toBe("rows");
+    expect(get(fakeModel({ group_by: "label" }), "group_by")).toEqual(["label"]);
+    expect(get(fakeModel({ group_by: "" }), "group_by")).toEqual([]);
+    expect(get(fakeModel({ sort: ["a", ["b", "desc"], ["c", "weird"]] }), "sort")).toEqual([
+      ["a", "asc"],
+      ["b", "desc"],
+      ["c", "asc"],
+    ]);
   });
 
   it("finds the error of a control", () => {

@@ -396,6 +396,6 @@ describe("table helpers", async () => {
   it("gives compare cells more room", () => {
     expect(defaultWidth({ kind: "float", table: null }, "rows")).toBe(100);
     expect(defaultWidth({ kind: "float", table: null }, "compare")).toBe(170);
-    expect(defaultWidth({ kind: "count", table: 0 }, "compare-groups")).toBe(80);
+    expect(defaultWidth({ kind: "count", table: 0 }, "compare-groups")).toBe(90);
   });
 });
