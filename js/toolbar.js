@@ -14,7 +14,7 @@ const QUICK_FILTERS = [
   ["only1", "Only in B"],
 ];
 
-const NOT_GROUPABLE = new Set(["count", "image", "images", "hist", "counts", "ndarray"]);
+const NOT_GROUPABLE = new Set(["count", "image", "images", "hist", "counts", "ndarray", "list", "dict", "json"]);
 
 /** The text and caret line that point at `position` in `text` (a window of at most `width` characters). */
 export function errorSnippet(text, position, width = 60) {
