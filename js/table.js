@@ -424,7 +424,11 @@ export function createTable(ctx) {
   }
 
   scroller.addEventListener("keydown", (ev) => {
-    if (ev.target !== scroller && ev.target.closest && ev.target.closest("input, textarea, select")) return;
+    if (ev.target !== scroller && ev.target.closest) {
+      if (ev.target.closest("input, textarea, select, [contenteditable]")) return;
+      // Enter / Space on a button inside a cell (expand a tree, open an image) activate that button
+      if ((ev.key === "Enter" || ev.key === " ") && ev.target.closest("button, a[href]")) return;
+    }
     const limit = Math.max(1, get(model, "page_size") | 0 || 50);
     const result = navigate(focus, ev, {
       rows: rows.length,
