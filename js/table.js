@@ -297,6 +297,7 @@ export function createTable(ctx) {
       selTd.addEventListener("click", (ev) => selectRow(i, ev.shiftKey ? "range" : "toggle"));
       tr.append(selTd);
       const rowEnv = { ...env, row, rowLabel: rowLabel(row) };
+      const cut = new Set(Array.isArray(row.truncated) ? row.truncated : []);
       columns.forEach((c, j) => {
         const td = el("td", "tl-cell", null, { "data-role": "cell", "data-column": c.name, role: "gridcell" });
         const raw = row.cells ? row.cells[c.name] : undefined;
@@ -306,6 +307,10 @@ export function createTable(ctx) {
         if (d.type === "number") td.classList.add("tl-right");
         if (isTree(raw)) td.classList.add("tl-has-tree");
         cellCleanups.push(renderCell(td, raw === undefined ? null : raw, c, rowEnv));
+        if (cut.has(c.name)) {
+          td.classList.add("tl-truncated");
+          td.append(el("span", "tl-cut", "cut", { title: "the kernel cut this value to keep the page small; the full value is in Python (ex.view)" }));
+        }
         td.addEventListener("click", (ev) => {
           setFocus(i, j, false);
           if (ev.ctrlKey || ev.metaKey) selectRow(i, "toggle");

@@ -279,6 +279,10 @@ describe("Explorer view", () => {
     expect(host.querySelector(".tl-focus").dataset.column).toBe("score");
     model.kernelSet({ selected_keys: [10] });
     expect(qa("row").map((r) => r.getAttribute("aria-selected"))).toEqual(["true", "false", "false"]);
+    // Enter on a button inside a cell is that button's, not the row selection's
+    const toggle = host.querySelector('[data-key="10"] .tl-tree-toggle');
+    key(toggle, "Enter");
+    expect(model.get("selected_keys")).toEqual([10]);
   });
 
   it("drops a stale page and asks again for a new result", async () => {
@@ -307,6 +311,16 @@ describe("Explorer view", () => {
     await settle();
     expect(qa("row")).toHaveLength(1);
     expect(qa("cell").map((c) => c.dataset.column)).toEqual(["label"]);
+  });
+
+  it("marks the cells the kernel cut", async () => {
+    const model = mount();
+    answerRows(model, [{ ...ROWS[2], truncated: ["text"] }]);
+    await settle();
+    const cell = host.querySelector('[data-key="12"] [data-column="text"]');
+    expect(cell.classList.contains("tl-truncated")).toBe(true);
+    expect(cell.querySelector(".tl-cut").title).toMatch(/cut/);
+    expect(host.querySelector('[data-key="12"] [data-column="id"] .tl-cut')).toBeNull();
   });
 
   it("pages through the result with rows requests", async () => {
