@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 import tablelens as tl
@@ -188,3 +190,46 @@ def test_image_equality():
     assert a != tl.Image(rgb(), caption="b")
     assert a != tl.Image(rgb(seed=3), caption="a")
     assert a != tl.Image(rgb(), caption="a", boxes={"g": {"box_data": [BOX]}})
+
+
+# -- property: any valid set of boxes and masks round-trips exactly -----------------------------------------------
+
+
+_coord = st.floats(min_value=-5, max_value=300, allow_nan=False)
+
+
+@st.composite
+def _box(draw):
+    if draw(st.booleans()):
+        x0, x1 = sorted(draw(st.tuples(_coord, _coord)))
+        y0, y1 = sorted(draw(st.tuples(_coord, _coord)))
+        pos = {"minX": x0, "maxX": x1, "minY": y0, "maxY": y1}
+    else:
+        pos = {"middle": [draw(_coord), draw(_coord)], "width": draw(st.floats(0, 50)),
+               "height": draw(st.floats(0, 50))}
+    box = {"position": pos, "class_id": draw(st.integers(0, 300))}
+    if draw(st.booleans()):
+        box["domain"] = "pixel"
+    if draw(st.booleans()):
+        box["box_caption"] = draw(st.text(max_size=10))
+    if draw(st.booleans()):
+        box["scores"] = draw(st.dictionaries(st.sampled_from(["conf", "iou", "x y"]), st.floats(0, 1), min_size=1))
+    return box
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layers=st.dictionaries(st.sampled_from(["ground_truth", "predictions", "lay er"]),
+                              st.lists(_box(), max_size=4), max_size=3),
+       mask_ids=st.lists(st.integers(0, 400), min_size=1, max_size=3),
+       caption=st.one_of(st.none(), st.text(max_size=12)))
+def test_property_boxes_and_masks_round_trip(run, layers, mask_ids, caption):
+    mask = np.resize(np.array(mask_ids, dtype=np.int64), (6, 5))
+    img = tl.Image(rgb(6, 5), caption=caption, classes=CLASSES,
+                   boxes={k: {"box_data": v} for k, v in layers.items()}, masks={"m": {"mask_data": mask}})
+    other = tl.Image(rgb(6, 5, seed=9))  # a second row without boxes or masks
+    art = tl.Artifact("prop", "dataset")
+    art.add(tl.Table(columns=["img"], data=[[img], [other], [None]]), "t")
+    run.log_artifact(art)
+    back = run.use_artifact(f"prop:{art.version}").get("t").data
+    assert back[0][0] == img and back[1][0] == other and back[2][0] is None
+    assert back[0][0].boxes == img.boxes
