@@ -96,10 +96,19 @@ def _refers_to(node: Node, var: str) -> bool:
 
 @op("$reduce")
 def _reduce(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    """`$reduce` for the accumulations an engine can run in parallel: `$$value` combined by $add, $multiply
-    (not supported), $concat, $concatArrays, $min, $max, $and or $or with a term over `$$this`."""
     spec = c.spec(name, arg, ("input", "initialValue", "in"))
     arr = _array_arg(c, name, spec["input"], env)
+    out = _reduce_body(c, arr, spec, env)
+    if arr.t.kind == "null" or arr.is_lit or out.t.kind == "null":
+        return out
+    if out.t.kind == "mixed":
+        return out.but(tag=ibis.ifelse(arr.e.isnull(), "null", out.tag), missing=False)
+    return Val(out.t, ibis.ifelse(arr.e.isnull(), ibis.null(out.e.type()), out.e))
+
+
+def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
+    """`$reduce` for the accumulations an engine can run in parallel: `$$value` combined by $add, $multiply
+    (not supported), $concat, $concatArrays, $min, $max, $and or $or with a term over `$$this`."""
     init = c.compile(spec["initialValue"], env)
     body = spec["in"]
     hint = ("$reduce supports 'in' of the form {$OP: ['$$value', <expression of $$this>]} with $OP one of "
@@ -233,9 +242,16 @@ def _sum_avg(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         e, kind = _numeric_elems(vals[0])
         if e is None:
             return Val(T("int"), ibis.literal(0, type=dt.int64), lit=0) if is_sum else null_val()
-        if is_sum:
-            return Val(T(kind), e.sums().fill_null(0))
-        return Val(T("float"), e.means().cast("float64"))
+        if not is_sum:
+            return Val(T("float"), e.means().cast("float64"))
+        if kind == "int":
+            return Val(T("int"), e.sums().fill_null(0).cast("int64"))
+        # a sum of no numbers is the int 0, as in MongoDB
+        none = (e.filter(lambda x: x.notnull()).length() == 0).fill_null(True)
+        return Val(T("mixed", tags=frozenset({"int", "double"})), None,
+                   tag=ibis.ifelse(none, "int", "double"),
+                   parts={"int": ibis.ifelse(none, 0, ibis.null(dt.int64)).cast("int64"),
+                          "float": ibis.ifelse(none, ibis.null(dt.float64), e.sums())})
     nums = [as_num(v) for v in vals if v.t.kind in ("int", "float", "mixed")]
     nums = [n for n in nums if n is not None]
     if not nums:

@@ -242,13 +242,13 @@ def _pow(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if na is None or nb is None:
         return null_val()
     exp_node = nodes[1]
-    int_result = a.t.kind == "int" and exp_node.kind == "number" and isinstance(exp_node.value, int) \
-        and 0 <= exp_node.value <= 64
 
     def fpow(x: Any, y: Any) -> Any:
         bad = ((x == 0) & (y < 0)) | ((x < 0) & (ffloor(y) != y))
         return ibis.ifelse(bad, ibis.ifelse(x == 0, _null(), float("nan")), x.pow(y).cast("float64"))
 
-    if int_result:
-        return Val(T("int"), fpow(na.f, nb.f).round().cast("int64"))
+    if exp_node.kind == "number" and isinstance(exp_node.value, int) and 0 <= exp_node.value <= 64:
+        k = float(exp_node.value)  # int ** small non-negative int constant stays an int
+        return combine([na], lambda i: fpow(i.cast("float64"), ibis.literal(k)).round().cast("int64"),
+                       lambda f: fpow(f, ibis.literal(k)))
     return Val(T("float"), fpow(na.f, nb.f))

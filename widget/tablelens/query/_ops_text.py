@@ -22,7 +22,9 @@ def _string(c: Compiler, name: str, node: Node, env: Env, pos: int | None = None
     if v.t.kind in ("str", "null"):
         return v
     if v.t.kind == "mixed" and "string" in v.t.tags:
-        return Val(T("str"), v.parts.get("str", ibis.null(dt.string)))
+        # `tag` carries "holds a non-string" for the operators that turn null into "" (see _empty_for_null)
+        return Val(T("str"), v.parts.get("str", ibis.null(dt.string)), missing=False,
+                   tag=~v.tag.isin(["string", "null"]))
     which = f"argument {pos} " if pos else ""
     what = node.value if node.kind == "string" else "the expression"
     raise node.error(f"{name}: {which}({what!r}) is {_a(v.t.describe())}; {name} takes strings")
@@ -34,6 +36,12 @@ def _a(what: str) -> str:
 
 def _null_str() -> Any:
     return ibis.null(dt.string)
+
+
+def _empty_for_null(v: Val, e: Any) -> Any:
+    """`e` with null input giving "" (MongoDB's rule for these operators); a mixed non-string gives null."""
+    e = e.fill_null("")
+    return ibis.ifelse(v.tag, _null_str(), e) if v.tag is not None else e
 
 
 def _nonneg_int(c: Compiler, name: str, node: Node, env: Env, what: str) -> Val:
@@ -65,7 +73,7 @@ def _case(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     v = _string(c, name, c.one(name, arg), env)
     if v.t.kind == "null":
         return Val(T("str"), ibis.literal(""), lit="")
-    return Val(T("str"), (v.e.lower() if name == "$toLower" else v.e.upper()).fill_null(""))
+    return Val(T("str"), _empty_for_null(v, v.e.lower() if name == "$toLower" else v.e.upper()))
 
 
 @op("$strLenCP")
@@ -86,7 +94,7 @@ def _substr(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         return Val(T("str"), ibis.literal(""), lit="")
     if start.t.kind == "null" or count.t.kind == "null":
         return Val(T("str"), _null_str())
-    e = ibis.ifelse(start.e >= s.e.length(), "", s.e.substr(start.e, count.e)).fill_null("")
+    e = _empty_for_null(s, ibis.ifelse(start.e >= s.e.length(), "", s.e.substr(start.e, count.e)))
     bad = []
     if not start.is_lit:
         bad.append(start.e < 0)

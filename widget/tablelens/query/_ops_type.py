@@ -55,7 +55,7 @@ def _is_number(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 
 def _bool_text(b: Any) -> Any:
-    return ibis.ifelse(b, "true", "false")
+    return ibis.cases((b, "true"), (~b, "false"), else_=ibis.null(dt.string))
 
 
 def _float_text(f: Any) -> Any:

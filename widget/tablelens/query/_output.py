@@ -12,7 +12,22 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["to_pandas"]
+__all__ = ["decode_value", "to_pandas"]
+
+
+def decode_value(v: Any, t: Any) -> Any:
+    """A result cell as the Python value it stands for, given its static type (mixed parts decoded)."""
+    from ._group import decode_variant
+
+    if v is None:
+        return None
+    if t.kind == "mixed":
+        return decode_variant(v)
+    if t.kind == "array" and t.elem is not None:
+        return [decode_value(x, t.elem) for x in v]
+    if t.kind == "object" and isinstance(v, dict):
+        return {k: decode_value(v.get(k), sub) for k, sub in t.fields}
+    return v
 
 
 def _decode_json(v: Any) -> Any:

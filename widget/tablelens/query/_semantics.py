@@ -7,8 +7,10 @@ as the smallest number, equal to itself. Everything here builds engine-neutral I
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import ibis
@@ -85,7 +87,7 @@ def truthy(v: Val) -> ir.BooleanValue:
     if v.is_lit:
         return ibis.literal(lit_truth(v))
     if k == "bool":
-        return as_bool(v)
+        return v.e.fill_null(False)
     if k in ("int", "float"):
         return (v.e != 0).fill_null(False)
     if k == "mixed":
@@ -178,8 +180,7 @@ def _num_cmp(op: str, a: _Part, b: _Part) -> Any:
         inner = _num_cmp({"ne": "eq", "gte": "lt", "lte": "gt"}[op], a, b)
         return (not inner) if isinstance(inner, bool) else ~inner
     if op == "cmp":
-        lt, eq = _num_cmp("lt", a, b), _num_cmp("eq", a, b)
-        return ibis.ifelse(lt, -1, ibis.ifelse(eq, 0, 1))
+        return _cmp3(_num_cmp("lt", a, b), _num_cmp("eq", a, b), a, b)
     sql = {"eq": a.e == b.e, "gt": a.e > b.e, "lt": a.e < b.e}[op]
     if na is False and nb is False:
         return sql
@@ -200,13 +201,24 @@ def _num_cmp(op: str, a: _Part, b: _Part) -> Any:
             "lt": ibis.ifelse(either, na & ~nb, sql)}[op]
 
 
+def _cmp3(lt: Any, eq: Any, a: _Part, b: _Part) -> Any:
+    """-1/0/1 from `lt` and `eq`, NULL when a side is NULL (like the SQL comparisons it stands beside)."""
+    if isinstance(lt, bool) and isinstance(eq, bool):
+        return -1 if lt else (0 if eq else 1)
+    c = ibis.ifelse(lt, -1, ibis.ifelse(eq, 0, 1))
+    nulls = [p.e.isnull() for p in (a, b) if not p.has_lit]
+    if nulls:
+        c = ibis.ifelse(reduce(operator.or_, nulls), ibis.null(dt.int64), c)
+    return c
+
+
 def _typed_cmp(op: str, cat: str, a: _Part, b: _Part) -> Any:
     if cat == "number":
         return _num_cmp(op, a, b)
     if cat in ("array", "object"):
         raise Unsupported(f"comparing two {cat}s is not supported; compare their elements, fields or $size")
     if op == "cmp":
-        return ibis.ifelse(a.e < b.e, -1, ibis.ifelse(a.e == b.e, 0, 1))
+        return _cmp3(a.e < b.e, a.e == b.e, a, b)
     return {"eq": a.e == b.e, "ne": a.e != b.e, "gt": a.e > b.e, "gte": a.e >= b.e, "lt": a.e < b.e,
             "lte": a.e <= b.e}[op]
 
@@ -238,10 +250,12 @@ def compare(op: str, a: Val, b: Val) -> Val:
         (cat,) = ca
         pa, pb = ca[cat], cb[cat]
         sql = _typed_cmp(op, cat, pa, pb)
-        if isinstance(sql, bool):
-            return _result(op, sql)
         if a.is_lit and b.is_lit:
             return _result(op, sql)
+        if isinstance(sql, (bool, int)):  # decided by the values' types, unless a side is null
+            nulls = [v.e.isnull() for v in (a, b) if not v.is_lit]
+            typ = dt.int64 if op == "cmp" else dt.boolean
+            sql = ibis.ifelse(reduce(operator.or_, nulls), ibis.null(typ), ibis.literal(sql, type=typ))
         if (b.is_lit and a.missing is False) or b.is_lit:
             fallback: Any = _sign_op(op, -1)
         elif a.is_lit:

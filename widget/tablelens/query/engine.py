@@ -27,7 +27,7 @@ from ._sources import Joined, Source, default_backend, resolve_source
 from ._values import Val
 from .result import QueryResult
 
-__all__ = ["Canceller", "query"]
+__all__ = ["Canceller", "evaluate", "query"]
 
 _BARE_PATH = re.compile(r"^\$[^\s{}\[\],:'\"]+$")
 _KIND_OF_T = {"int": "int", "float": "float", "str": "str", "bool": "bool", "date": "datetime", "mixed": "mixed",
@@ -85,6 +85,27 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
     except FilterError as err:
         raise with_control(err, "filter") from None
     return QueryResult(plan, frame, runner, mode, columns, total)
+
+
+def evaluate(source: Any, expr: Any, *, backend: Any = None) -> list[tuple[Any, bool]]:
+    """The value of an expression on every row, in row order, as (value, missing) pairs.
+
+    A debugging aid (and what the property tests compare against a reference evaluator); filters use the
+    same compiler.
+    """
+    from ._compile import out_expr
+    from ._output import decode_value
+
+    backend = backend if backend is not None else default_backend()
+    runner = Runner(backend)
+    frame, _ = _frame(source, None, None, None, "all", None, "inner", backend)
+    node = _parse_text(expr) if isinstance(expr, str) else from_python(expr)
+    val = _compile(frame.compiler(), node, "filter")
+    missing = val.missing if not isinstance(val.missing, bool) else ibis.literal(val.missing)
+    value = out_expr(val) if val.t.kind != "null" else ibis.null("int64")
+    rel = frame.rel.order_by(frame.order).select(__v=value, __m=missing)
+    rows = runner.arrow(rel).to_pylist()
+    return [(decode_value(r["__v"], val.t), bool(r["__m"])) for r in rows]
 
 
 class Canceller:

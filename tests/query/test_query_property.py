@@ -1,0 +1,199 @@
+"""Property tests: random expressions evaluated by the engine agree with the pure-Python reference evaluator.
+
+Expressions are drawn from a typed grammar over the columns of query_data.ROWS (ints, doubles with NaN and
+infinities, strings, bools, a mixed column, a list and a struct with nulls and missing fields), so nearly every
+draw is a valid expression; each is checked value by value (including int/double and missing/null) and as a
+filter (the rows kept).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from mongo_reference import MISSING, Fault, evaluate, truthy
+from query_data import ROWS, arrow_table
+
+from tablelens.errors import FilterError
+from tablelens.query import query
+from tablelens.query.engine import evaluate as engine_evaluate
+
+TABLE = arrow_table()
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+
+# ------------------------------------------------------------------------------------------------ grammar
+NUM_LIT = st.one_of(st.integers(-4, 6), st.sampled_from([0.5, -1.5, 2.0, 0.0, 2.5, math.inf, math.nan]))
+STR_LIT = st.sampled_from(["", "a", "B", "ab", "b", "x", "héllo"])
+BOOL_LIT = st.booleans()
+NUM_COLS = st.sampled_from(["$i", "$f", "$m", "$o.x", "$0.i"])
+STR_COLS = st.sampled_from(["$s", "$o.y", "$m"])
+BOOL_COLS = st.sampled_from(["$b", "$m"])
+ARR_COLS = st.just("$l")
+
+
+def _num(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    two = st.tuples(inner, inner).map(list)
+    return st.one_of(
+        st.builds(lambda a: {"$add": a}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda a: {"$subtract": a}, two),
+        st.builds(lambda a: {"$multiply": a}, st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda a: {"$divide": a}, two),
+        st.builds(lambda a: {"$mod": a}, two),
+        st.builds(lambda op, a: {op: a}, st.sampled_from(["$abs", "$ceil", "$floor", "$sqrt", "$ln", "$log10"]),
+                  inner),
+        st.builds(lambda a, p: {"$round": [a, p]}, inner, st.integers(-1, 2)),
+        st.builds(lambda a, e: {"$pow": [a, e]}, inner, st.integers(0, 3)),
+        st.builds(lambda a: {"$size": a}, _arr_leaf),
+        st.builds(lambda a: {"$strLenCP": a}, STR_COLS | STR_LIT),
+        st.builds(lambda op, a: {op: a}, st.sampled_from(["$sum", "$avg", "$min", "$max"]),
+                  st.one_of(_arr_leaf, st.lists(inner, min_size=2, max_size=3))),
+        st.builds(lambda a: {"$toInt": a}, st.one_of(inner, STR_COLS, BOOL_COLS, st.sampled_from(["12", "-3", "1.5"]))),
+        st.builds(lambda a: {"$toDouble": a}, st.one_of(inner, STR_COLS, BOOL_COLS, st.sampled_from(["1e3", "x"]))),
+        st.builds(lambda a, b: {"$indexOfCP": [a, b]}, STR_COLS | STR_LIT, STR_LIT),
+        st.builds(lambda a, b: {"$cmp": [a, b]}, inner, inner),
+        st.builds(lambda i: {"$arrayElemAt": ["$l", i]}, st.integers(-4, 4)),
+        st.builds(lambda op: {op: "$l"}, st.sampled_from(["$first", "$last"])),
+        st.builds(lambda c, a, b: {"$cond": [c, a, b]}, BOOL_COLS, inner, inner),
+        st.builds(lambda a, b: {"$ifNull": [a, b]}, inner, inner),
+        st.builds(lambda a: {"$reduce": {"input": "$l", "initialValue": 0, "in": {"$add": ["$$value", a]}}},
+                  st.sampled_from(["$$this", {"$multiply": ["$$this", 2]}])),
+    )
+
+
+_arr_leaf = st.one_of(ARR_COLS, st.lists(st.integers(-2, 4) | st.none(), max_size=3))
+
+
+def _str(inner_num: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    leaf = STR_COLS | STR_LIT
+    return st.one_of(
+        leaf,
+        st.builds(lambda a: {"$concat": a}, st.lists(leaf, min_size=1, max_size=3)),
+        st.builds(lambda op, a: {op: a}, st.sampled_from(["$toLower", "$toUpper"]), leaf),
+        st.builds(lambda a, s, n: {"$substrCP": [a, s, n]}, leaf, st.integers(0, 3), st.integers(0, 3)),
+        st.builds(lambda a: {"$toString": a}, st.one_of(leaf, BOOL_COLS, st.sampled_from(["$i", "$o.x", 3, 2.0]))),
+        st.builds(lambda a: {"$type": a}, st.one_of(inner_num, leaf, BOOL_COLS, ARR_COLS, st.just("$o"))),
+    )
+
+
+def _arr(inner_num: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        _arr_leaf,
+        st.builds(lambda c: {"$filter": {"input": "$l", "as": "v", "cond": c}},
+                  st.builds(lambda op, n: {op: ["$$v", n]}, st.sampled_from(["$gt", "$lte", "$ne"]), NUM_LIT)),
+        st.builds(lambda e: {"$map": {"input": "$l", "in": e}},
+                  st.sampled_from([{"$add": ["$$this", 1]}, {"$multiply": ["$$this", "$i"]}, {"$gt": ["$$this", 1]}])),
+        st.builds(lambda n: {"$slice": ["$l", n]}, st.integers(-3, 3)),
+        st.builds(lambda p, n: {"$slice": ["$l", p, n]}, st.integers(-3, 3), st.integers(1, 3)),
+        st.builds(lambda a, b: {"$concatArrays": [a, b]}, _arr_leaf, _arr_leaf),
+        st.builds(lambda a: {"$split": [a, " "]}, STR_COLS | STR_LIT),
+    )
+
+
+def _bool(num: st.SearchStrategy[Any], string: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    anyv = st.one_of(num, string, BOOL_COLS, BOOL_LIT, st.none(), st.just("$o.x"))
+    cmp_ops = st.sampled_from(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"])
+    return st.one_of(
+        st.builds(lambda op, a, b: {op: [a, b]}, cmp_ops, anyv, anyv),
+        st.builds(lambda a, lst: {"$in": [a, lst]}, anyv, st.lists(NUM_LIT | STR_LIT | st.none(), max_size=3)),
+        st.builds(lambda a: {"$in": [a, "$l"]}, NUM_LIT),
+        st.builds(lambda a: {"$regexMatch": {"input": a, "regex": "^a|b$", "options": "i"}}, string),
+        st.builds(lambda a: {"$isNumber": a}, anyv),
+        st.builds(lambda op: {op: ["$l"]}, st.sampled_from(["$anyElementTrue", "$allElementsTrue"])),
+    )
+
+
+def expressions() -> st.SearchStrategy[Any]:
+    num = st.recursive(NUM_LIT | NUM_COLS, _num, max_leaves=6)
+    string = _str(num)
+    boolean = st.recursive(_bool(num, string) | BOOL_COLS,
+                           lambda inner: st.one_of(
+                               st.builds(lambda a: {"$and": a}, st.lists(inner, min_size=1, max_size=3)),
+                               st.builds(lambda a: {"$or": a}, st.lists(inner, min_size=1, max_size=3)),
+                               st.builds(lambda a: {"$not": [a]}, inner)), max_leaves=4)
+    return st.one_of(num, string, _arr(num), boolean)
+
+
+# --------------------------------------------------------------------------------------------- checking
+def same(engine: Any, ref: Any) -> bool:
+    """Equal values: ints and doubles kept apart, NaN equal to NaN, doubles within rounding noise."""
+    if isinstance(ref, bool) or isinstance(engine, bool):
+        return type(engine) is type(ref) and engine == ref
+    if isinstance(ref, float):
+        if not isinstance(engine, float):
+            return False
+        if math.isnan(ref) or math.isnan(engine):
+            return math.isnan(ref) and math.isnan(engine)
+        return engine == ref or math.isclose(engine, ref, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(ref, int):
+        return isinstance(engine, int) and engine == ref
+    if isinstance(ref, list):
+        return isinstance(engine, list) and len(engine) == len(ref) and all(map(same, engine, ref))
+    if isinstance(ref, dict):
+        return isinstance(engine, dict) and engine.keys() == ref.keys() and all(same(engine[k], ref[k]) for k in ref)
+    return engine == ref
+
+
+def reference(expr: Any) -> list[Any] | None:
+    try:
+        return [evaluate(expr, row) for row in ROWS]
+    except Fault:
+        return None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions())
+def test_values_match_reference(expr: Any) -> None:
+    expected = reference(expr)
+    try:
+        got = engine_evaluate(TABLE, expr)
+    except FilterError:
+        assume(False)
+        return
+    assert expected is not None, f"the engine accepted an expression the reference refuses: {expr}"
+    for n, ((value, missing), ref) in enumerate(zip(got, expected)):
+        if ref is MISSING:
+            assert missing, f"row {n}: expected missing for {expr}, got {value!r}"
+            continue
+        assert not missing, f"row {n}: unexpected missing for {expr} (expected {ref!r})"
+        assert same(value, ref), f"row {n}: {expr} -> engine {value!r}, reference {ref!r}"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expressions())
+def test_filters_keep_the_truthy_rows(expr: Any) -> None:
+    expected = reference(expr)
+    try:
+        result = query(TABLE, filter=expr)
+        keys = list(result.page(0, 100)["_key"])
+    except FilterError:
+        assume(False)
+        return
+    assert expected is not None
+    assert keys == [n for n, v in enumerate(expected) if truthy(v)], expr
+    assert result.num_rows == len(keys)
+
+
+@pytest.mark.parametrize("expr", [
+    {"$not": {"$gt": ["$i", 1]}},
+    {"$not": {"$eq": ["$o.x", None]}},
+    {"$lte": ["$o.x", None]},
+    {"$eq": ["$o.x", None]},
+    {"$type": "$o.x"},
+    {"$gt": ["$m", "a"]},
+    {"$lt": ["$f", 0]},
+    {"$max": ["$i", "$s", "$b"]},
+    {"$sum": ["$i", "$m", "$f"]},
+    {"$add": ["$m", 1]},
+    {"$cond": ["$b", 1, 2.5]},
+    {"$ifNull": ["$o.x", "$m"]},
+])
+def test_hand_picked_cases_match_reference(expr: Any) -> None:
+    expected = reference(expr)
+    got = engine_evaluate(TABLE, expr)
+    for (value, missing), ref in zip(got, expected):
+        assert (ref is MISSING) == missing
+        if ref is not MISSING:
+            assert same(value, ref), (expr, got, expected)
