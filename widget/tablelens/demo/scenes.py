@@ -239,7 +239,7 @@ def dataset_table(scenes: list[Scene], n_train: int = N_TRAIN) -> Any:
     return table
 
 
-def log_dataset(run: Any, n_scenes: int = 200, *, seed: int = 0) -> Any:
+def log_dataset(run: Any, n_scenes: int = 160, *, seed: int = 0) -> Any:
     """Log the `street-scenes` dataset artifact: the first `N_TRAIN` scenes are for training, the rest for test."""
     import tablelens as tl
 

@@ -67,6 +67,13 @@ def _image_cell(w: _Writer, image: np.ndarray, mask: np.ndarray, boxes: list[dic
     }
 
 
+def _types(scalars: dict[str, str]) -> dict[str, Any]:
+    """`column_types` as the SDK writes it: a typedDict of optional (union with none) column types."""
+    optional = {c: {"params": {"allowed_types": [{"wb_type": "none"}, {"wb_type": t}]}, "wb_type": "union"}
+                for c, t in scalars.items()}
+    return {"params": {"type_map": optional}, "wb_type": "typedDict"}
+
+
 def write_wandb_example(root: str | os.PathLike[str], n_scenes: int = 24, seed: int = 7) -> str:
     """Write `street-scenes` as W&B would: `scenes.table.json` (images with boxes and masks) and
     `stats.table.json` (numbers, dicts, nulls), media files, a class set and the manifest."""
@@ -94,12 +101,13 @@ def write_wandb_example(root: str | os.PathLike[str], n_scenes: int = 24, seed: 
     w.put_json("scenes.table.json", {
         "_type": "table", "columns": ["id", "image", "time_of_day", "cars", "people", "tags", "captured_at"],
         "data": rows, "ncols": 7, "nrows": len(rows), "log_mode": "IMMUTABLE",
-        "column_types": {"params": {"type_map": {}}, "wb_type": "typedDict"},
+        "column_types": _types({"id": "number", "time_of_day": "string", "cars": "number", "people": "number",
+                                "captured_at": "timestamp"}),
     })
     w.put_json("stats.table.json", {
         "_type": "table", "columns": ["id", "road_fraction", "counts"], "data": pred_rows, "ncols": 3,
         "nrows": len(pred_rows), "log_mode": "IMMUTABLE",
-        "column_types": {"params": {"type_map": {}}, "wb_type": "typedDict"},
+        "column_types": _types({"id": "number", "road_fraction": "number"}),
     })
     w.manifest()
     return root
