@@ -133,6 +133,8 @@ def evaluate(expr: Any, row: dict[str, Any], vars: dict[str, Any] | None = None)
         ((name, arg),) = expr.items()
         if name == "$literal":
             return arg
+        if name == "$date":
+            return _dt.datetime.fromisoformat(arg.replace("Z", "+00:00")).replace(tzinfo=None)
         fn = _OPS.get(name)
         if fn is None:
             raise Fault(f"unknown operator {name}")
@@ -239,6 +241,12 @@ def _add(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     vals = _ev_all(arg, row, vars)
     if not vals:
         return 0
+    dates = [v for v in vals if isinstance(v, _dt.datetime)]
+    if dates:
+        rest = _nums([v for v in vals if not isinstance(v, _dt.datetime)])
+        if rest is None:
+            return None
+        return dates[0] + _dt.timedelta(milliseconds=round(sum(rest)))
     return _arith(lambda xs: math.fsum(xs) if any(isinstance(x, float) for x in xs) else sum(xs))(vals)
 
 
@@ -251,6 +259,10 @@ def _sum_plain(xs: list[Any]) -> Any:
 
 def _subtract(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     a, b = _ev_all(arg, row, vars)
+    if isinstance(a, _dt.datetime):
+        if isinstance(b, _dt.datetime):
+            return (a - b) // _dt.timedelta(milliseconds=1)
+        return None if _nums([b]) is None else a - _dt.timedelta(milliseconds=round(b))
     return _arith(lambda xs: xs[0] - xs[1])([a, b])
 
 
@@ -625,6 +637,8 @@ def _to_string(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         return _float_text(v)
     if isinstance(v, str):
         return v
+    if isinstance(v, _dt.datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
     raise Fault("toString of a nested value")
 
 
@@ -642,6 +656,8 @@ def _to_double(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         return float(v)
     if isinstance(v, str):
         return float(v) if _FLOAT_RE.match(v) else None
+    if isinstance(v, _dt.datetime):
+        return float((v - _dt.datetime(1970, 1, 1)) // _dt.timedelta(milliseconds=1))
     return None
 
 

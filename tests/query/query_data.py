@@ -27,8 +27,14 @@ ROWS: list[dict[str, Any]] = [
     {"i": 2, "f": 0.0, "s": "a b", "b": False, "m": "", "l": [3, None, 1], "o": None},
 ]
 
+DATES = [_dt.datetime(2024, 1, 2, 3, 4, 5), _dt.datetime(2023, 12, 31), None,
+         _dt.datetime(2024, 1, 2, 3, 4, 5, 250000), _dt.datetime(1970, 1, 1), _dt.datetime(2030, 6, 1, 12), None,
+         _dt.datetime(2001, 2, 3)]
+for _row, _date in zip(ROWS, DATES):
+    _row["d"] = _date
+
 TYPES = {"i": pa.int64(), "f": pa.float64(), "s": pa.string(), "b": pa.bool_(), "l": pa.list_(pa.int64()),
-         "o": OBJ}
+         "d": pa.timestamp("us"), "o": OBJ}
 
 
 def variant(v: Any) -> dict[str, Any]:
@@ -53,10 +59,10 @@ def arrow_table(rows: list[dict[str, Any]] = ROWS) -> pa.Table:
     """The rows as an Arrow table with tablelens metadata (the mixed column as a variant struct)."""
     cols = {name: pa.array([r[name] for r in rows], type=typ) for name, typ in TYPES.items()}
     cols["m"] = pa.array([variant(r["m"]) for r in rows], type=VARIANT)
-    order = ["i", "f", "s", "b", "m", "l", "o"]
+    order = ["i", "f", "s", "b", "m", "l", "d", "o"]
     meta = {"format": 1, "columns": [
         {"name": n, "kind": {"i": "int", "f": "float", "s": "str", "b": "bool", "m": "mixed", "l": "list",
-                             "o": "dict"}[n]} for n in order]}
+                             "d": "datetime", "o": "dict"}[n]} for n in order]}
     table = pa.table({n: cols[n] for n in order})
     return table.replace_schema_metadata({b"tablelens": json.dumps(meta).encode()})
 

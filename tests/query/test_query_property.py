@@ -32,6 +32,10 @@ NUM_COLS = st.sampled_from(["$i", "$f", "$m", "$o.x", "$0.i"])
 STR_COLS = st.sampled_from(["$s", "$o.y", "$m"])
 BOOL_COLS = st.sampled_from(["$b", "$m"])
 ARR_COLS = st.just("$l")
+DATE_LIT = st.sampled_from([{"$date": "2024-01-02T03:04:05Z"}, {"$date": "1999-12-31"}])
+DATES = st.one_of(st.just("$d"), DATE_LIT,
+                  st.builds(lambda op, n: {op: ["$d", n]}, st.sampled_from(["$add", "$subtract"]),
+                            st.integers(-5000, 5000)))
 
 
 def _num(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -58,6 +62,11 @@ def _num(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.builds(lambda op: {op: "$l"}, st.sampled_from(["$first", "$last"])),
         st.builds(lambda c, a, b: {"$cond": [c, a, b]}, BOOL_COLS, inner, inner),
         st.builds(lambda a, b: {"$ifNull": [a, b]}, inner, inner),
+        st.builds(lambda a, b: {"$subtract": [a, b]}, DATES, DATES),
+        st.builds(lambda a: {"$toDouble": a}, DATES),
+        st.builds(lambda c, a, b: {"$switch": {"branches": [{"case": c, "then": a}], "default": b}},
+                  BOOL_COLS, inner, inner),
+        st.builds(lambda c, a: {"$switch": {"branches": [{"case": c, "then": a}]}}, BOOL_COLS, inner),
         st.builds(lambda a: {"$reduce": {"input": "$l", "initialValue": 0, "in": {"$add": ["$$value", a]}}},
                   st.sampled_from(["$$this", {"$multiply": ["$$this", 2]}])),
     )
@@ -74,7 +83,8 @@ def _str(inner_num: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.builds(lambda op, a: {op: a}, st.sampled_from(["$toLower", "$toUpper"]), leaf),
         st.builds(lambda a, s, n: {"$substrCP": [a, s, n]}, leaf, st.integers(0, 3), st.integers(0, 3)),
         st.builds(lambda a: {"$toString": a}, st.one_of(leaf, BOOL_COLS, st.sampled_from(["$i", "$o.x", 3, 2.0]))),
-        st.builds(lambda a: {"$type": a}, st.one_of(inner_num, leaf, BOOL_COLS, ARR_COLS, st.just("$o"))),
+        st.builds(lambda a: {"$type": a}, st.one_of(inner_num, leaf, BOOL_COLS, ARR_COLS, st.just("$o"), DATES)),
+        st.builds(lambda a: {"$toString": a}, DATES),
     )
 
 
@@ -93,7 +103,7 @@ def _arr(inner_num: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 def _bool(num: st.SearchStrategy[Any], string: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    anyv = st.one_of(num, string, BOOL_COLS, BOOL_LIT, st.none(), st.just("$o.x"))
+    anyv = st.one_of(num, string, BOOL_COLS, BOOL_LIT, st.none(), st.just("$o.x"), DATES)
     cmp_ops = st.sampled_from(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"])
     return st.one_of(
         st.builds(lambda op, a, b: {op: [a, b]}, cmp_ops, anyv, anyv),
@@ -143,7 +153,7 @@ def reference(expr: Any) -> list[Any] | None:
         return None
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions())
 def test_values_match_reference(expr: Any) -> None:
     expected = reference(expr)
@@ -161,7 +171,7 @@ def test_values_match_reference(expr: Any) -> None:
         assert same(value, ref), f"row {n}: {expr} -> engine {value!r}, reference {ref!r}"
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions())
 def test_filters_keep_the_truthy_rows(expr: Any) -> None:
     expected = reference(expr)

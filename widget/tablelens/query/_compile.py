@@ -20,7 +20,7 @@ from tablelens.errors import FilterError
 
 from ._parse import Node
 from ._semantics import Unsupported, as_bool, as_mixed, mixed_from_struct, mixed_to_struct, unify
-from ._values import T, Val, const, ibis_type, null_val
+from ._values import T, Val, const, ibis_type, null_val, typed_null
 
 __all__ = ["OPS", "REFUSED", "Columns", "Compiler", "Env", "op", "out_expr"]
 
@@ -312,7 +312,7 @@ def null_like(v: Val) -> Val:
     if v.t.kind == "mixed":
         return as_mixed(null_val())
     try:
-        return Val(v.t, ibis.null(ibis_type(v.t)))
+        return Val(v.t, typed_null(ibis_type(v.t)))
     except TypeError:
         return null_val()
 

@@ -15,7 +15,10 @@ from ._compile import Columns, Compiler
 from ._sources import RN, Source
 from ._values import T, Val, type_from_ibis
 
-__all__ = ["Frame", "FrameColumn", "single_frame"]
+__all__ = ["RESERVED", "Frame", "FrameColumn", "single_frame"]
+
+#: names of page columns the engine adds; a source column with one of these names is shown as "NAME (column)"
+RESERVED = ("_key", "_presence")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def single_frame(src: Source, backend: Any) -> Frame:
     schema = src.table.schema()
     for info in src.columns:
         t = type_from_ibis(schema[info.name], info.kind if info.kind in ("image", "mixed", "json") else None)
-        cols.append(FrameColumn(info.name, info.name, info.name, 0, None, info.kind, info.meta, t))
+        label = f"{info.name} (column)" if info.name in RESERVED else info.name
+        cols.append(FrameColumn(label, info.name, info.name, 0, None, info.kind, info.meta, t))
     ordered = src.ordered and getattr(backend, "name", "") == "duckdb"
     return Frame(src.table, cols, RN, [RN], [src], "rows", ordered, {0: False})

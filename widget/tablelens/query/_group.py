@@ -25,7 +25,7 @@ from ._compile import out_expr
 from ._exec import Runner
 from ._frame import Frame
 from ._sort import sort_exprs
-from ._values import STRUCT_FIELD, T, Val
+from ._values import STRUCT_FIELD, T, Val, typed_null
 
 __all__ = ["GroupKey", "GroupPlan", "Summary", "decode_variant"]
 
@@ -83,7 +83,7 @@ def _key_cols(i: int, v: Val) -> dict[str, Any]:
             cols[f"__tl_g{i}_{part}"] = e
         return cols
     if v.t.kind == "null":
-        return {f"__tl_g{i}": ibis.null("int64")}
+        return {f"__tl_g{i}": typed_null("int64")}
     return {f"__tl_g{i}": out_expr(v)}
 
 
@@ -136,7 +136,7 @@ class GroupPlan:
                 cols[DUP] = ibis.literal(0, type=dt.int64)
             for j, s in enumerate(self.summaries):
                 e = s.exprs[side]
-                cols[f"__tl_v{j}"] = e if e is not None else ibis.null(_value_type(s))
+                cols[f"__tl_v{j}"] = e if e is not None else typed_null(_value_type(s))
             cols[ROWKEY] = rowkey
             parts.append(rel.filter(rel[rn].notnull()).select(**cols))
         return parts[0].union(parts[1])

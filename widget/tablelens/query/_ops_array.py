@@ -17,7 +17,7 @@ from ._compile import Compiler, Env, null_like, op, out_expr
 from ._ops_math import as_num, combine
 from ._parse import Node
 from ._semantics import Unsupported, compare, ifelse_val, is_null, truthy, unify
-from ._values import T, Val, ibis_type, null_val
+from ._values import T, Val, ibis_type, null_val, typed_null
 
 __all__: list[str] = []
 
@@ -40,7 +40,7 @@ def _size(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
     v = _array_arg(c, name, node, env)
     if v.t.kind == "null":
-        return Val(T("int"), ibis.null(dt.int64))
+        return Val(T("int"), typed_null(dt.int64))
     return Val(T("int"), v.e.length().cast("int64"))
 
 
@@ -78,7 +78,7 @@ def _map(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     def body(x: Any) -> Any:
         v = c.compile(spec["in"], {**env, var: c.elem_val(elem, x)})
         seen.append(v.t)
-        return out_expr(v) if v.t.kind != "null" else ibis.null(dt.int64)
+        return out_expr(v) if v.t.kind != "null" else typed_null(dt.int64)
 
     result = arr.e.map(body)
     return Val(T("array", elem=seen[0] if seen else T("null")), result)
@@ -103,7 +103,7 @@ def _reduce(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         return out
     if out.t.kind == "mixed":
         return out.but(tag=ibis.ifelse(arr.e.isnull(), "null", out.tag), missing=False)
-    return Val(out.t, ibis.ifelse(arr.e.isnull(), ibis.null(out.e.type()), out.e))
+    return Val(out.t, ibis.ifelse(arr.e.isnull(), typed_null(out.e.type()), out.e))
 
 
 def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
@@ -132,7 +132,7 @@ def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
     def body(x: Any) -> Any:
         v = c.compile(term, {**env, "this": c.elem_val(elem, x)})
         seen.append(v.t)
-        return out_expr(v) if v.t.kind != "null" else ibis.null(dt.int64)
+        return out_expr(v) if v.t.kind != "null" else typed_null(dt.int64)
 
     mapped = arr.e.map(body)
     mapped_t = seen[0] if seen else T("null")
@@ -145,23 +145,23 @@ def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
         has_null = mapped.filter(lambda x: x.isnull()).length() > 0
         total = Val(mapped_t, mapped.sums().fill_null(0))
         summed = combine([as_num(init), as_num(total)], operator.add, operator.add)
-        return Val(summed.t, ibis.ifelse(has_null, ibis.null(ibis_type(summed.t)), summed.e))
+        return Val(summed.t, ibis.ifelse(has_null, typed_null(ibis_type(summed.t)), summed.e))
     if acc == "$concat":
         if mapped_t.kind not in ("str", "null") or init.t.kind not in ("str", "null"):
             raise body.error("$reduce with $concat needs strings")
         if mapped_t.kind == "null" or init.t.kind == "null":
-            return Val(T("str"), ibis.null(dt.string))
+            return Val(T("str"), typed_null(dt.string))
         has_null = mapped.filter(lambda x: x.isnull()).length() > 0
         joined = ibis.ifelse(mapped.length() == 0, "", ibis.literal("").join(mapped))
-        return Val(T("str"), ibis.ifelse(has_null, ibis.null(dt.string), init.e.concat(joined)))
+        return Val(T("str"), ibis.ifelse(has_null, typed_null(dt.string), init.e.concat(joined)))
     if acc == "$concatArrays":
         if mapped_t.kind != "array" or init.t.kind not in ("array", "null"):
             raise body.error("$reduce with $concatArrays needs arrays")
         if init.t.kind == "null":
-            return Val(T("array", elem=mapped_t.elem), ibis.null(ibis_type(mapped_t)))
+            return Val(T("array", elem=mapped_t.elem), typed_null(ibis_type(mapped_t)))
         init_u, flat_u = unify([init, Val(mapped_t, mapped.flatten())])
         has_null = mapped.filter(lambda x: x.isnull()).length() > 0
-        return Val(init_u.t, ibis.ifelse(has_null, ibis.null(ibis_type(init_u.t)), init_u.e.concat(flat_u.e)))
+        return Val(init_u.t, ibis.ifelse(has_null, typed_null(ibis_type(init_u.t)), init_u.e.concat(flat_u.e)))
     if acc in ("$and", "$or"):
         truths = arr.e.map(lambda x: truthy(c.compile(term, {**env, "this": c.elem_val(elem, x)})))
         combined = truths.alls() if acc == "$and" else truths.anys()
@@ -187,7 +187,7 @@ def _extreme(name: str, arr: Val) -> Val:
     nan = ibis.literal(float("nan"), type=dt.float64)
     if name == "$min":
         return Val(elem, ibis.ifelse(has_nan, nan, clean.mins()))
-    return Val(elem, clean.maxs().fill_null(ibis.ifelse(has_nan, nan, ibis.null(dt.float64))))
+    return Val(elem, clean.maxs().fill_null(ibis.ifelse(has_nan, nan, typed_null(dt.float64))))
 
 
 def _pairwise(name: str, vals: list[Val]) -> Val:
@@ -250,8 +250,8 @@ def _sum_avg(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         none = (e.filter(lambda x: x.notnull()).length() == 0).fill_null(True)
         return Val(T("mixed", tags=frozenset({"int", "double"})), None,
                    tag=ibis.ifelse(none, "int", "double"),
-                   parts={"int": ibis.ifelse(none, 0, ibis.null(dt.int64)).cast("int64"),
-                          "float": ibis.ifelse(none, ibis.null(dt.float64), e.sums())})
+                   parts={"int": ibis.ifelse(none, 0, typed_null(dt.int64)).cast("int64"),
+                          "float": ibis.ifelse(none, typed_null(dt.float64), e.sums())})
     nums = [as_num(v) for v in vals if v.t.kind in ("int", "float", "mixed")]
     nums = [n for n in nums if n is not None]
     if not nums:
@@ -325,7 +325,7 @@ def _slice(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         start = ibis.ifelse(pos < 0, ibis.greatest(length + pos, 0), ibis.least(pos, length))
         stop = ibis.least(start + n, length)
         if not ints[1].is_lit:
-            stop = ibis.ifelse(n <= 0, ibis.null(dt.int64), stop)
+            stop = ibis.ifelse(n <= 0, typed_null(dt.int64), stop)
     return Val(arr.t, arr.e[start:stop])
 
 
@@ -351,7 +351,7 @@ def _any_all(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
     arr = _array_arg(c, name, node, env)
     if arr.t.kind == "null":
-        return Val(T("bool"), ibis.null(dt.boolean))
+        return Val(T("bool"), typed_null(dt.boolean))
     elem = arr.t.elem or T("null")
     if name == "$anyElementTrue":
         hits = arr.e.filter(lambda x: truthy(c.elem_val(elem, x))).length() > 0

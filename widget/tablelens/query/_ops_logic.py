@@ -9,7 +9,7 @@ import ibis
 from ._compile import Compiler, Env, op, out_expr
 from ._parse import Node
 from ._semantics import compare, ifelse_val, is_null, lit_truth, truthy, unify
-from ._values import T, Val, null_val
+from ._values import T, Val, null_val, typed_null
 
 __all__: list[str] = []
 
@@ -46,7 +46,7 @@ def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
                    falsy_null=all(t.falsy_null for t in live))
     hay = c.need_array(name, c.compile(hay_node, env), hay_node)
     if hay.t.kind == "null":
-        return Val(T("bool"), ibis.null("boolean"))
+        return Val(T("bool"), typed_null("boolean"))
     elem = hay.t.elem or T("null")
     found = hay.e.filter(lambda x: out_expr(compare("eq", c.elem_val(elem, x), needle))).length() > 0
     return Val(T("bool"), found)

@@ -18,7 +18,7 @@ import ibis.expr.datatypes as dt
 from ._compile import Compiler, Env, op
 from ._parse import Node
 from ._semantics import num_part
-from ._values import T, Val, null_val
+from ._values import T, Val, null_val, typed_null
 
 __all__ = ["Num", "as_num", "combine", "fceil", "ffloor", "numbers"]
 
@@ -84,10 +84,10 @@ def combine(nums: Sequence[Num | None], fn_int: Callable[..., Any], fn_float: Ca
     fe = fn_float(*[n.f for n in ns])
     if all_int is False:
         return Val(T("float"), fe)
-    ie = fn_int(*[n.i if n.i is not None else ibis.null(dt.int64) for n in ns])
+    ie = fn_int(*[n.i if n.i is not None else typed_null(dt.int64) for n in ns])
     tag = ibis.ifelse(fe.isnull(), "null", ibis.ifelse(all_int, "int", "double"))
     return Val(T("mixed", tags=frozenset({"null", "int", "double"})), None, tag=tag,
-               parts={"int": ibis.ifelse(all_int, ie, ibis.null(dt.int64)), "float": fe})
+               parts={"int": ibis.ifelse(all_int, ie, typed_null(dt.int64)), "float": fe})
 
 
 def ffloor(x: Any) -> Any:
@@ -109,7 +109,7 @@ def _double(v: Val, fn: Callable[[Any], Any]) -> Val:
 
 
 def _null(typ: str = "float64") -> Any:
-    return ibis.null(typ)
+    return typed_null(typ)
 
 
 # ------------------------------------------------------------------------------------------- operators
@@ -127,7 +127,7 @@ def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         return total
     ms = total.e if total.t.kind != "mixed" else total.parts["float"]
     if total.t.kind == "null":
-        return Val(T("date"), ibis.null(dt.timestamp))
+        return Val(T("date"), typed_null(dt.timestamp))
     return Val(T("date"), dates[0].e + ms.round().cast("int64").as_interval("ms"))
 
 
@@ -141,7 +141,7 @@ def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     nb = as_num(b)
     if a.t.kind == "date":
         if nb is None:
-            return Val(T("date"), ibis.null(dt.timestamp))
+            return Val(T("date"), typed_null(dt.timestamp))
         return Val(T("date"), a.e - nb.f.round().cast("int64").as_interval("ms"))
     return combine([as_num(a), nb], operator.sub, operator.sub)
 

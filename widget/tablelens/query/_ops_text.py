@@ -11,7 +11,7 @@ import ibis.expr.datatypes as dt
 
 from ._compile import Compiler, Env, op
 from ._parse import Node
-from ._values import T, Val
+from ._values import T, Val, typed_null
 
 __all__: list[str] = []
 
@@ -23,7 +23,7 @@ def _string(c: Compiler, name: str, node: Node, env: Env, pos: int | None = None
         return v
     if v.t.kind == "mixed" and "string" in v.t.tags:
         # `tag` carries "holds a non-string" for the operators that turn null into "" (see _empty_for_null)
-        return Val(T("str"), v.parts.get("str", ibis.null(dt.string)), missing=False,
+        return Val(T("str"), v.parts.get("str", typed_null(dt.string)), missing=False,
                    tag=~v.tag.isin(["string", "null"]))
     which = f"argument {pos} " if pos else ""
     what = node.value if node.kind == "string" else "the expression"
@@ -35,7 +35,7 @@ def _a(what: str) -> str:
 
 
 def _null_str() -> Any:
-    return ibis.null(dt.string)
+    return typed_null(dt.string)
 
 
 def _empty_for_null(v: Val, e: Any) -> Any:
@@ -80,7 +80,7 @@ def _case(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 def _strlen(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     v = _string(c, name, c.one(name, arg), env)
     if v.t.kind == "null":
-        return Val(T("int"), ibis.null(dt.int64))
+        return Val(T("int"), typed_null(dt.int64))
     return Val(T("int"), v.e.length().cast("int64"))
 
 
@@ -141,7 +141,7 @@ def _index_of(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     end = _nonneg_int(c, name, nodes[3], env, "the end index") if len(nodes) > 3 else None
     if s.t.kind == "null" or sub.t.kind == "null" or (start and start.t.kind == "null") \
             or (end and end.t.kind == "null"):
-        return Val(T("int"), ibis.null(dt.int64))
+        return Val(T("int"), typed_null(dt.int64))
     hay = s.e
     offset: Any = 0
     if start is not None or end is not None:
@@ -155,7 +155,7 @@ def _index_of(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         result = ibis.ifelse(start.e > s.e.length(), -1, result)
         if end is not None:
             result = ibis.ifelse(start.e > end.e, -1, result)
-    result = ibis.ifelse(s.e.isnull() | sub.e.isnull(), ibis.null(dt.int64), result)
+    result = ibis.ifelse(s.e.isnull() | sub.e.isnull(), typed_null(dt.int64), result)
     return Val(T("int"), result)
 
 
@@ -168,8 +168,8 @@ def _split(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         raise d_node.error("$split: the delimiter must not be empty")
     typ = T("array", elem=T("str"))
     if s.t.kind == "null" or d.t.kind == "null":
-        return Val(typ, ibis.null("array<string>"))
+        return Val(typ, typed_null("array<string>"))
     e = s.e.split(d.e)
     if not d.is_lit:
-        e = ibis.ifelse(d.e == "", ibis.null("array<string>"), e)
+        e = ibis.ifelse(d.e == "", typed_null("array<string>"), e)
     return Val(typ, e)

@@ -14,7 +14,7 @@ from ._compile import Compiler, Env, op
 from ._ops_math import fceil, ffloor
 from ._parse import Node
 from ._semantics import as_bool
-from ._values import TAG_OF_KIND, T, Val
+from ._values import TAG_OF_KIND, T, Val, typed_null
 
 __all__: list[str] = []
 
@@ -55,14 +55,14 @@ def _is_number(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 
 def _bool_text(b: Any) -> Any:
-    return ibis.cases((b, "true"), (~b, "false"), else_=ibis.null(dt.string))
+    return ibis.cases((b, "true"), (~b, "false"), else_=typed_null(dt.string))
 
 
 def _float_text(f: Any) -> Any:
     """Doubles as text: integral values without a decimal part (as MongoDB prints them), others as the engine."""
     integral = (f == ffloor(f)) & (f.abs() < 1e15)
     special = ibis.cases((f.isnan(), "NaN"), (f == float("inf"), "Infinity"), (f == float("-inf"), "-Infinity"),
-                         else_=ibis.null(dt.string))
+                         else_=typed_null(dt.string))
     return special.fill_null(ibis.ifelse(integral, f.cast("int64").cast("string"), f.cast("string")))
 
 
@@ -83,7 +83,7 @@ def _to_string(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         "date": _date_text,
     }
     if k == "null":
-        return Val(T("str"), ibis.null(dt.string))
+        return Val(T("str"), typed_null(dt.string))
     if k in conv:
         e = as_bool(v) if k == "bool" else v.e
         return Val(T("str"), conv[k](e))
@@ -91,23 +91,23 @@ def _to_string(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         branches = [(v.tag == tag, conv[part](v.parts[part])) for tag, part in
                     (("string", "str"), ("int", "int"), ("double", "float"), ("bool", "bool"), ("date", "date"))
                     if part in v.parts]
-        return Val(T("str"), ibis.cases(*branches, else_=ibis.null(dt.string)) if branches
-                   else ibis.null(dt.string))
+        return Val(T("str"), ibis.cases(*branches, else_=typed_null(dt.string)) if branches
+                   else typed_null(dt.string))
     raise node.error(f"$toString cannot convert {v.t.describe()}s")
 
 
 def _str_to_double(s: Any) -> Any:
-    return ibis.ifelse(s.re_search(FLOAT_TEXT), s.try_cast("float64"), ibis.null(dt.float64))
+    return ibis.ifelse(s.re_search(FLOAT_TEXT), s.try_cast("float64"), typed_null(dt.float64))
 
 
 def _str_to_int(s: Any) -> Any:
-    return ibis.ifelse(s.re_search(INT_TEXT), s.try_cast("int64"), ibis.null(dt.int64))
+    return ibis.ifelse(s.re_search(INT_TEXT), s.try_cast("int64"), typed_null(dt.int64))
 
 
 def _float_to_int(f: Any) -> Any:
     ok = ~f.isnan() & (f.abs() < _INT64_BOUND)
     truncated = ibis.ifelse(f >= 0, ffloor(f), fceil(f))
-    return ibis.ifelse(ok, truncated, ibis.null(dt.float64)).cast("int64")
+    return ibis.ifelse(ok, truncated, typed_null(dt.float64)).cast("int64")
 
 
 def _date_ms(d: Any) -> Any:
@@ -145,7 +145,7 @@ def _convert(v: Val, node: Node, conv: dict[str, Any], out: str, name: str) -> V
     k = v.t.kind
     out_t = dt.float64 if out == "float" else dt.int64
     if k == "null":
-        return Val(T(out), ibis.null(out_t))
+        return Val(T(out), typed_null(out_t))
     if k in conv:
         e = as_bool(v) if k == "bool" else v.e
         return Val(T(out), conv[k](e))
@@ -153,5 +153,5 @@ def _convert(v: Val, node: Node, conv: dict[str, Any], out: str, name: str) -> V
         tags = {"int": "int", "double": "float", "bool": "bool", "string": "str", "date": "date"}
         branches = [(v.tag == tag, conv[part](v.parts[part]).cast(out_t)) for tag, part in tags.items()
                     if part in v.parts and part in conv]
-        return Val(T(out), ibis.cases(*branches, else_=ibis.null(out_t)) if branches else ibis.null(out_t))
+        return Val(T(out), ibis.cases(*branches, else_=typed_null(out_t)) if branches else typed_null(out_t))
     raise node.error(f"{name} cannot convert {v.t.describe()}s")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from ._exec import Runner
 from ._frame import Frame
 from ._sort import sort_exprs
-from ._values import Val
+from ._values import Val, typed_null
 
 __all__ = ["RowsPlan", "page_layout"]
 
@@ -42,7 +41,7 @@ def page_layout(frame: Frame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 cols.append({"name": label, "kind": c.kind, "table": side})
             else:
                 assert other is not None
-                proj[label] = ibis.null(rel[other.ref].type())
+                proj[label] = typed_null(rel[other.ref].type())
                 cols.append({"name": label, "kind": other.kind, "table": side})
     return proj, cols
 

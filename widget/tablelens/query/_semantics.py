@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type
+from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type, typed_null
 
 __all__ = [
     "RANK",
@@ -76,7 +76,7 @@ def num_part(v: Val) -> ir.NumericValue:
         return f
     if i is not None:
         return i.cast("float64")
-    return ibis.null(dt.float64)
+    return typed_null(dt.float64)
 
 
 def truthy(v: Val) -> ir.BooleanValue:
@@ -208,7 +208,7 @@ def _cmp3(lt: Any, eq: Any, a: _Part, b: _Part) -> Any:
     c = ibis.ifelse(lt, -1, ibis.ifelse(eq, 0, 1))
     nulls = [p.e.isnull() for p in (a, b) if not p.has_lit]
     if nulls:
-        c = ibis.ifelse(reduce(operator.or_, nulls), ibis.null(dt.int64), c)
+        c = ibis.ifelse(reduce(operator.or_, nulls), typed_null(dt.int64), c)
     return c
 
 
@@ -255,7 +255,7 @@ def compare(op: str, a: Val, b: Val) -> Val:
         if isinstance(sql, (bool, int)):  # decided by the values' types, unless a side is null
             nulls = [v.e.isnull() for v in (a, b) if not v.is_lit]
             typ = dt.int64 if op == "cmp" else dt.boolean
-            sql = ibis.ifelse(reduce(operator.or_, nulls), ibis.null(typ), ibis.literal(sql, type=typ))
+            sql = ibis.ifelse(reduce(operator.or_, nulls), typed_null(typ), ibis.literal(sql, type=typ))
         if (b.is_lit and a.missing is False) or b.is_lit:
             fallback: Any = _sign_op(op, -1)
         elif a.is_lit:
@@ -302,7 +302,7 @@ def mixed_to_struct(v: Val) -> ir.StructValue:
     v = as_mixed(v)
     fields: dict[str, Any] = {"type": v.tag}
     for part, field in STRUCT_FIELD.items():
-        fields[field] = v.parts[part] if part in v.parts else ibis.null(PART_TYPE[part])
+        fields[field] = v.parts[part] if part in v.parts else typed_null(PART_TYPE[part])
     return ibis.struct(fields)
 
 
@@ -331,8 +331,8 @@ def ifelse_val(cond: Any, a: Val, b: Val) -> Val:
     if a.t.kind == "mixed":
         parts = {}
         for p in sorted(set(a.parts) | set(b.parts)):
-            pa = a.parts.get(p, ibis.null(PART_TYPE[p]))
-            pb = b.parts.get(p, ibis.null(PART_TYPE[p]))
+            pa = a.parts.get(p, typed_null(PART_TYPE[p]))
+            pb = b.parts.get(p, typed_null(PART_TYPE[p]))
             parts[p] = ibis.ifelse(cond, pa, pb)
         return Val(T("mixed", tags=a.t.tags | b.t.tags), None, missing=missing,
                    tag=ibis.ifelse(cond, a.tag, b.tag), parts=parts)
@@ -363,7 +363,7 @@ def unify(vals: Sequence[Val]) -> list[Val]:
             ityp = ibis_type(typ)
         except TypeError as exc:
             raise Unsupported(f"values of type {typ.describe()} cannot be combined here") from exc
-        return [v if v.t.kind != "null" else Val(typ, ibis.null(ityp), missing=v.missing, lit=None) for v in vals]
+        return [v if v.t.kind != "null" else Val(typ, typed_null(ityp), missing=v.missing, lit=None) for v in vals]
     mixed = [as_mixed(v) for v in vals]
     tags = frozenset().union(*(m.t.tags for m in mixed))
     return [m.but(t=T("mixed", tags=tags)) for m in mixed]

@@ -15,7 +15,7 @@ from tablelens.errors import FilterError
 
 from ._parse import Node, from_python, parse
 from ._semantics import CAT_OF_TAG, RANK, as_bool
-from ._values import Val
+from ._values import Val, typed_null
 
 __all__ = ["key_node", "normalize_sort", "sort_exprs", "with_control"]
 
@@ -92,15 +92,15 @@ def sort_exprs(v: Val, desc: bool) -> list[Any]:
         return [direct(v.e)]
     tag = v.tag
     ranks = [(t, RANK[c]) for t, c in CAT_OF_TAG.items()]
-    rank = ibis.ifelse(tag == "null", ibis.null("int64"), tag.cases(*ranks, else_=ibis.null("int64")))
+    rank = ibis.ifelse(tag == "null", typed_null("int64"), tag.cases(*ranks, else_=typed_null("int64")))
     keys = [direct(rank)]
     num_tags = [t for t in ("int", "double") if t in v.t.tags]
     if num_tags:
         from ._semantics import num_part
 
-        num = ibis.ifelse(tag.isin(["int", "double"]), num_part(v), ibis.null("float64"))
+        num = ibis.ifelse(tag.isin(["int", "double"]), num_part(v), typed_null("float64"))
         keys += [direct(ibis.ifelse(num.isnan(), 0, 1)), direct(num)]
     for part, tags in (("str", ["string"]), ("bool", ["bool"]), ("date", ["date"]), ("json", ["array", "object"])):
         if part in v.parts:
-            keys.append(direct(ibis.ifelse(tag.isin(tags), v.parts[part], ibis.null(v.parts[part].type()))))
+            keys.append(direct(ibis.ifelse(tag.isin(tags), v.parts[part], typed_null(v.parts[part].type()))))
     return keys

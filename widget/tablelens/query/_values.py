@@ -27,6 +27,7 @@ __all__ = [
     "ibis_type",
     "null_val",
     "type_from_ibis",
+    "typed_null",
 ]
 
 NOLIT: Any = object()
@@ -104,6 +105,12 @@ class Val:
 
     def but(self, **changes: Any) -> Val:
         return replace(self, **changes)
+
+
+def typed_null(typ: Any) -> ir.Value:
+    """A NULL of the given type that behaves like any other value (Ibis's typed null literals special-case
+    `!=`/`==` as null tests)."""
+    return ibis.null().cast(typ)
 
 
 def null_val(missing: bool = False) -> Val:

@@ -24,7 +24,7 @@ from ._rows import RowsPlan
 from ._semantics import truthy
 from ._sort import key_node, normalize_sort, sort_exprs, with_control
 from ._sources import Joined, Source, default_backend, resolve_source
-from ._values import Val
+from ._values import Val, typed_null
 from .result import QueryResult
 
 __all__ = ["Canceller", "evaluate", "query"]
@@ -102,7 +102,7 @@ def evaluate(source: Any, expr: Any, *, backend: Any = None) -> list[tuple[Any, 
     node = _parse_text(expr) if isinstance(expr, str) else from_python(expr)
     val = _compile(frame.compiler(), node, "filter")
     missing = val.missing if not isinstance(val.missing, bool) else ibis.literal(val.missing)
-    value = out_expr(val) if val.t.kind != "null" else ibis.null("int64")
+    value = out_expr(val) if val.t.kind != "null" else typed_null("int64")
     rel = frame.rel.order_by(frame.order).select(__v=value, __m=missing)
     rows = runner.arrow(rel).to_pylist()
     return [(decode_value(r["__v"], val.t), bool(r["__m"])) for r in rows]
