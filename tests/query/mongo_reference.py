@@ -163,7 +163,7 @@ def _ev_all(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> list[Any]:
 
 
 # -------------------------------------------------------------------------------------------- comparisons
-def _cmp_op(op: str):  # noqa: ANN202
+def _cmp_op(op: str):
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         a, b = _ev_all(arg, row, vars)
         c = mongo_cmp(a, b)
@@ -224,7 +224,7 @@ def _nums(vals: list[Any]) -> list[Any] | None:
     return vals
 
 
-def _arith(fn):  # noqa: ANN001, ANN202
+def _arith(fn):
     """An int-preserving n-ary operation: int when every operand is an int."""
     def run(vals: list[Any]) -> Any:
         ns = _nums(vals)
@@ -298,7 +298,7 @@ def _mod(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     return _arith(lambda xs: _c_mod(xs[0], xs[1]))(ns)
 
 
-def _unary_int_keep(fn_float):  # noqa: ANN001, ANN202
+def _unary_int_keep(fn_float):
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         v = evaluate(_one(arg), row, vars)
         if _nums([v]) is None:
@@ -347,7 +347,7 @@ def _round(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     return _round_half_even(v, place)
 
 
-def _float_fn(fn, domain=lambda x: True):  # noqa: ANN001, ANN202
+def _float_fn(fn, domain=lambda x: True):
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         v = evaluate(_one(arg), row, vars)
         if _nums([v]) is None:
@@ -369,7 +369,7 @@ def _exp(x: float) -> float:
         return math.inf
 
 
-def _log(fn):  # noqa: ANN001, ANN202
+def _log(fn):
     def run(x: float) -> float:
         return math.inf if math.isinf(x) else fn(x)
 
@@ -393,7 +393,7 @@ def _pow(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         except OverflowError:
             result = math.inf
     if int_exp and isinstance(a, int):
-        return int(round(result))
+        return round(result)
     return result
 
 
@@ -498,7 +498,7 @@ def _extreme(vals: list[Any], want: int) -> Any:
     return best
 
 
-def _min_max(want: int):  # noqa: ANN202
+def _min_max(want: int):
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         vals = _ev_all(arg, row, vars)
         if len(vals) == 1:
@@ -546,7 +546,7 @@ def _concat(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     return None if vals is None else "".join(vals)
 
 
-def _case(fn):  # noqa: ANN001, ANN202
+def _case(fn):
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         v = evaluate(_one(arg), row, vars)
         if _nullish(v):

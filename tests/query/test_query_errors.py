@@ -152,7 +152,7 @@ JSONISH = st.recursive(
 def test_fuzz_structured_input_gives_a_result_or_filter_error(expr: Any) -> None:
     try:
         r = query(TABLE, filter=expr)
-        r.num_rows
+        assert r.num_rows >= 0
         r.page(0, 3)
     except FilterError:
         pass
@@ -166,7 +166,7 @@ TOKENS = st.sampled_from([*"{}[]:,'\"$ab01.-eE+/*\\nux \t", "$gt", "$size", "tru
 def test_fuzz_text_gives_a_result_or_filter_error(text: str) -> None:
     try:
         r = query(TABLE, filter=text)
-        r.num_rows
+        assert r.num_rows >= 0
     except FilterError as err:
         assert err.position is None or 0 <= err.position <= len(text)
 

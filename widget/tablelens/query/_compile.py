@@ -78,6 +78,9 @@ class Compiler:
             raise node.error("The expression is nested too deeply") from None
         except Unsupported as exc:
             raise node.error(str(exc)) from None
+        except (ibis_exc.IbisError, TypeError, ValueError, AttributeError, NotImplementedError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise node.error(f"Cannot compile this expression ({first})") from None
 
     def _compile(self, node: Node, env: Env) -> Val:
         kind = node.kind

@@ -55,6 +55,7 @@ class RowsPlan:
         for val, desc in sort:
             keys += sort_exprs(val, desc)
         keys += [rel[c].asc(nulls_first=False) for c in frame.order]
+        keys = _dedupe(keys)
         proj, self.columns = page_layout(frame)
         # re-bind the projection to the filtered relation (same columns)
         self.proj = {k: rel[v.get_name()] if _is_column(v) else v for k, v in proj.items()}
@@ -73,6 +74,17 @@ class RowsPlan:
 
     def expr(self) -> ir.Table:
         return self.sorted
+
+
+def _dedupe(keys: list[Any]) -> list[Any]:
+    """Drop repeated sort keys (an engine rejects sorting twice by the same expression)."""
+    seen, out = set(), []
+    for k in keys:
+        name = k.op().expr.name if hasattr(k.op(), "expr") else k.get_name()
+        if name not in seen:
+            seen.add(name)
+            out.append(k)
+    return out
 
 
 def _is_column(v: Any) -> bool:

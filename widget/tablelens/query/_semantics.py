@@ -356,6 +356,13 @@ def unify(vals: Sequence[Val]) -> list[Val]:
         return list(vals)
     if len(kinds) == 1 and "mixed" not in kinds:
         types = {v.t for v in vals if v.t.kind != "null"}
+        if len(types) > 1 and kinds == {"array"}:  # an empty array literal takes the others' element type
+            typed = {t for t in types if t.elem is not None and t.elem.kind != "null"}
+            if len(typed) == 1:
+                (typ,) = typed
+                return [v if v.t == typ or v.t.kind == "null" else Val(typ, v.e.cast(ibis_type(typ)),
+                                                                       missing=v.missing) for v in unify_nulls(
+                    vals, typ)]
         if len(types) > 1:
             raise Unsupported("these values are arrays or objects of different shapes and cannot be combined")
         (typ,) = types
@@ -367,6 +374,12 @@ def unify(vals: Sequence[Val]) -> list[Val]:
     mixed = [as_mixed(v) for v in vals]
     tags = frozenset().union(*(m.t.tags for m in mixed))
     return [m.but(t=T("mixed", tags=tags)) for m in mixed]
+
+
+def unify_nulls(vals: Sequence[Val], typ: T) -> list[Val]:
+    """Null values typed as `typ`."""
+    return [v if v.t.kind != "null" else Val(typ, typed_null(ibis_type(typ)), missing=v.missing, lit=None)
+            for v in vals]
 
 
 def map_parts(v: Val, fn: Callable[[str, Any], Any]) -> dict[str, Any]:

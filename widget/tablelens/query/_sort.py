@@ -86,8 +86,7 @@ def sort_exprs(v: Val, desc: bool) -> list[Any]:
     if k == "bool":
         return [direct(as_bool(v))]
     if k == "float":
-        nan_flag = ibis.ifelse(v.e.isnan(), 0, 1)
-        return [direct(nan_flag), direct(v.e)]
+        return [direct(_nan_flag(v.e)), direct(v.e)]
     if k != "mixed":
         return [direct(v.e)]
     tag = v.tag
@@ -99,8 +98,13 @@ def sort_exprs(v: Val, desc: bool) -> list[Any]:
         from ._semantics import num_part
 
         num = ibis.ifelse(tag.isin(["int", "double"]), num_part(v), typed_null("float64"))
-        keys += [direct(ibis.ifelse(num.isnan(), 0, 1)), direct(num)]
+        keys += [direct(_nan_flag(num)), direct(num)]
     for part, tags in (("str", ["string"]), ("bool", ["bool"]), ("date", ["date"]), ("json", ["array", "object"])):
         if part in v.parts:
             keys.append(direct(ibis.ifelse(tag.isin(tags), v.parts[part], typed_null(v.parts[part].type()))))
     return keys
+
+
+def _nan_flag(e: Any) -> Any:
+    """0 for NaN, 1 for other numbers, NULL for NULL: sorts NaN below the numbers and NULL last."""
+    return ibis.cases((e.isnan(), 0), (e.notnull(), 1), else_=typed_null("int64"))

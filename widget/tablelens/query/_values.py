@@ -128,6 +128,9 @@ def ibis_type(t: T) -> dt.DataType:
         return dt.Array(ibis_type(t.elem or T("null")))
     if t.kind == "object":
         return dt.Struct({k: ibis_type(v) for k, v in t.fields})
+    if t.kind == "mixed":
+        return dt.Struct({"type": dt.string, "bool": dt.boolean, "int": dt.int64, "float": dt.float64,
+                          "str": dt.string, "datetime": dt.timestamp, "json": dt.string})
     raise TypeError(f"no single Ibis type for {t.kind}")
 
 
