@@ -3,14 +3,17 @@ only the latest result reaches the browser."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from typing import Any
 
 import pytest
 
-import tablelens.query as tlq
 from tablelens.explorer._worker import Lane, LatestRunner
+
+# the module, not the `tablelens.query` function the package exports under the same name
+tlq = importlib.import_module("tablelens.query")
 
 SLOW = "{$gt: ['$score', 0.25]}"
 FAST = "{$gt: ['$score', 0.75]}"

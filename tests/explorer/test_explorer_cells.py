@@ -54,7 +54,9 @@ def test_boxes_are_normalised_to_min_max() -> None:
     box = encode_box({"middle": [10, 20], "width": 4, "height": 6, "domain": "pixel", "class_id": 2,
                       "scores": {"conf": 0.5, "iou": None}})
     assert box == {"minX": 8, "maxX": 12, "minY": 17, "maxY": 23, "domain": "pixel", "class_id": 2,
-                   "box_caption": None, "scores": {"conf": 0.5}}
+                   "scores": {"conf": 0.5}}
+    assert encode_box({"minX": 1 / 3, "maxX": 0.5, "minY": 0, "maxY": 1, "class_id": 1}) == {
+        "minX": 0.333333, "maxX": 0.5, "minY": 0, "maxY": 1, "class_id": 1}  # six digits, empty fields left out
     assert encode_box("nope") is None
     assert encode_box({"minX": float("nan"), "maxX": 1, "minY": 0, "maxY": 1})["minX"] is None
 

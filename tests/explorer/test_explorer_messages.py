@@ -51,13 +51,19 @@ def test_negative_infinity_ndarray_and_long_values(make_explorer: Any) -> None:
 
 def test_image_cells_carry_boxes_masks_and_classes(images: dict[str, Any], make_explorer: Any) -> None:
     ex, cap = make_explorer("media:v0")
-    assert {c["name"]: c["kind"] for c in ex.schema}["image"] == "image"
+    column = next(c for c in ex.schema if c["name"] == "image")
+    assert column["kind"] == "image"
+    # the legend can list layers, scores and classes before any image is drawn
+    assert set(column["layers"]["boxes"]) == {"predictions", "ground_truth"}
+    assert column["layers"]["masks"] == ["seg"]
+    assert column["scores"] == {"predictions": ["conf"]}
+    assert {c["id"] for c in column["classes"]} == {1, 2, 3}
     rows = cap.rows()["rows"]
     img = rows[0]["cells"]["image"]["$image"]
     assert img["width"] == 60 and img["height"] == 40 and img["caption"] == "image 0"
     assert img["key"].startswith("img:")
-    assert img["boxes"]["predictions"] == [{"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.6, "domain": None,
-                                            "class_id": 1, "box_caption": "car", "scores": {"conf": 0.9}}]
+    assert img["boxes"]["predictions"] == [{"minX": 0.1, "maxX": 0.5, "minY": 0.2, "maxY": 0.6, "class_id": 1,
+                                            "box_caption": "car", "scores": {"conf": 0.9}}]
     gt = img["boxes"]["ground_truth"][0]
     assert (gt["minX"], gt["maxX"], gt["minY"], gt["maxY"], gt["domain"]) == (25, 35, 16, 24, "pixel")
     assert set(img["masks"]) == {"seg"}

@@ -39,9 +39,10 @@ class Column:
     sources: list[str]  # frame columns: one, or two for a compare pair
     role: str = "value"  # "value", "cmp", "key", "count", "summary"
     value_kind: str | None = None  # the storage kind of the values (for images, ndarrays, json)
+    extra: dict[str, Any] = field(default_factory=dict)  # image columns: layers, scores, classes
 
     def schema(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "label": self.label, "table": self.table}
+        return {"name": self.name, "kind": self.kind, "label": self.label, "table": self.table, **self.extra}
 
 
 @dataclass
@@ -53,6 +54,14 @@ class Layout:
 
     def schema(self) -> list[dict[str, Any]]:
         return [c.schema() for c in self.columns]
+
+    def add_media_meta(self, meta: Mapping[str, Mapping[str, Any]]) -> None:
+        """Put the stored layers / scores / classes of image columns into their schema entries."""
+        for c in self.columns:
+            if c.kind in ("image", "images") or c.value_kind == "image":
+                m = meta.get(c.name)
+                if m:
+                    c.extra = dict(m)
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,8 @@ def encode_page(frame: pd.DataFrame, layout: Layout, *, offset: int = 0, hidden:
     rows: list[dict[str, Any]] = []
     for limits in budget.steps:
         rows = _encode_rows(frame, cols, limits, image, offset)
-        if len(json.dumps(rows, separators=(",", ":"), allow_nan=False)) <= budget.max_bytes:
+        # measured as the kernel sends it (ipykernel's JSON has spaces after separators)
+        if len(json.dumps(rows, ensure_ascii=False, allow_nan=False).encode()) <= budget.max_bytes:
             break
     return rows
 

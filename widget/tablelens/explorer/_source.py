@@ -14,7 +14,7 @@ from typing import Any
 
 from tablelens.errors import ArtifactNotFoundError
 
-__all__ = ["SourceInfo", "describe_source", "normalize_compare", "version_entries"]
+__all__ = ["SourceInfo", "describe_source", "media_meta", "normalize_compare", "version_entries"]
 
 _VERSION = re.compile(r"^v\d+$")
 
@@ -31,6 +31,7 @@ class SourceInfo:
     store: Any = None
     tables: list[str] = field(default_factory=list)
     table_name: str | None = None  # the table's name in its artifact (the compared version's table too)
+    parquet_path: str | None = None  # the stored table, when there is one (its column metadata)
 
 
 def _current_store() -> Any:
@@ -55,7 +56,7 @@ def describe_source(source: Any, table: str | None = None) -> SourceInfo:
         if source.endswith(".parquet") or os.path.isfile(source):
             if not os.path.isfile(source):
                 raise FileNotFoundError(f"no Parquet file at {source!r}; pass an existing path or a 'name:v3' spec")
-            return SourceInfo(source, None, Path(source).name)
+            return SourceInfo(source, None, Path(source).name, parquet_path=source)
         base, _, tname = source.partition("/")
         art = _current_store().artifact(base)
         return _artifact_info(art, tname or table)
@@ -75,7 +76,7 @@ def describe_source(source: Any, table: str | None = None) -> SourceInfo:
                     info.obj = source
                     info.table = None
                     return info
-        return SourceInfo(source, None, f"Table ({len(source.columns)} columns)")
+        return SourceInfo(source, None, f"Table ({len(source.columns)} columns)", parquet_path=source._parquet_path)
     if isinstance(source, JoinedTable):
         return SourceInfo(source, None, f"JoinedTable on {source.join_key}")
     if isinstance(source, pd.DataFrame):
@@ -96,7 +97,14 @@ def _artifact_info(art: Any, table: str | None) -> SourceInfo:
     elif table not in tables:
         raise ArtifactNotFoundError(f"artifact {art.qualified_name} has no table {table!r}; its tables: {tables}")
     return SourceInfo(art, table, f"{art.qualified_name} / {table}", art.name if art.version else None,
-                      art.version, art.store, tables, table)
+                      art.version, art.store, tables, table, _table_path(art, table))
+
+
+def _table_path(art: Any, table: str) -> str | None:
+    try:
+        return str(art.get_path(f"{table}.table.parquet").local_path)
+    except (ArtifactNotFoundError, ValueError):
+        return None  # a joined table
 
 
 def _table_name(art: Any, parquet_path: str) -> str | None:
@@ -150,4 +158,54 @@ def version_entries(info: SourceInfo, compared: str) -> list[dict[str, Any]]:
             "current": v["version"] == info.version,
             "compared": v["version"] == compared_version,
         })
+    return out
+
+
+_MEDIA_KEYS = ("layers", "scores", "classes")
+_meta_cache: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def _image_meta(path: str | None) -> dict[str, dict[str, Any]]:
+    """Column name -> {layers, scores, classes} of the image columns of a stored table (cached per file)."""
+    if not path:
+        return {}
+    hit = _meta_cache.get(path)
+    if hit is None:
+        from tablelens.formats.parquet import read_schema
+
+        try:
+            _schema, meta = read_schema(path)
+        except (OSError, ValueError):
+            meta = {}
+        hit = {c["name"]: {k: c[k] for k in _MEDIA_KEYS if k in c}
+               for c in meta.get("columns", []) if isinstance(c, dict) and c.get("kind") == "image"}
+        _meta_cache[path] = hit
+    return hit
+
+
+def media_meta(info: SourceInfo, compare: str, max_classes: int = 256) -> dict[str, dict[str, Any]]:
+    """What the legend can list before any image is on screen: per image column, the layers, score keys and
+    class set recorded in the Parquet metadata (docs/storage.md), merged over the shown and compared tables."""
+    paths = [info.parquet_path]
+    if compare and info.store is not None and ":" in compare:
+        try:
+            base, _, tname = compare.partition("/")
+            art = info.store.artifact(base)
+            paths.append(_table_path(art, tname or info.table_name or ""))
+        except (ArtifactNotFoundError, ValueError, OSError):
+            pass
+    out: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for name, m in _image_meta(path).items():
+            merged = out.setdefault(name, {"layers": {"boxes": [], "masks": []}, "scores": {}, "classes": []})
+            for kind in ("boxes", "masks"):
+                for layer in (m.get("layers") or {}).get(kind, []):
+                    if layer not in merged["layers"][kind]:
+                        merged["layers"][kind].append(layer)
+            for layer, keys in (m.get("scores") or {}).items():
+                have = merged["scores"].setdefault(layer, [])
+                have += [k for k in keys if k not in have]
+            known = {c.get("id") for c in merged["classes"]}
+            merged["classes"] += [c for c in (m.get("classes") or []) if c.get("id") not in known]
+            merged["classes"] = merged["classes"][:max_classes]
     return out

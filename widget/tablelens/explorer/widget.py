@@ -31,7 +31,7 @@ from ._handlers import (
 )
 from ._layout import build_layout
 from ._media import MediaIndex
-from ._source import SourceInfo, describe_source, normalize_compare, version_entries
+from ._source import SourceInfo, describe_source, media_meta, normalize_compare, version_entries
 from ._worker import Lane, LatestRunner, Token
 
 __all__ = ["Explorer", "FrontEndMissingError"]
@@ -330,6 +330,7 @@ class Explorer(anywidget.AnyWidget):
             num_rows, total_rows = int(result.num_rows), int(result.total_rows)
             token.check()
             layout = build_layout(mode, list(result.columns), group_keys=spec.group_by)
+            layout.add_media_meta(media_meta(self._info, self._compare_spec(spec.compare)))
             snap = Snapshot(result, 0, layout, num_rows)
             # the first page, so the browser's first `rows` request is answered at once
             page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
