@@ -65,8 +65,9 @@ def out_expr(v: Val) -> ir.Value:
 class Compiler:
     """Turns Nodes into Vals against a fixed set of columns."""
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, strict_index: bool = False) -> None:
         self.columns = columns
+        self.strict_index = strict_index  # the engine fails on out-of-bounds array indexes
 
     # ------------------------------------------------------------------------------------------ entry
     def compile(self, node: Node, env: Env | None = None) -> Val:

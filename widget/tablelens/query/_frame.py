@@ -49,7 +49,7 @@ class Frame:
     missing: dict[int, Any]  # side -> expression true where that side has no row (or False)
     presence: str | None = None
 
-    def compiler(self) -> Compiler:
+    def compiler(self, backend_name: str = "duckdb") -> Compiler:
         tables: dict[int, dict[str, Val]] = {}
         for col in self.columns:
             val = Compiler.column_val(self.rel[col.ref], col.t, self.missing.get(col.side, False)) \
@@ -57,7 +57,7 @@ class Frame:
             tables.setdefault(col.side, {})[col.name] = val
         for side in range(len(self.sources)):
             tables.setdefault(side, {})
-        return Compiler(Columns(tables))
+        return Compiler(Columns(tables), strict_index=backend_name != "duckdb")
 
     def key_type(self) -> T:
         return type_from_ibis(self.rel[self.key].type())

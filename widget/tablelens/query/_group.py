@@ -24,6 +24,7 @@ from tablelens.errors import FilterError
 from ._compile import out_expr
 from ._exec import Runner
 from ._frame import Frame
+from ._semantics import imax, imin
 from ._sort import sort_exprs
 from ._values import STRUCT_FIELD, T, Val, typed_null
 
@@ -322,7 +323,7 @@ class GroupPlan:
             return {}
         x = scope[f"__tl_v{j}"].length().cast("int64") if s.lengths else scope[f"__tl_v{j}"]
         b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
-        b = ibis.least(ibis.greatest(b, 0), nb - 1).cast("int64")
+        b = imin(imax(b, 0), nb - 1).cast("int64")
         q = scope.filter(_finite(x, s)).mutate(__tl_bin=b).group_by(
             [*self.key_cols, *([SIDE] if self.compare else []), "__tl_bin"]).agg(__tl_n=ibis._.count())
         out: dict[tuple[Any, ...], list[list[int]]] = {}

@@ -16,7 +16,7 @@ import ibis.expr.datatypes as dt
 from ._compile import Compiler, Env, null_like, op, out_expr
 from ._ops_math import as_num, combine
 from ._parse import Node
-from ._semantics import Unsupported, compare, ifelse_val, is_null, truthy, unify
+from ._semantics import Unsupported, compare, ifelse_val, imax, imin, is_null, truthy, unify
 from ._values import T, Val, ibis_type, null_val, typed_null
 
 __all__: list[str] = []
@@ -291,11 +291,21 @@ def _element(c: Compiler, arr: Val, idx: Val) -> Val:
     elem = arr.t.elem or T("null")
     if arr.t.kind == "null" or idx.t.kind == "null":
         return null_val()
-    n = arr.e.length()
+    n = arr.e.length().cast("int64")
     i = idx.e
-    out_of_range = (i >= n) | (i < -n)
-    got = c.column_val(arr.e[i], elem) if elem.kind != "null" else null_val()
+    out_of_range = (i >= n) | (i + n < 0)  # (not `i < -n`: some engines cannot negate an unsigned length)
+    if c.strict_index and elem.kind != "null":  # engines that fail out of bounds: index a padded array
+        pad = ibis.array([typed_null(_elem_type(elem))])
+        safe = ibis.ifelse(out_of_range, n, ibis.ifelse(i < 0, i + n, i))
+        item = arr.e.concat(pad)[safe]
+    else:
+        item = arr.e[i]
+    got = c.column_val(item, elem) if elem.kind != "null" else null_val()
     return got.but(missing=out_of_range.fill_null(False) & arr.e.notnull())
+
+
+def _elem_type(t: T) -> Any:
+    return ibis_type(t)
 
 
 @op("$first", "$last")
@@ -316,14 +326,14 @@ def _slice(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     length = arr.e.length()
     if len(ints) == 1:
         n = ints[0].e
-        start = ibis.ifelse(n < 0, ibis.greatest(length + n, 0), 0)
-        stop = ibis.ifelse(n < 0, length, ibis.least(n, length))
+        start = ibis.ifelse(n < 0, imax(length + n, 0), 0)
+        stop = ibis.ifelse(n < 0, length, imin(n, length))
     else:
         pos, n = ints[0].e, ints[1].e
         if ints[1].is_lit and ints[1].lit <= 0:
             raise nodes[2].error("$slice: the count must be positive")
-        start = ibis.ifelse(pos < 0, ibis.greatest(length + pos, 0), ibis.least(pos, length))
-        stop = ibis.least(start + n, length)
+        start = ibis.ifelse(pos < 0, imax(length + pos, 0), imin(pos, length))
+        stop = imin(start + n, length)
         if not ints[1].is_lit:
             stop = ibis.ifelse(n <= 0, typed_null(dt.int64), stop)
     return Val(arr.t, arr.e[start:stop])

@@ -17,7 +17,7 @@ import ibis.expr.datatypes as dt
 
 from ._compile import Compiler, Env, op
 from ._parse import Node
-from ._semantics import num_part
+from ._semantics import epoch_ms, num_part
 from ._values import T, Val, null_val, typed_null
 
 __all__ = ["Num", "as_num", "combine", "fceil", "ffloor", "numbers"]
@@ -135,7 +135,7 @@ def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     a, b = numbers(c, name, c.args(name, arg, 2), env, allow_dates=True)
     if a.t.kind == "date" and b.t.kind == "date":
-        return Val(T("int"), a.e.delta(b.e, unit="millisecond"))
+        return Val(T("int"), epoch_ms(a.e) - epoch_ms(b.e))
     if b.t.kind == "date":
         raise arg.error("$subtract: a date can only be subtracted from a date")
     nb = as_num(b)

@@ -11,6 +11,7 @@ import ibis.expr.datatypes as dt
 
 from ._compile import Compiler, Env, op
 from ._parse import Node
+from ._semantics import imax
 from ._values import T, Val, typed_null
 
 __all__: list[str] = []
@@ -146,8 +147,7 @@ def _index_of(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     offset: Any = 0
     if start is not None or end is not None:
         st = start.e if start is not None else ibis.literal(0, type=dt.int64)
-        length = (end.e - st) if end is not None else s.e.length() - st
-        hay = s.e.substr(st, ibis.greatest(length, 0))
+        hay = s.e.substr(st, imax(end.e - st, 0)) if end is not None else s.e.substr(st)
         offset = st
     found = hay.find(sub.e)
     result = ibis.ifelse(found < 0, -1, found + offset).cast("int64")

@@ -13,7 +13,7 @@ import ibis.expr.datatypes as dt
 from ._compile import Compiler, Env, op
 from ._ops_math import fceil, ffloor
 from ._parse import Node
-from ._semantics import as_bool
+from ._semantics import as_bool, epoch_ms
 from ._values import TAG_OF_KIND, T, Val, typed_null
 
 __all__: list[str] = []
@@ -111,7 +111,7 @@ def _float_to_int(f: Any) -> Any:
 
 
 def _date_ms(d: Any) -> Any:
-    return d.delta(ibis.literal("1970-01-01").cast("timestamp"), unit="millisecond")
+    return epoch_ms(d)
 
 
 @op("$toDouble")

@@ -25,7 +25,10 @@ __all__ = [
     "as_bool",
     "as_mixed",
     "compare",
+    "epoch_ms",
     "ifelse_val",
+    "imax",
+    "imin",
     "is_null",
     "lit_truth",
     "mixed_from_struct",
@@ -380,6 +383,21 @@ def unify_nulls(vals: Sequence[Val], typ: T) -> list[Val]:
     """Null values typed as `typ`."""
     return [v if v.t.kind != "null" else Val(typ, typed_null(ibis_type(typ)), missing=v.missing, lit=None)
             for v in vals]
+
+
+def imax(a: Any, b: Any) -> Any:
+    """max of two numbers as a CASE (some engines lack GREATEST over columns)."""
+    return ibis.ifelse(a >= b, a, b)
+
+
+def imin(a: Any, b: Any) -> Any:
+    """min of two numbers as a CASE."""
+    return ibis.ifelse(a <= b, a, b)
+
+
+def epoch_ms(d: Any) -> Any:
+    """Milliseconds since 1970 of a timestamp, with operations every engine has."""
+    return d.epoch_seconds().floor().cast("int64") * 1000 + d.millisecond().cast("int64")
 
 
 def map_parts(v: Val, fn: Callable[[str, Any], Any]) -> dict[str, Any]:

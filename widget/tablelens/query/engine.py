@@ -47,7 +47,7 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
     backend = backend if backend is not None else default_backend()
     runner = Runner(backend)
     frame, total = _frame(source, table, compare, compare_table, quick_filter, join_key, how, backend)
-    compiler = frame.compiler()
+    compiler = frame.compiler(runner.name)
     rel = frame.rel
     pred = _filter(filter, compiler)
     if pred is not None:
@@ -100,7 +100,7 @@ def evaluate(source: Any, expr: Any, *, backend: Any = None) -> list[tuple[Any, 
     runner = Runner(backend)
     frame, _ = _frame(source, None, None, None, "all", None, "inner", backend)
     node = _parse_text(expr) if isinstance(expr, str) else from_python(expr)
-    val = _compile(frame.compiler(), node, "filter")
+    val = _compile(frame.compiler(runner.name), node, "filter")
     missing = val.missing if not isinstance(val.missing, bool) else ibis.literal(val.missing)
     value = out_expr(val) if val.t.kind != "null" else typed_null("int64")
     rel = frame.rel.order_by(frame.order).select(__v=value, __m=missing)
