@@ -78,10 +78,7 @@ class Pixels:
 
     def content_key(self) -> str | None:
         """A hash of the raw pixels of an array source, known before (and without) encoding it."""
-        if self._array is None:
-            return None
-        a = self._array
-        return sha256_bytes(f"{a.shape}{a.dtype}".encode() + a.tobytes())
+        return _array_key(self._array)
 
     def assume_encoded(self, digest: str, fmt: str) -> None:
         """Record the digest of this array's encoding, known from an earlier encoding of the same pixels."""
@@ -170,10 +167,7 @@ class Mask:
 
     def content_key(self) -> str | None:
         """A hash of the raw class ids of an array mask, known without encoding it."""
-        if self._array is None:
-            return None
-        a = self._array
-        return sha256_bytes(f"{a.shape}{a.dtype}".encode() + a.tobytes())
+        return _array_key(self._array)
 
     def array(self) -> np.ndarray:
         if self._array is None:
@@ -351,6 +345,12 @@ class Image:
         img._boxes = boxes
         img._masks = masks
         return img
+
+
+def _array_key(a: np.ndarray | None) -> str | None:
+    if a is None:
+        return None
+    return sha256_bytes(f"{a.shape}{a.dtype}".encode() + np.ascontiguousarray(a).tobytes())
 
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
