@@ -153,7 +153,7 @@ def reference(expr: Any) -> list[Any] | None:
         return None
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions())
 def test_values_match_reference(expr: Any) -> None:
     expected = reference(expr)

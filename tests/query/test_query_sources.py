@@ -1,0 +1,207 @@
+"""Every kind of source, media resolution, the lazy result and cancellation."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+from query_data import arrow_table, image_table
+
+from tablelens.errors import FilterError
+from tablelens.query import Canceller, QueryCancelled, query
+
+
+@dataclass
+class Stored:
+    parquet_path: str
+    meta: dict[str, Any]
+    root: str
+
+    def resolve(self, logical_path: str) -> str:
+        return str(Path(self.root) / logical_path)
+
+
+class FakeTable:
+    """The duck-typed contract of tablelens.Table that the engine relies on."""
+
+    def __init__(self, path: str, root: str = "/store") -> None:
+        self.path, self.root = path, root
+        self.name = Path(path).stem
+
+    def _stored(self) -> Stored:
+        meta = json.loads(pa.parquet.read_schema(self.path).metadata[b"tablelens"])
+        return Stored(self.path, meta, self.root)
+
+
+class FakeArtifact:
+    def __init__(self, tables: dict[str, Any]) -> None:
+        self._tables = tables
+
+    def tables(self) -> list[str]:
+        return list(self._tables)
+
+    def get(self, name: str) -> Any:
+        return self._tables[name]
+
+
+@dataclass
+class FakeJoined:
+    table1: Any
+    table2: Any
+    join_key: str
+
+
+def test_parquet_paths(sample_parquet: str) -> None:
+    for src in (sample_parquet, Path(sample_parquet)):
+        r = query(src, filter="{$gt: ['$i', 0]}")
+        assert r.total_rows == 8 and r.num_rows == 4
+        assert [c["kind"] for c in r.columns] == ["key", "int", "float", "str", "bool", "mixed", "list",
+                                                   "datetime", "dict"]
+
+
+def test_missing_parquet_file() -> None:
+    with pytest.raises(FilterError, match="No Parquet file"):
+        query("/nowhere/t.parquet")
+
+
+def test_pandas_frames_keep_nan_and_encode_mixed_columns() -> None:
+    df = pd.DataFrame({"x": [1.0, float("nan"), 3.0], "m": [1, "a", None], "ts": pd.to_datetime(["2024-01-01"] * 3)})
+    r = query(df, filter="{$eq: [{$type: '$m'}, 'string']}")
+    assert r.num_rows == 1
+    assert query(df, filter="{$lt: ['$x', 0]}").num_rows == 1  # NaN is below every number
+    page = query(df).page(0, 3)
+    assert page["m"].tolist() == [1, "a", None]
+    assert [c["kind"] for c in query(df).columns][1:] == ["float", "mixed", "datetime"]
+
+
+def test_table_objects_and_media(image_parquet: str) -> None:
+    table = FakeTable(image_parquet, "/store/root")
+    r = query(table, filter="{$gt: ['$road', 0.05]}")
+    assert r.num_rows == 3
+    assert r.resolve_media(0, "media/images/0000.png") == "/store/root/media/images/0000.png"
+    with pytest.raises(IndexError):
+        r.resolve_media(1, "x")
+    with pytest.raises(LookupError):
+        query(image_table()).resolve_media(0, "x")
+
+
+def test_artifacts(image_parquet: str, sample_parquet: str) -> None:
+    one = FakeArtifact({"predictions": FakeTable(image_parquet)})
+    assert query(one).total_rows == 5
+    two = FakeArtifact({"predictions": FakeTable(image_parquet), "sample": FakeTable(sample_parquet)})
+    assert query(two, table="sample").total_rows == 8
+    with pytest.raises(FilterError, match="holds 2 tables"):
+        query(two)
+    with pytest.raises(FilterError, match="no table 'nope'"):
+        query(two, table="nope")
+    r = query(two, table="predictions", compare=two, compare_table="predictions", quick_filter="both")
+    assert r.num_rows == 5 and r.resolve_media(1, "a.png").endswith("a.png")
+
+
+def test_joined_table_objects(image_parquet: str) -> None:
+    joined = FakeJoined(FakeTable(image_parquet), FakeTable(image_parquet), "id")
+    r = query(joined, filter="{$eq: ['$0.dominant_pred', '$1.dominant_pred']}")
+    assert r.num_rows == 5 and r.mode == "rows"
+    assert r.page(0, 1).columns[:3].tolist() == ["_key", "0.id", "0.road"]
+
+
+@pytest.fixture
+def artifacts_module(monkeypatch: pytest.MonkeyPatch, image_parquet: str) -> dict[str, Any]:
+    specs = {"preds:v3": FakeTable(image_parquet),
+             "preds:v4": FakeArtifact({"predictions": FakeTable(image_parquet)})}
+
+    def resolve(spec: str) -> Any:
+        if spec not in specs:
+            raise KeyError(f"no artifact {spec}")
+        return specs[spec]
+
+    try:
+        import tablelens.artifacts as real
+
+        monkeypatch.setattr(real, "resolve", resolve)
+    except ImportError:
+        fake = types.ModuleType("tablelens.artifacts")
+        fake.resolve = resolve  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "tablelens.artifacts", fake)
+        import tablelens
+
+        monkeypatch.setattr(tablelens, "artifacts", fake, raising=False)
+    return specs
+
+
+def test_name_version_specs(artifacts_module: dict[str, Any]) -> None:
+    r = query("preds:v3", compare="preds:v4", quick_filter="both",
+              filter="{$ne: ['$0.dominant_pred', '$1.dominant_pred']}")
+    assert r.mode == "compare" and r.num_rows == 0
+    with pytest.raises(FilterError, match="Cannot resolve 'preds:v9'") as info:
+        query("preds:v9")
+    assert info.value.control == "source"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------- laziness, cancel
+def test_results_are_lazy_and_cached() -> None:
+    r = query(arrow_table(), filter="{$gt: ['$i', 0]}")
+    assert r._num_rows is None
+    assert r.num_rows == 4 and r._num_rows == 4
+    assert "QueryResult rows" in repr(r)
+    assert r.to_arrow().num_rows == 4 and len(r.to_pandas()) == 4
+    assert r.expr is not None
+
+
+def test_grouped_results_convert_too() -> None:
+    r = query(arrow_table(), group_by="b")
+    assert r.to_arrow().num_rows == 3 and list(r.to_pandas()["count"]) == [3, 3, 2]
+
+
+@pytest.fixture(scope="module")
+def big_parquet(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("big") / "big.parquet"
+    duckdb.sql(f"COPY (SELECT range AS i, repeat('ab', 20) || range::VARCHAR AS s FROM range(8000000)) "
+               f"TO '{path}' (FORMAT parquet)")
+    return str(path)
+
+
+def test_cancel_interrupts_a_running_query(big_parquet: str) -> None:
+    slow = "{$regexMatch: {input: {$concat: ['$s', '$s', '$s', '$s']}, regex: '(a|b|ab|ba)*c+(a|b)*x'}}"
+    r = query(big_parquet, filter=slow)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        start = time.perf_counter()
+        try:
+            outcome["n"] = r.num_rows
+        except QueryCancelled as err:
+            outcome["cancelled"] = err
+        outcome["t"] = time.perf_counter() - start
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(0.3)
+    t0 = time.perf_counter()
+    r.cancel()
+    worker.join(30)
+    assert "cancelled" in outcome or outcome.get("t", 99) < 0.5, outcome  # it was either stopped or too quick
+    assert time.perf_counter() - t0 < 5
+    with pytest.raises(QueryCancelled):
+        r.page(0, 1)
+    assert query(big_parquet, filter="{$lt: ['$i', 3]}").num_rows == 3  # the connection still works
+
+
+def test_a_newer_query_cancels_the_older_one() -> None:
+    c = Canceller()
+    first = c.query(arrow_table(), filter="{$gt: ['$i', 0]}")
+    second = c.query(arrow_table(), filter="{$gt: ['$i', 1]}")
+    assert first.cancelled and not second.cancelled
+    with pytest.raises(QueryCancelled):
+        first.page(0, 1)
+    assert second.num_rows == 3
