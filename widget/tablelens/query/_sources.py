@@ -144,7 +144,10 @@ def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, bool]:
         return cache[key]
     name = getattr(backend, "name", "")
     if name == "duckdb" and "file_row_number" not in schema.names:
-        t = backend.read_parquet(path, file_row_number=True)
+        try:  # Parquet min/max statistics leave NaN out: without can_have_nan DuckDB folds isnan() to false
+            t = backend.read_parquet(path, file_row_number=True, can_have_nan=True)
+        except Exception:  # a DuckDB without the option
+            t = backend.read_parquet(path, file_row_number=True)
         t = t.rename({RN: "file_row_number"})
         result = (t.select(RN, *schema.names), True)
     elif name == "polars":
