@@ -19,6 +19,7 @@ from tablelens.media import thumbnails as _thumbs
 
 from ._layout import Layout, PageBudget, encode_page
 from ._media import MediaIndex
+from ._worker import ENGINE_LOCK
 
 __all__ = [
     "MAX_LIMIT",
@@ -87,7 +88,8 @@ def page_rows(snapshot: Snapshot, offset: int, limit: int, hidden: Iterable[str]
     if offset >= snapshot.num_rows:
         rows = []
     else:
-        frame = snapshot.result.page(offset, limit)
+        with ENGINE_LOCK:
+            frame = snapshot.result.page(offset, limit)
         rows = encode_page(frame, snapshot.layout, offset=offset, hidden=hidden_key,
                            image=_image_fn(snapshot.result, media), budget=budget)
     snapshot.remember(key, rows)

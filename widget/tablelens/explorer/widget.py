@@ -32,7 +32,7 @@ from ._handlers import (
 from ._layout import build_layout
 from ._media import MediaIndex
 from ._source import SourceInfo, describe_source, media_meta, normalize_compare, version_entries
-from ._worker import Lane, LatestRunner, Token
+from ._worker import ENGINE_LOCK, Lane, LatestRunner, Token
 
 __all__ = ["Explorer", "FrontEndMissingError"]
 
@@ -245,9 +245,10 @@ class Explorer(anywidget.AnyWidget):
         result = self.view
         if result is None:
             return pd.DataFrame(columns=["_key"])
-        if not keys:
-            return result.page(0, 0)
-        return _rows_by_key(result, keys)
+        with ENGINE_LOCK:
+            if not keys:
+                return result.page(0, 0)
+            return _rows_by_key(result, keys)
 
     def _wait(self, timeout: float | None = 600) -> Explorer:
         """Block until the latest query and the answers in flight are done (tests, `view`)."""
@@ -324,16 +325,18 @@ class Explorer(anywidget.AnyWidget):
         from tablelens.query import query
 
         try:
-            result = token.attach(query(self._info.obj, **self._query_kwargs(spec)))
-            token.check()
-            mode = str(result.mode)
-            num_rows, total_rows = int(result.num_rows), int(result.total_rows)
-            token.check()
-            layout = build_layout(mode, list(result.columns), group_keys=spec.group_by)
-            layout.add_media_meta(media_meta(self._info, self._compare_spec(spec.compare)))
-            snap = Snapshot(result, 0, layout, num_rows)
-            # the first page, so the browser's first `rows` request is answered at once
-            page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
+            with ENGINE_LOCK:
+                token.check()
+                result = token.attach(query(self._info.obj, **self._query_kwargs(spec)))
+                token.check()
+                mode = str(result.mode)
+                num_rows, total_rows = int(result.num_rows), int(result.total_rows)
+                token.check()
+                layout = build_layout(mode, list(result.columns), group_keys=spec.group_by)
+                layout.add_media_meta(media_meta(self._info, self._compare_spec(spec.compare)))
+                snap = Snapshot(result, 0, layout, num_rows)
+                # the first page, so the browser's first `rows` request is answered at once
+                page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
         except Exception as e:
             if token.cancelled:
