@@ -139,6 +139,28 @@ def _since(page: Any) -> float:
     return float(page.evaluate("() => performance.now() - window.__tl_t0")) / 1000
 
 
+_GROUP_WATCH = """() => {
+    window.__tl_group = {start: performance.now()};
+    const r = document.querySelector('[data-role=explorer]');
+    const tick = () => {
+      const t = performance.now();
+      const c = r.querySelector('[data-role=row-count]');
+      const n = r.querySelectorAll('[data-role=row]').length;
+      if (Number(c.dataset.count) === 20 && n === 20 && r.dataset.mode === 'groups') {
+        if (!window.__tl_group.rows) window.__tl_group.rows = t;
+        const box = r.querySelector('.tl-scroller').getBoundingClientRect();
+        const seen = [...r.querySelectorAll('[data-role=histogram]')].filter((e) => {
+          const b = e.getBoundingClientRect();
+          return b.width > 0 && b.bottom > Math.max(0, box.top) && b.top < Math.min(innerHeight, box.bottom)
+                 && b.right > box.left && b.left < box.right; });
+        if (seen.length > 0 && seen.every((e) => e.dataset.drawn)) { window.__tl_group.done = t; return; }
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+}"""
+
+
 def measure_rows(nb: harness.NotebookPage, rows: int, expected_filter: int, frames: list[dict[str, Any]],
                  out: dict[str, Any]) -> None:
     page = nb.page
@@ -175,25 +197,20 @@ def measure_rows(nb: harness.NotebookPage, rows: int, expected_filter: int, fram
         times.append(_since(page))
     out["filter applied and redrawn (s)"] = statistics.median(times)
     out["filter runs (s)"] = [round(t, 3) for t in times]
-    # grouping: 20 groups x 4 numeric columns, until every histogram on screen is drawn
-    editor.fill("")
-    editor.press("Enter")
-    nb.wait_row_count(rows, timeout=120_000)
-    _mark(page)
-    page.locator("[data-role=explorer] [data-role=group-by]").select_option("group")
-    page.wait_for_function(
-        """() => { const r = document.querySelector('[data-role=explorer]');
-                  const c = r.querySelector('[data-role=row-count]');
-                  const n = r.querySelectorAll('[data-role=row]').length;
-                  if (Number(c.dataset.count) !== 20 || n !== 20) return false;
-                  const charts = [...r.querySelectorAll('[data-role=histogram]')];
-                  const box = r.querySelector('.tl-scroller').getBoundingClientRect();
-                  const seen = charts.filter((e) => { const b = e.getBoundingClientRect();
-                    return b.width > 0 && b.bottom > Math.max(0, box.top) && b.top < Math.min(innerHeight, box.bottom)
-                           && b.right > box.left && b.left < box.right; });
-                  return seen.length > 0 && seen.every((e) => e.dataset.drawn);
-                }""", timeout=300_000, polling="raf")
-    out["grouped page drawn (s)"] = _since(page)
+    # grouping: 20 groups x 4 numeric columns, until every histogram on screen is drawn; the first time loads
+    # plotly.js into the page (once per page), the second time it is there already
+    for label in ("first grouping, plotly loaded on the way", "again, plotly already loaded"):
+        editor.fill("")
+        editor.press("Enter")
+        group = page.locator("[data-role=explorer] [data-role=group-by]")
+        group.select_option("")
+        nb.wait_row_count(rows, timeout=120_000)
+        page.evaluate(_GROUP_WATCH)
+        group.select_option("group")
+        page.wait_for_function("() => window.__tl_group.done", timeout=300_000)
+        t = page.evaluate("() => window.__tl_group")
+        out[f"grouped page drawn, {label} (s)"] = (t["done"] - t["start"]) / 1000
+        out[f"  of which: groups on screen (s), {label}"] = (t["rows"] - t["start"]) / 1000
     out["charts drawn on screen"] = page.evaluate(
         "() => document.querySelectorAll('[data-role=explorer] [data-role=histogram][data-drawn]').length")
     out["charts drawn with"] = page.evaluate(
@@ -234,7 +251,7 @@ def measure_media(nb: harness.NotebookPage, cell: int, label: str, frames: list[
     for kind in ("rows", "thumbs", "masks"):
         sizes = [f["size"] for f in frames[seen:] if f["kind"] == kind]
         if sizes:
-            out[f"50 images: {kind} payload, {len(sizes)} message(s) (KB)"] = sum(sizes) / 1000
+            out[f"50 images: {kind} payload, largest of {len(sizes)} message(s) (KB)"] = max(sizes) / 1000
 
 
 def measure_toggle(nb: harness.NotebookPage, cell: int, out: dict[str, Any]) -> None:
