@@ -29,7 +29,7 @@ def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **env: s
     from nbclient import NotebookClient
 
     work = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns("tablelens-store", ".ipynb_checkpoints", "*-v3"))
+    shutil.copytree(NOTEBOOKS, work, ignore=shutil.ignore_patterns("tablelens-store", ".ipynb_checkpoints"))
     monkeypatch.setenv("TABLELENS_DIR", str(tmp_path / "store"))
     monkeypatch.setenv("TABLELENS_DEMO_ROWS", str(TEST_ROWS))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "widget"),
