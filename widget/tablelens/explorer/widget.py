@@ -416,8 +416,8 @@ class Explorer(anywidget.AnyWidget):
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_masks(self._media, msg)))
         elif kind == "image":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_image(self._media, msg)))
-        elif kind == "asset":
-            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_asset(msg)))
+        elif kind == "asset":  # a file read once per process: answered at once, not behind thumbnails
+            self._answer(msg, lambda: answer_asset(msg))
         else:
             self.send(error_answer(msg, f"unknown request type {kind!r}"))
 
