@@ -74,7 +74,8 @@ def open_notebook(browser_env: BrowserEnv, steps: Steps) -> Iterator[OpenNoteboo
     opened: list[NotebookPage] = []
     contexts: list[Any] = []
 
-    def open_(cells: Sequence[str], run: int | None = None, viewport: tuple[int, int] = (1400, 1000)) -> NotebookPage:
+    def open_(cells: Sequence[str], run: int | None = None, viewport: tuple[int, int] = (1400, 1000),
+              app: str = "lab") -> NotebookPage:
         name = f"nb-{uuid.uuid4().hex[:8]}.ipynb"
         write_notebook(browser_env.root / name, cells)
         context = browser_env.browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
@@ -86,7 +87,7 @@ def open_notebook(browser_env: BrowserEnv, steps: Steps) -> Iterator[OpenNoteboo
         opened.append(nb)
         steps.page = page
         steps.notebook = nb  # type: ignore[attr-defined]
-        nb.open()
+        nb.open(app=app)
         steps.step("opened")
         if run is None:
             nb.run_all()

@@ -132,6 +132,7 @@ class JupyterLab:
             "--ServerApp.password=",
             "--ServerApp.disable_check_xsrf=True",
             "--LabApp.expose_app_in_browser=True",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
             f"--LabApp.user_settings_dir={settings}",
@@ -241,10 +242,13 @@ class NotebookPage:
         with contextlib.suppress(Exception):
             dialog.dismiss()
 
-    def open(self, timeout: float = 60_000) -> NotebookPage:
-        """Open the notebook and wait until its kernel is idle."""
-        ws = f"t{uuid.uuid4().hex[:8]}"
-        self.page.goto(f"{self.lab.url}/lab/workspaces/{ws}/tree/{self.notebook}?reset", wait_until="domcontentloaded")
+    def open(self, timeout: float = 60_000, app: str = "lab") -> NotebookPage:
+        """Open the notebook (in JupyterLab, or in Notebook 7 with `app="notebook"`) and wait for an idle kernel."""
+        if app == "notebook":
+            url = f"{self.lab.url}/notebooks/{self.notebook}"
+        else:
+            url = f"{self.lab.url}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/{self.notebook}?reset"
+        self.page.goto(url, wait_until="domcontentloaded")
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=timeout)
         self.page.wait_for_function(
             """(name) => {

@@ -138,3 +138,13 @@ def test_setting_a_trait_from_python_updates_the_view(open_notebook: OpenNoteboo
     steps.step("group from python")
     assert nb.explorer().locator("[data-role=group-by]").input_value() == "label"
 
+
+
+def test_works_in_notebook_7(open_notebook: OpenNotebook, browser_env: BrowserEnv, steps: Steps) -> None:
+    nb = open_notebook([SHOW], app="notebook")
+    _shown(nb, 100)
+    steps.step("rendered in Notebook 7")
+    editor = nb.explorer().locator("[data-role=filter]")
+    editor.fill("{$gt: ['$score', 0.5]}")
+    editor.press("Enter")
+    _shown(nb, _over(browser_env, "v0", 0.5))

@@ -232,7 +232,8 @@ class Explorer(anywidget.AnyWidget):
     @property
     def view(self) -> Any:
         """The QueryResult on screen (waits for a query still running). After a failed query: the last good one."""
-        self._wait()
+        if not self._runner.wait(600):
+            raise TimeoutError("the Explorer's query did not finish within 600 s")
         snap = self._snapshot
         return snap.result if snap is not None else None
 
