@@ -57,8 +57,7 @@ def steps(request: pytest.FixtureRequest) -> Iterator[Steps]:
     yield s
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
-        s.step("failure")
-        d = s.save()
+        d = s.save()  # the "failure" screenshot was taken before the page closed (open_notebook)
         nb = getattr(s, "notebook", None)
         if nb is not None:
             (d / "console.txt").write_text("\n".join(nb.console_errors + nb.dialogs))
@@ -69,7 +68,8 @@ OpenNotebook = Callable[..., NotebookPage]
 
 
 @pytest.fixture
-def open_notebook(browser_env: BrowserEnv, steps: Steps) -> Iterator[OpenNotebook]:
+def open_notebook(browser_env: BrowserEnv, steps: Steps, request: pytest.FixtureRequest
+                  ) -> Iterator[OpenNotebook]:
     """`open_notebook(cells, run=N)` writes a notebook, opens it and runs its first N cells (all by default)."""
     opened: list[NotebookPage] = []
     contexts: list[Any] = []
@@ -96,6 +96,9 @@ def open_notebook(browser_env: BrowserEnv, steps: Steps) -> Iterator[OpenNoteboo
         return nb
 
     yield open_
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        steps.step("failure")
     for nb in opened:
         nb.close()
     for c in contexts:
