@@ -247,7 +247,7 @@ def _add(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         if rest is None:
             return None
         return dates[0] + _dt.timedelta(milliseconds=round(sum(rest)))
-    return _arith(lambda xs: math.fsum(xs) if any(isinstance(x, float) for x in xs) else sum(xs))(vals)
+    return _arith(_sum_plain)(vals)
 
 
 def _sum_plain(xs: list[Any]) -> Any:

@@ -265,3 +265,23 @@ def test_joined_table_filter_on_both_sides() -> None:
     r = query(FakeJoined(T0, T1, "id"), filter="{$and: [{$eq: ['$0.label', 'cat']}, {$eq: ['$1.label', 'cat']}]}")
     m = T0.to_pandas().merge(T1.to_pandas(), on="id", how="inner")
     assert r.num_rows == int(((m.label_x == "cat") & (m.label_y == "cat")).sum())
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"sort": [("score", "desc")]},
+    {"compare": T1},
+    {"compare": T1, "quick_filter": "only1", "sort": "label"},
+    {"compare": T0.drop_columns(["tags"]), "sort": [("0.n", "desc")]},
+])
+def test_two_step_pages_equal_the_whole_result(kwargs: dict[str, Any]) -> None:
+    r = query(T0, **kwargs)
+    whole = r.to_pandas()
+    for off in (0, 13):
+        page = r.page(off, 9)
+        expected = whole.iloc[off:off + 9].reset_index(drop=True)
+        assert page.astype(str).equals(expected.astype(str))
+
+
+def test_joined_two_step_pages() -> None:
+    r = query(FakeJoined(T0, T1, "id"), how="outer", sort=[("1.score", "asc")])
+    assert r.page(5, 10).astype(str).equals(r.to_pandas().iloc[5:15].reset_index(drop=True).astype(str))

@@ -10,6 +10,7 @@ import pyarrow as pa
 from ._exec import Runner
 from ._frame import Frame
 from ._sort import sort_exprs
+from ._sources import RN
 from ._values import Val, typed_null
 
 __all__ = ["RowsPlan", "page_layout"]
@@ -46,8 +47,17 @@ def page_layout(frame: Frame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return proj, cols
 
 
+#: pages up to this many rows are fetched in two steps: row ids first, then the rows' columns by id
+TWO_STEP_LIMIT = 10_000
+
+
 class RowsPlan:
-    """Rows of a filtered frame in the requested order."""
+    """Rows of a filtered frame in the requested order.
+
+    A sorted page is computed in two steps: the engine first sorts only what the order needs and returns the
+    row positions of the page, then reads the page's full rows by position (DuckDB skips row groups by
+    `file_row_number`). Wide or nested columns (boxes, images) are thus never carried through a sort or join.
+    """
 
     def __init__(self, frame: Frame, rel: ir.Table, sort: list[tuple[Val, bool]], runner: Runner) -> None:
         self.frame, self.rel, self.runner = frame, rel, runner
@@ -61,19 +71,82 @@ class RowsPlan:
         self.proj = {k: rel[v.get_name()] if _is_column(v) else v for k, v in proj.items()}
         self.sorted = rel.order_by(keys).select(**self.proj)
         # DuckDB keeps file order without ORDER BY; skipping the sort lets a first page stop early
-        self.paged = rel.select(**self.proj) if (frame.ordered and not sort) else self.sorted
+        self.streams = frame.ordered and not sort
+        self.paged = rel.select(**self.proj) if self.streams else self.sorted
+        self.rn_cols = [c for c in frame.order if c != frame.key] or [frame.key]
+        ids = {"_key": rel[frame.key], **{c: rel[c] for c in self.rn_cols if c != frame.key}}
+        if frame.mode == "compare":
+            ids["_presence"] = rel[frame.presence]
+        self.ids = rel.order_by(keys).select(**ids)
+        self.sources = self._sources()
+
+    def _sources(self) -> dict[str, tuple[int, str] | None]:
+        """Page column label -> (side, column name in that side's source), None for an absent compare side."""
+        out: dict[str, tuple[int, str] | None] = {}
+        if self.frame.mode != "compare":
+            for c in self.frame.columns:
+                out[c.label] = (c.side, c.ref if self.frame.mode == "rows" else c.name)
+            return out
+        names = [{c.name for c in self.frame.side_columns(s)} for s in (0, 1)]
+        for col in self.columns[2:]:
+            side, name = int(col["name"][0]), col["name"][2:]
+            out[col["name"]] = (side, name) if name in names[side] else None
+        return out
 
     def count(self) -> int:
         return int(self.runner.scalar(self.rel.count()))
 
     def page(self, offset: int, limit: int) -> pa.Table:
-        return self.runner.arrow(self.paged.limit(limit, offset=offset))
+        if self.streams or limit > TWO_STEP_LIMIT:
+            return self.runner.arrow(self.paged.limit(limit, offset=offset))
+        ids = self.runner.arrow(self.ids.limit(limit, offset=offset))
+        return self._rows_of(ids)
+
+    def _rows_of(self, ids: pa.Table) -> pa.Table:
+        """Read the full rows named by `ids` (row positions per side) and lay them out as a page."""
+        rn_of_side = {s: ("_key" if c == self.frame.key else c)
+                      for s, c in ((0, self.rn_cols[0]), (1, self.rn_cols[-1]))}
+        fetched: dict[int, tuple[pa.Table, dict[int, int]]] = {}
+        for side in sorted({v[0] for v in self.sources.values() if v is not None}):
+            rns = [v for v in ids.column(rn_of_side[side]).to_pylist() if v is not None]
+            src = self.frame.sources[side]
+            names = sorted({v[1] for v in self.sources.values() if v is not None and v[0] == side})
+            t = src.table
+            got = self.runner.arrow(t.filter(t[RN].isin(sorted(set(rns)))).select(RN, *names)) if rns else None
+            if got is None:
+                got = pa.table({RN: pa.array([], pa.int64()), **{n: pa.array([], _arrow_type(t[n]))
+                                                                  for n in names}})
+            fetched[side] = (got, {rn: i for i, rn in enumerate(got.column(RN).to_pylist())})
+        n = ids.num_rows
+        arrays: dict[str, pa.Array] = {"_key": ids.column("_key").combine_chunks()}
+        if "_presence" in ids.column_names:
+            arrays["_presence"] = ids.column("_presence").combine_chunks()
+        takes = {side: pa.array([index.get(rn) for rn in ids.column(rn_of_side[side]).to_pylist()], pa.int64())
+                 for side, (_, index) in fetched.items()}
+        for col in self.columns:
+            label = col["name"]
+            if label in arrays:
+                continue
+            where = self.sources.get(label)
+            if where is None:
+                other = self.sources[f"{1 - int(label[0])}.{label[2:]}"]
+                assert other is not None
+                typ = fetched[other[0]][0].schema.field(other[1]).type
+                arrays[label] = pa.nulls(n, typ)
+                continue
+            side, name = where
+            arrays[label] = fetched[side][0].column(name).take(takes[side]).combine_chunks()
+        return pa.Table.from_arrays(list(arrays.values()), names=list(arrays))
 
     def all(self) -> pa.Table:
         return self.runner.arrow(self.sorted)
 
     def expr(self) -> ir.Table:
         return self.sorted
+
+
+def _arrow_type(col: Any) -> pa.DataType:
+    return col.type().to_pyarrow()
 
 
 def _dedupe(keys: list[Any]) -> list[Any]:

@@ -1,0 +1,262 @@
+"""Query engine benchmark: tablelens.query against the same work hand-written in DuckDB SQL (and pandas).
+
+    python benchmarks/query_bench.py [--rows 10000000] [--repeat 3]
+
+Generates (once, cached in benchmarks/data/) a predictions table following docs/storage.md — id, two categorical
+columns, three float columns and a list-of-struct boxes column, with the `tablelens` schema metadata — plus a
+second version of it (5% of labels changed, scores moved, 1% of rows dropped and 1% added). Each engine runs
+in its own process so that its peak memory (resource.getrusage) is its own; tablelens and hand-written DuckDB
+alternate inside one process for the timings. Prints a table; never passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+sys.path.insert(0, str(HERE.parent / "widget"))
+
+META = {"format": 1, "columns": [
+    {"name": "id", "kind": "int"}, {"name": "label", "kind": "str"}, {"name": "dominant_pred", "kind": "str"},
+    {"name": "road", "kind": "float"}, {"name": "sky", "kind": "float"}, {"name": "car", "kind": "float"},
+    {"name": "boxes", "kind": "list"}]}
+
+SIMPLE = "{$gt: ['$0.road', 0.05]}"
+NESTED = "{ $gte: [ {$size: {$filter: {input: '$0.boxes', as: 'box', cond: {$eq: ['$$box.class_id', 13]} } } }, 1] }"
+COMPARE = "{$ne: ['$0.label', '$1.label']}"
+
+
+# ------------------------------------------------------------------------------------------------- data
+def _select(rows: int, version: int) -> str:
+    def u(salt: int) -> str:  # deterministic uniform [0, 1) from the id
+        return f"((hash(id * 31 + {salt + 100 * version}) % 1000003) / 1000003.0)"
+
+    label = "'class_' || (hash(id + 1) % 20)::VARCHAR"
+    if version == 2:  # 5% of the labels change
+        label = f"CASE WHEN hash(id + 99) % 20 = 0 THEN 'class_' || (hash(id + 5) % 20)::VARCHAR ELSE {label} END"
+    box = ("{'class_id': (hash(id * 5 + i) % 20)::BIGINT, 'score': (hash(id * 5 + i + 7) % 1000) / 1000.0, "
+           "'minX': 0.1, 'maxX': 0.4, 'minY': 0.2, 'maxY': 0.5}")
+    keep = "WHERE hash(id + 77) % 100 <> 0" if version == 2 else ""  # drop 1%; ids past `rows` are new
+    return f"""
+          SELECT id,
+                 {label} AS label,
+                 ['road', 'sky', 'car', 'person', 'tree', 'building', 'sign', 'bike', 'bus', 'truck']
+                     [1 + (hash(id + 2) % 10)::INTEGER] AS dominant_pred,
+                 {u(1)} AS road,
+                 {u(2)} AS sky,
+                 CASE WHEN hash(id + 3) % 100 = 0 THEN NULL ELSE {u(3)} END AS car,
+                 list_transform(range((hash(id + 4) % 5)::BIGINT), lambda i: {box}) AS boxes
+          FROM range({rows + (rows // 100 if version == 2 else 0)}) t(id)
+          {keep}
+    """
+
+
+def generate(rows: int) -> tuple[str, str]:
+    """Write (or reuse) the two versions; returns their paths."""
+    import duckdb
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for version in (1, 2):
+        path = DATA / f"preds_{rows}_v{version}.parquet"
+        paths.append(str(path))
+        if path.exists():
+            continue
+        t0 = time.perf_counter()
+        tmp = path.with_suffix(".tmp")
+        meta = json.dumps(META).replace("'", "''")
+        con = duckdb.connect()
+        con.execute(f"COPY ({_select(rows, version)}) TO '{tmp}' "
+                f"(FORMAT parquet, ROW_GROUP_SIZE 122880, KV_METADATA {{tablelens: '{meta}'}})")
+        os.replace(tmp, path)
+        print(f"generated {path.name} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s",
+              flush=True)
+    return paths[0], paths[1]
+
+
+# ---------------------------------------------------------------------------------------------- queries
+def tablelens_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
+    from tablelens.query import query
+
+    def simple() -> Any:
+        r = query(v1, filter=SIMPLE)
+        return r.num_rows, r.page(0, 50)
+
+    def nested() -> Any:
+        return query(v1, filter=NESTED).num_rows
+
+    def group() -> Any:
+        r = query(v1, group_by="label")
+        return r.num_rows, r.page(0, 50)
+
+    def sort() -> Any:
+        r = query(v1, sort=[("road", "desc")])
+        return r.num_rows, r.page(0, 50)
+
+    def compare() -> Any:
+        r = query(v1, compare=v2, quick_filter="both", filter=COMPARE)
+        return r.num_rows, r.page(0, 50)
+
+    return {"simple filter + first page": simple, "nested $filter/$size + count": nested,
+            "group with histograms": group, "sort + first page": sort, "compare versions (both) + page": compare}
+
+
+def duckdb_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
+    import duckdb
+
+    con = duckdb.connect()
+    t = f"read_parquet('{v1}')"
+    tr = f"read_parquet('{v1}', file_row_number=true)"
+    t2 = f"read_parquet('{v2}')"
+
+    def simple() -> Any:
+        n = con.execute(f"SELECT count(*) FROM {t} WHERE road > 0.05").fetchone()
+        return n, con.execute(f"SELECT file_row_number AS _key, * EXCLUDE (file_row_number) FROM {tr} "
+                          f"WHERE road > 0.05 LIMIT 50").df()
+
+    def nested() -> Any:
+        return con.execute(f"SELECT count(*) FROM {t} "
+                           f"WHERE len(list_filter(boxes, lambda b: b.class_id = 13)) >= 1").fetchone()
+
+    def group() -> Any:
+        groups = con.execute(f"SELECT label, count(*) AS n FROM {t} GROUP BY label ORDER BY label NULLS LAST").df()
+        cols = ["id", "road", "sky", "car", "len(boxes)"]
+        lims = con.execute("SELECT " + ", ".join(f"min({c}), max({c})" for c in cols) + f" FROM {t}").fetchone()
+        hists = []
+        for j, c in enumerate(cols):
+            lo, hi = lims[2 * j], lims[2 * j + 1]
+            if c in ("id", "len(boxes)"):
+                w = max(1, -(-(hi - lo + 1) // 20))
+                b = f"(({c} - {lo}) // {w})"
+            else:
+                w = (hi - lo) / 20
+                b = f"least(floor(({c} - {lo}) / {w}), 19)"
+            hists.append(con.execute(f"SELECT label, {b} AS b, count(*) FROM {t} WHERE {c} IS NOT NULL "
+                                 f"GROUP BY ALL").fetchall())
+        top = con.execute(f"SELECT * FROM (SELECT label, dominant_pred, count(*) AS n, row_number() OVER "
+                      f"(PARTITION BY label ORDER BY count(*) DESC, dominant_pred) AS r FROM {t} GROUP BY label, dominant_pred) "
+                      f"WHERE r <= 10").fetchall()
+        return groups, hists, top
+
+    def sort() -> Any:
+        n = con.execute(f"SELECT count(*) FROM {t}").fetchone()
+        return n, con.execute(f"SELECT file_row_number AS _key, * EXCLUDE (file_row_number) FROM {tr} "
+                          f"ORDER BY road DESC NULLS LAST, file_row_number LIMIT 50").df()
+
+    def compare() -> Any:
+        join = f"{t} a JOIN {t2} b ON a.id = b.id WHERE a.label IS DISTINCT FROM b.label"
+        n = con.execute(f"SELECT count(*) FROM {join}").fetchone()
+        return n, con.execute(f"SELECT a.id AS _key, 'both' AS _presence, a.*, b.* FROM {join} "
+                          f"ORDER BY a.id LIMIT 50").df()
+
+    return {"simple filter + first page": simple, "nested $filter/$size + count": nested,
+            "group with histograms": group, "sort + first page": sort, "compare versions (both) + page": compare}
+
+
+def pandas_group(v1: str) -> tuple[float, float]:
+    """Group with histograms in pandas: (seconds to read + compute, seconds to compute)."""
+    import numpy as np
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    df = pd.read_parquet(v1, columns=["id", "label", "dominant_pred", "road", "sky", "car"])
+    t1 = time.perf_counter()
+    out = {}
+    edges = {}
+    for c in ("id", "road", "sky", "car"):
+        col = df[c].dropna()
+        lo, hi = col.min(), col.max()
+        edges[c] = np.arange(lo, hi + 2, max(1, -(-(hi - lo + 1) // 20))) if c == "id" else np.linspace(lo, hi, 21)
+    for label, g in df.groupby("label", dropna=False):
+        out[label] = {"count": len(g),
+                      **{c: np.histogram(g[c].dropna(), bins=edges[c])[0] for c in edges},
+                      "dominant_pred": g["dominant_pred"].value_counts().head(10)}
+    t2 = time.perf_counter()
+    return t2 - t0, t2 - t1
+
+
+# ----------------------------------------------------------------------------------------------- workers
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
+    if kind == "pandas":
+        runs = [pandas_group(v1) for _ in range(repeat)]
+        return {"read+compute": min(r[0] for r in runs), "compute": min(r[1] for r in runs), "peak_mib": _peak_mib()}
+    if kind == "tablelens-memory":
+        for fn in tablelens_queries(v1, v2).values():
+            fn()
+        return {"peak_mib": _peak_mib()}
+    tl, sql = tablelens_queries(v1, v2), duckdb_queries(v1, v2)
+    times: dict[str, dict[str, list[float]]] = {name: {"tablelens": [], "duckdb": []} for name in tl}
+    for name in tl:
+        tl[name](), sql[name]()  # warm the page cache and the connection
+        for _ in range(repeat):
+            for engine, fn in (("tablelens", tl[name]), ("duckdb", sql[name])):
+                t0 = time.perf_counter()
+                fn()
+                times[name][engine].append(time.perf_counter() - t0)
+    return {"times": times, "peak_mib": _peak_mib()}
+
+
+def run_worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--worker", kind, "--v1", v1, "--v2", v2, "--repeat", str(repeat)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"worker {kind} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    ap.add_argument("--worker")
+    ap.add_argument("--v1")
+    ap.add_argument("--v2")
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.v1, args.v2, args.repeat)))
+        return
+    v1, v2 = generate(args.rows)
+    t0 = time.perf_counter()
+    engines = run_worker("engines", v1, v2, args.repeat)
+    memory = run_worker("tablelens-memory", v1, v2, 1)
+    pandas = None if args.no_pandas else run_worker("pandas", v1, v2, 1)
+    import duckdb
+    import ibis
+
+    print(f"\n{args.rows:,} rows; {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB; Python "
+          f"{platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; "
+          f"median of {args.repeat} runs\n")
+    print("| query | tablelens | hand-written DuckDB | ratio |\n|---|---|---|---|")
+    for name, t in engines["times"].items():
+        a, b = statistics.median(t["tablelens"]), statistics.median(t["duckdb"])
+        print(f"| {name} | {a:.3f} s | {b:.3f} s | {a / b:.2f}x |")
+    print(f"\nkernel peak memory, tablelens queries alone: {memory['peak_mib']:.0f} MiB "
+          f"(tablelens and DuckDB SQL in one process: {engines['peak_mib']:.0f} MiB)")
+    if pandas:
+        group = statistics.median(engines["times"]["group with histograms"]["tablelens"])
+        print(f"pandas group with histograms: {pandas['compute']:.2f} s computing ({pandas['compute'] / group:.1f}x "
+              f"tablelens), {pandas['read+compute']:.2f} s with reading the columns "
+              f"({pandas['read+compute'] / group:.1f}x); pandas peak memory {pandas['peak_mib']:.0f} MiB")
+    print(f"\n(total benchmark time {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
