@@ -192,3 +192,14 @@ def test_large_table_is_generated_once(tmp_path: Path) -> None:
     assert [v["version"] for v in run.store.versions("large-predictions")] == ["v0", "v1"]
     assert len(again["candidate"].get("predictions")) == 3000
     run.finish()
+
+
+@pytest.mark.slow
+def test_full_generation_adds_the_large_table_once(demo_store: Path) -> None:
+    made = generate(str(demo_store), large_rows=2000, log=lambda _: None)
+    assert "large-predictions:v0" in made and "large-predictions:v1" in made
+    before = _manifests(demo_store)
+    generate(str(demo_store), large_rows=2000, log=lambda _: None)
+    assert _manifests(demo_store) == before
+    store = tl.Store(demo_store)
+    assert store.artifact("large-predictions:candidate-2000").metadata["rows"] == 2000

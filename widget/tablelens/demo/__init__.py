@@ -62,9 +62,11 @@ def generate(store_dir: str, *, quick: bool = False, large_rows: int | None = No
             step(segmentation.PREDICTIONS, f"scenes-{version}",
                  lambda v=version: segmentation.log_predictions(run, v))
         if not quick:
+            t0 = time.perf_counter()
             for art in large.ensure_large(run, large_rows, verbose=False).values():
                 made.append(art.qualified_name)
-                log(f"ready {art.qualified_name:27s} {art.metadata['rows']:,} rows")
+                log(f"ready {art.qualified_name:27s} {art.metadata['rows']:,} rows "
+                    f"({time.perf_counter() - t0:.1f} s)")
     finally:
         run.finish()
     return made
