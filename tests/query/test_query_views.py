@@ -28,6 +28,8 @@ def make(seed: int, n: int = 60, ids: list[int] | None = None) -> pa.Table:
         "n": pa.array([rng.choice([rng.randint(-3, 40), None]) for _ in range(n)], pa.int64()),
         "tags": pa.array([rng.choice([["a"], ["a", "b"], [], None, ["c", "a"]]) for _ in range(n)],
                          pa.list_(pa.string())),
+        "boxes": pa.array([[{"c": k} for k in range(rng.choice([0, 1, 2, 5]))] if rng.random() > 0.1 else None
+                           for _ in range(n)], pa.list_(pa.struct([("c", pa.int64())]))),
     })
 
 
@@ -126,6 +128,15 @@ def test_integer_histograms_are_integer_aligned() -> None:
     assert edges[0] == min(ns) and edges[-1] > max(ns)
     total = sum(sum(s["counts"][0]) for s in page["n"])
     assert total == len(ns)
+
+
+def test_lists_of_structs_give_length_histograms() -> None:
+    page = query(T0, group_by="label").page(0, 10)
+    data = rows(T0)
+    for label, boxes in zip(page["label"], page["boxes"]):
+        assert boxes["kind"] == "hist" and boxes["edges"] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+        lengths = [len(v["boxes"]) for v in data if v["label"] == label and v["boxes"] is not None]
+        assert boxes["counts"] == [[lengths.count(k) for k in range(6)]]
 
 
 def test_string_and_list_columns_give_top_counts() -> None:
@@ -258,7 +269,7 @@ def test_joined_table_matches_pandas_merge(how: str, pd_how: str) -> None:
     page = r.page(0, 1000)
     assert sorted(page["_key"]) == sorted(m["id"])
     assert {"0.label", "1.label", "0.score", "1.score"} <= set(page.columns)
-    assert [c["table"] for c in r.columns if c["name"].startswith("1.")] == [1] * 5
+    assert [c["table"] for c in r.columns if c["name"].startswith("1.")] == [1] * T1.num_columns
 
 
 def test_joined_table_filter_on_both_sides() -> None:
@@ -285,3 +296,17 @@ def test_two_step_pages_equal_the_whole_result(kwargs: dict[str, Any]) -> None:
 def test_joined_two_step_pages() -> None:
     r = query(FakeJoined(T0, T1, "id"), how="outer", sort=[("1.score", "asc")])
     assert r.page(5, 10).astype(str).equals(r.to_pandas().iloc[5:15].reset_index(drop=True).astype(str))
+
+
+@pytest.mark.parametrize("kwargs", [{"group_by": "label"}, {"group_by": "n", "sort": [("count", "desc")]},
+                                    {"group_by": "label", "compare": T1}])
+def test_group_shortcuts_change_nothing(monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any]) -> None:
+    from tablelens.query import _group
+
+    fast = query(T0, **kwargs)
+    expected = [fast.page(o, 3).astype(str).to_dict("records") for o in (0, 3, 6)]
+    monkeypatch.setattr(_group, "GROUP_CACHE", 2)  # groups paged by the engine
+    monkeypatch.setattr(_group, "LENGTH_GROUPS", 0)  # list lengths binned by the engine
+    slow = query(T0, **kwargs)
+    assert [slow.page(o, 3).astype(str).to_dict("records") for o in (0, 3, 6)] == expected
+    assert slow.num_rows == fast.num_rows

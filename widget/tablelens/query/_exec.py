@@ -77,7 +77,12 @@ class Runner:
         return out
 
     def check(self, expr: Any) -> None:
-        """Compile without running, so that unsupported operations fail at query() time."""
+        """Compile without running, so that unsupported operations fail at query() time.
+
+        Skipped on DuckDB, which runs every operation the compiler emits (the test suite checks it).
+        """
+        if self.name == "duckdb":
+            return
         try:
             self.backend.compile(expr)
         except FilterError:

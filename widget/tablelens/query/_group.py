@@ -18,6 +18,7 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from tablelens.errors import FilterError
 
@@ -31,6 +32,12 @@ from ._values import STRUCT_FIELD, T, Val, typed_null
 __all__ = ["GroupKey", "GroupPlan", "Summary", "decode_variant"]
 
 SIDE, DUP, ROWKEY = "__tl_side", "__tl_dup", "__tl_rowkey"
+#: up to this many groups are fetched at once (and counted and paged without more queries)
+GROUP_CACHE = 10_000
+#: list-length histograms count exact lengths in one pass when there are at most this many groups ...
+LENGTH_GROUPS = 1_000
+#: ... and at most this many (group, length) pairs
+LENGTH_ROWS = 100_000
 _AGGS = ("avg", "mean", "min", "max", "sum")
 
 
@@ -101,6 +108,9 @@ class GroupPlan:
         self.aggs: dict[str, Any] = {}
         self.groups = self._groups(sort)
         self._edges: dict[str, tuple[list[float], float, float, int]] | None = None
+        self._groups_tbl: pa.Table | None = None
+        self._many = False
+        self._lengths: dict[str, dict[tuple[Any, ...], dict[int, list[int]]]] = {}
 
     # ------------------------------------------------------------------------------------------ relations
     def _long(self, rel: ir.Table) -> ir.Table:
@@ -212,7 +222,20 @@ class GroupPlan:
         return None
 
     # ------------------------------------------------------------------------------------------- results
+    def _cached_groups(self) -> pa.Table | None:
+        """All groups (keys, counts, aggregates) in order, fetched once when there are at most GROUP_CACHE."""
+        if self._groups_tbl is None and not self._many:
+            tbl = self.runner.arrow(self.groups.limit(GROUP_CACHE + 1))
+            if tbl.num_rows <= GROUP_CACHE:
+                self._groups_tbl = tbl
+            else:
+                self._many = True
+        return self._groups_tbl
+
     def count(self) -> int:
+        cached = self._cached_groups()
+        if cached is not None:
+            return cached.num_rows
         return int(self.runner.scalar(self.groups.count()))
 
     def expr(self) -> ir.Table:
@@ -222,21 +245,43 @@ class GroupPlan:
         """Histogram edges per hist summary over all filtered rows: (edges, low, width, bins)."""
         if self._edges is not None:
             return self._edges
-        hists = [(j, s) for j, s in enumerate(self.summaries) if s.kind == "hist"]
         self._edges = {}
-        if not hists:
-            return self._edges
+        hists = [(j, s) for j, s in enumerate(self.summaries) if s.kind == "hist"]
+        cached = self._cached_groups()
+        for j, s in hists:  # list lengths: one pass gives every group's exact counts, and so the edges
+            if s.lengths and cached is not None and cached.num_rows <= LENGTH_GROUPS:
+                self._length_counts(j, s)
         aggs = {}
         for j, s in hists:
+            if s.label in self._lengths:
+                continue
             x = self._hist_value(j, s)
             ok = _finite(x, s)
             aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
             aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
-        row = self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0]
+        row = self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
         for j, s in hists:
-            lo, hi = row[f"lo{j}"], row[f"hi{j}"]
+            if s.label in self._lengths:
+                values = [v for per_group in self._lengths[s.label].values() for v in per_group]
+                lo, hi = (min(values), max(values)) if values else (None, None)
+            else:
+                lo, hi = row[f"lo{j}"], row[f"hi{j}"]
             self._edges[s.label] = _bin_edges(lo, hi, self.bins, s.int_aligned)
         return self._edges
+
+    def _length_counts(self, j: int, s: Summary) -> None:
+        x = self.long[f"__tl_v{j}"].length().cast("int64")
+        q = self.long.filter(x.notnull()).group_by(
+            [*self.key_cols, *([SIDE] if self.compare else []), x.name("__tl_len")]).agg(__tl_n=ibis._.count())
+        tbl = self.runner.arrow(q.limit(LENGTH_ROWS + 1))
+        if tbl.num_rows > LENGTH_ROWS:
+            return
+        out: dict[tuple[Any, ...], dict[int, list[int]]] = {}
+        for r in tbl.to_pylist():
+            kt, side = self._split(r)
+            per = out.setdefault(kt, {})
+            per.setdefault(int(r["__tl_len"]), [0, 0])[side] += int(r["__tl_n"])
+        self._lengths[s.label] = out
 
     def _hist_value(self, j: int, s: Summary) -> Any:
         x = self.long[f"__tl_v{j}"]
@@ -244,21 +289,25 @@ class GroupPlan:
 
     def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
         """Rows of the page as dicts (keys decoded, counts, aggregates, summaries) and their column names."""
-        page_tbl = self.runner.arrow(self.groups.limit(limit, offset=offset))
-        rows = page_tbl.to_pylist()
+        cached = self._cached_groups()
+        if cached is not None:
+            rows = cached.slice(offset, limit).to_pylist()
+            whole = offset == 0 and len(rows) == cached.num_rows
+        else:
+            rows = self.runner.arrow(self.groups.limit(limit, offset=offset)).to_pylist()
+            whole = False
         names = [k.label for k in self.keys] + (["count", "count_0", "count_1"] if self.compare else ["count"])
         names += list(self.aggs)
         names += [s.label for s in self.summaries]
         if not rows:
             return [], names
         keyed = [self._key_tuple(r) for r in rows]
-        scope = self._page_scope(rows)
+        scope = self.long if whole else self._page_scope(rows)
         summaries: dict[str, dict[tuple[Any, ...], Any]] = {}
         edges = self.edges() if any(s.kind == "hist" for s in self.summaries) else {}
+        summaries.update(self._hists(scope, edges))
         for j, s in enumerate(self.summaries):
-            if s.kind == "hist":
-                summaries[s.label] = self._hist(scope, j, s, edges[s.label])
-            elif s.kind == "counts":
+            if s.kind == "counts":
                 summaries[s.label] = self._counts(scope, j, s)
             elif s.kind == "images":
                 summaries[s.label] = self._images(scope, j, s, keyed)
@@ -293,6 +342,16 @@ class GroupPlan:
     def _page_scope(self, rows: list[dict[str, Any]]) -> ir.Table:
         """The long relation narrowed to the groups of this page."""
         g = self.long
+        if len(self.key_cols) == 1:  # one scalar key: an IN list
+            col = g[self.key_cols[0]]
+            values = [r[self.key_cols[0]] for r in rows]
+            plain = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+            conds = [col.isin([ibis.literal(v, type=col.type()) for v in plain])] if plain else []
+            if any(v is None for v in values):
+                conds.append(col.isnull())
+            if len(plain) + sum(v is None for v in values) < len(values):
+                conds.append(col.isnan())
+            return g.filter(reduce(lambda a, b: a | b, conds))
         conds = []
         for r in rows:
             parts = []
@@ -316,21 +375,43 @@ class GroupPlan:
     def _split(self, r: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
         return tuple(_norm(r[c]) for c in self.key_cols), int(r[SIDE]) if self.compare else 0
 
-    def _hist(self, scope: ir.Table, j: int, s: Summary, edge: tuple[list[float], float, float, int]) -> dict[
-            tuple[Any, ...], Any]:
-        edges, lo, width, nb = edge
-        if not edges:
-            return {}
-        x = scope[f"__tl_v{j}"].length().cast("int64") if s.lengths else scope[f"__tl_v{j}"]
-        b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
-        b = imin(imax(b, 0), nb - 1).cast("int64")
-        q = scope.filter(_finite(x, s)).mutate(__tl_bin=b).group_by(
-            [*self.key_cols, *([SIDE] if self.compare else []), "__tl_bin"]).agg(__tl_n=ibis._.count())
-        out: dict[tuple[Any, ...], list[list[int]]] = {}
+    def _hists(self, scope: ir.Table, edges: dict[str, Any]) -> dict[str, dict[tuple[Any, ...], Any]]:
+        """Histogram counts of every hist summary for the groups in `scope`, in one engine query."""
         nsides = 2 if self.compare else 1
+        out: dict[str, dict[tuple[Any, ...], Any]] = {}
+        parts = []
+        todo: dict[int, tuple[Summary, int]] = {}
+        for j, s in enumerate(self.summaries):
+            if s.kind != "hist" or not edges[s.label][0]:
+                continue
+            _, lo, width, nb = edges[s.label]
+            if s.label in self._lengths:  # counted already: bin the exact lengths
+                per_label: dict[tuple[Any, ...], Any] = {}
+                for kt, per_len in self._lengths[s.label].items():
+                    counts = [[0] * nb for _ in range(nsides)]
+                    for length, by_side in per_len.items():
+                        b = min(max(int((length - int(lo)) // int(width)), 0), nb - 1)
+                        for side in range(nsides):
+                            counts[side][b] += by_side[side]
+                    per_label[kt] = counts
+                out[s.label] = per_label
+                continue
+            x = scope[f"__tl_v{j}"].length().cast("int64") if s.lengths else scope[f"__tl_v{j}"]
+            b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
+            b = imin(imax(b, 0), nb - 1).cast("int64")
+            parts.append(scope.filter(_finite(x, s)).select(
+                *self.key_cols, *([SIDE] if self.compare else []), __tl_j=ibis.literal(j, type=dt.int64),
+                __tl_bin=b))
+            todo[j] = (s, nb)
+        if not parts:
+            return out
+        union = reduce(lambda a, b: a.union(b), parts)
+        q = union.group_by([*self.key_cols, *([SIDE] if self.compare else []), "__tl_j", "__tl_bin"]).agg(
+            __tl_n=ibis._.count())
         for r in self.runner.arrow(q).to_pylist():
             kt, side = self._split(r)
-            counts = out.setdefault(kt, [[0] * nb for _ in range(nsides)])
+            s, nb = todo[int(r["__tl_j"])]
+            counts = out.setdefault(s.label, {}).setdefault(kt, [[0] * nb for _ in range(nsides)])
             counts[side][int(r["__tl_bin"])] += int(r["__tl_n"])
         return out
 

@@ -179,6 +179,9 @@ def _isnan(p: _Part) -> Any:
 def _num_cmp(op: str, a: _Part, b: _Part) -> Any:
     """NaN-aware numeric comparison (NaN equals NaN and is below every other number); NULL if a side is NULL."""
     na, nb = _isnan(a), _isnan(b)
+    if na is False and nb is False and op != "cmp":  # no NaN possible: plain SQL
+        return {"eq": a.e == b.e, "ne": a.e != b.e, "gt": a.e > b.e, "gte": a.e >= b.e, "lt": a.e < b.e,
+                "lte": a.e <= b.e}[op]
     if op in ("ne", "gte", "lte"):
         inner = _num_cmp({"ne": "eq", "gte": "lt", "lte": "gt"}[op], a, b)
         return (not inner) if isinstance(inner, bool) else ~inner
