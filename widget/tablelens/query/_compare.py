@@ -14,7 +14,7 @@ import ibis
 from tablelens.errors import FilterError
 
 from ._frame import Frame, FrameColumn
-from ._sources import RN, Source
+from ._sources import Source
 from ._values import type_from_ibis
 
 __all__ = ["KEY", "PRESENCE", "QUICK_FILTERS", "RN0", "RN1", "joined_frame"]
@@ -45,8 +45,8 @@ def joined_frame(s0: Source, s1: Source, join_key: Any, how: str, mode: str, qui
         raise FilterError(f"quick_filter must be one of {', '.join(QUICK_FILTERS)} (got {quick_filter!r})",
                           path="quick_filter")
     keys = _key_names(s0, s1, join_key)
-    a = s0.table.select(**{RN0: s0.table[RN]}, **{f"0.{c}": s0.table[c] for c in s0.names()})
-    b = s1.table.select(**{RN1: s1.table[RN]}, **{f"1.{c}": s1.table[c] for c in s1.names()})
+    a = s0.table.select(**{RN0: s0.table[s0.rn]}, **{f"0.{c}": s0.table[c] for c in s0.names()})
+    b = s1.table.select(**{RN1: s1.table[s1.rn]}, **{f"1.{c}": s1.table[c] for c in s1.names()})
     if keys is None:
         ka, kb = RN0, RN1
     else:

@@ -12,7 +12,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from ._compile import Columns, Compiler
-from ._sources import RN, Source
+from ._sources import Source
 from ._values import T, Val, type_from_ibis
 
 __all__ = ["RESERVED", "Frame", "FrameColumn", "single_frame"]
@@ -75,4 +75,4 @@ def single_frame(src: Source, backend: Any) -> Frame:
         label = f"{info.name} (column)" if info.name in RESERVED else info.name
         cols.append(FrameColumn(label, info.name, info.name, 0, None, info.kind, info.meta, t))
     ordered = src.ordered and getattr(backend, "name", "") == "duckdb"
-    return Frame(src.table, cols, RN, [RN], [src], "rows", ordered, {0: False})
+    return Frame(src.table, cols, src.rn, [src.rn], [src], "rows", ordered, {0: False})

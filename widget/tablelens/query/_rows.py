@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import ibis.expr.types as ir
@@ -10,7 +11,6 @@ import pyarrow as pa
 from ._exec import Runner
 from ._frame import Frame
 from ._sort import sort_exprs
-from ._sources import RN
 from ._values import Val, typed_null
 
 __all__ = ["RowsPlan", "page_layout"]
@@ -65,20 +65,30 @@ class RowsPlan:
         for val, desc in sort:
             keys += sort_exprs(val, desc)
         keys += [rel[c].asc(nulls_first=False) for c in frame.order]
-        keys = _dedupe(keys)
+        self.keys = _dedupe(keys)
         proj, self.columns = page_layout(frame)
         # re-bind the projection to the filtered relation (same columns)
         self.proj = {k: rel[v.get_name()] if _is_column(v) else v for k, v in proj.items()}
-        self.sorted = rel.order_by(keys).select(**self.proj)
         # DuckDB keeps file order without ORDER BY; skipping the sort lets a first page stop early
         self.streams = frame.ordered and not sort
-        self.paged = rel.select(**self.proj) if self.streams else self.sorted
         self.rn_cols = [c for c in frame.order if c != frame.key] or [frame.key]
+        self.sources = self._sources()
+
+    @cached_property
+    def sorted(self) -> ir.Table:
+        return self.rel.order_by(self.keys).select(**self.proj)
+
+    @cached_property
+    def paged(self) -> ir.Table:
+        return self.rel.select(**self.proj) if self.streams else self.sorted
+
+    @cached_property
+    def ids(self) -> ir.Table:
+        rel, frame = self.rel, self.frame
         ids = {"_key": rel[frame.key], **{c: rel[c] for c in self.rn_cols if c != frame.key}}
         if frame.mode == "compare":
             ids["_presence"] = rel[frame.presence]
-        self.ids = rel.order_by(keys).select(**ids)
-        self.sources = self._sources()
+        return rel.order_by(self.keys).select(**ids)
 
     def _sources(self) -> dict[str, tuple[int, str] | None]:
         """Page column label -> (side, column name in that side's source), None for an absent compare side."""
@@ -111,12 +121,13 @@ class RowsPlan:
             rns = [v for v in ids.column(rn_of_side[side]).to_pylist() if v is not None]
             src = self.frame.sources[side]
             names = sorted({v[1] for v in self.sources.values() if v is not None and v[0] == side})
-            t = src.table
-            got = self.runner.arrow(t.filter(t[RN].isin(sorted(set(rns)))).select(RN, *names)) if rns else None
+            t, rn_col = src.table, src.rn
+            got = self.runner.arrow(t.filter(t[rn_col].isin(sorted(set(rns)))).select(
+                __tl_id=t[rn_col], **{n: t[n] for n in names})) if rns else None
             if got is None:
-                got = pa.table({RN: pa.array([], pa.int64()), **{n: pa.array([], _arrow_type(t[n]))
-                                                                  for n in names}})
-            fetched[side] = (got, {rn: i for i, rn in enumerate(got.column(RN).to_pylist())})
+                got = pa.table({"__tl_id": pa.array([], pa.int64()), **{n: pa.array([], _arrow_type(t[n]))
+                                                                         for n in names}})
+            fetched[side] = (got, {rn: i for i, rn in enumerate(got.column("__tl_id").to_pylist())})
         n = ids.num_rows
         arrays: dict[str, pa.Array] = {"_key": ids.column("_key").combine_chunks()}
         if "_presence" in ids.column_names:

@@ -47,7 +47,7 @@ class ColumnInfo:
 
 @dataclass
 class Source:
-    """One table ready to query: an Ibis table with the `__tl_rn` row-position column."""
+    """One table ready to query: an Ibis table with a row-position column (`rn`)."""
 
     table: ir.Table
     columns: list[ColumnInfo]
@@ -55,6 +55,7 @@ class Source:
     total_rows: int | None = None
     resolve: Callable[[str], str] | None = None
     ordered: bool = False  # the backend returns rows in file order without ORDER BY (DuckDB scans)
+    rn: str = RN  # the column holding the 0-based row position
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -132,30 +133,32 @@ def _from_parquet(path: str, backend: Any, label: str, meta: dict[str, Any] | No
     schema = pf.schema_arrow
     if meta is None:
         meta = _meta_of(schema)
-    table, ordered = _scan(backend, path, schema)
-    return Source(table, _columns(schema, meta), label, pf.metadata.num_rows, resolve, ordered)
+    table, rn, ordered = _scan(backend, path, schema)
+    return Source(table, _columns(schema, meta), label, pf.metadata.num_rows, resolve, ordered, rn)
 
 
-def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, bool]:
-    """Register the file with the backend, adding the row position as `__tl_rn` (cached per backend)."""
-    cache: dict[tuple[str, float], tuple[ir.Table, bool]] = backend.__dict__.setdefault("_tablelens_scans", {})
+def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, str, bool]:
+    """Register the file with the backend (cached per backend): the table, its row-position column, and whether
+    rows come back in file order without ORDER BY."""
+    cache: dict[tuple[str, float], tuple[ir.Table, str, bool]] = backend.__dict__.setdefault(
+        "_tablelens_scans", {})
     key = (os.path.abspath(path), os.path.getmtime(path))
     if key in cache:
         return cache[key]
     name = getattr(backend, "name", "")
+    result: tuple[ir.Table, str, bool]
     if name == "duckdb" and "file_row_number" not in schema.names:
         try:  # Parquet min/max statistics leave NaN out: without can_have_nan DuckDB folds isnan() to false
             t = backend.read_parquet(path, file_row_number=True, can_have_nan=True)
         except Exception:  # a DuckDB without the option
             t = backend.read_parquet(path, file_row_number=True)
-        t = t.rename({RN: "file_row_number"})
-        result = (t.select(RN, *schema.names), True)
-    elif name == "polars":
+        result = (t, "file_row_number", True)  # no renaming: every layer costs SQL-generation time per query
+    elif name == "polars" and RN not in schema.names:
         t = backend.read_parquet(path, row_index_name=RN)
-        result = (t.mutate(**{RN: t[RN].cast("int64")}).select(RN, *schema.names), False)
+        result = (t.mutate(**{RN: t[RN].cast("int64")}), RN, False)
     else:
         t = backend.read_parquet(path)
-        result = (t.mutate(**{RN: ibis.row_number().cast("int64")}).select(RN, *schema.names), False)
+        result = (t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False)
     cache[key] = result
     return result
 
