@@ -50,6 +50,18 @@ def engine_error(exc: BaseException, backend_name: str) -> FilterError:
     return err
 
 
+_locks_guard = threading.Lock()
+
+
+def _backend_lock(backend: Any) -> threading.RLock:
+    """The lock serialising queries on one backend connection (not thread-safe for concurrent use)."""
+    with _locks_guard:
+        lock = backend.__dict__.get("_tablelens_lock")
+        if lock is None:
+            lock = backend.__dict__["_tablelens_lock"] = threading.RLock()
+        return lock
+
+
 class Runner:
     """Executes the expressions of one query result; `cancel()` interrupts the one running."""
 
@@ -100,20 +112,25 @@ class Runner:
                 con.interrupt()
 
     def _run(self, fn: Any) -> Any:
-        with self._lock:
-            if self.cancelled:
-                raise QueryCancelled("The query was cancelled")
-            self._running += 1
-        try:
-            return fn()
-        except (FilterError, QueryCancelled):
-            raise
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:
-            if self.cancelled or type(exc).__name__ == "InterruptException":
-                raise QueryCancelled("The query was cancelled") from None
-            raise engine_error(exc, self.name) from None
-        finally:
+        if self.cancelled:
+            raise QueryCancelled("The query was cancelled")
+        # one query at a time per connection (the Explorer's thread and the user's may share it); `_running`
+        # counts only queries actually executing, so cancel() never interrupts another result's query
+        with _backend_lock(self.backend):
             with self._lock:
-                self._running -= 1
+                if self.cancelled:
+                    raise QueryCancelled("The query was cancelled")
+                self._running += 1
+            try:
+                return fn()
+            except (FilterError, QueryCancelled):
+                raise
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # whatever the backend raises is reported as a FilterError
+                if self.cancelled or type(exc).__name__ == "InterruptException":
+                    raise QueryCancelled("The query was cancelled") from None
+                raise engine_error(exc, self.name) from None
+            finally:
+                with self._lock:
+                    self._running -= 1
