@@ -10,6 +10,7 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments and fill the store; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m tablelens.demo", description=__doc__)
     parser.add_argument("--store", default=os.environ.get("TABLELENS_DIR") or "tablelens-store",
                         help="the store folder to fill (default: $TABLELENS_DIR, else ./tablelens-store)")

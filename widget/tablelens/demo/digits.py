@@ -79,7 +79,7 @@ def dataset_table(digits: Digits) -> Table:
     return table
 
 
-def train_classifier(digits: Digits, version: str = "better", seed: int = 0) -> Any:
+def train_classifier(digits: Digits, version: str = "better") -> Any:
     """`weak`: logistic regression on 40 training examples; `better`: an RBF SVM on the whole training split."""
     train = digits.train
     if version == "weak":

@@ -46,6 +46,7 @@ ROAD, SIDEWALK, BUILDING, POLE, SIGN, VEGETATION, SKY, PERSON, CAR = (
 
 
 def class_name(class_id: int) -> str:
+    """The name of a class id (`13` -> `"car"`)."""
     for c in CLASSES:
         if c["id"] == class_id:
             return str(c["name"])
@@ -220,6 +221,7 @@ N_TRAIN = 40
 
 
 def scene_classes() -> Any:
+    """The class set as a `tl.Classes` (ids, names and Cityscapes colors)."""
     import tablelens as tl
 
     return tl.Classes(CLASSES)

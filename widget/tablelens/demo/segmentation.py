@@ -232,6 +232,7 @@ def predictions_table(dataset: Any, model: SegmentationModel) -> Any:
 
 
 def train_from_dataset(dataset: Any, version: str) -> SegmentationModel:
+    """Train on the scenes of a stored dataset table whose `split` is `train`."""
     scenes, _, splits = scenes_from_table(dataset)
     return train_model([s for s, sp in zip(scenes, splits) if sp == "train"], version)
 
