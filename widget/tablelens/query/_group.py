@@ -251,15 +251,13 @@ class GroupPlan:
         for j, s in hists:  # list lengths: one pass gives every group's exact counts, and so the edges
             if s.lengths and cached is not None and cached.num_rows <= LENGTH_GROUPS:
                 self._length_counts(j, s)
-        aggs = {}
-        for j, s in hists:
-            if s.label in self._lengths:
-                continue
-            x = self._hist_value(j, s)
-            ok = _finite(x, s)
-            aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
-            aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
-        row = self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
+        todo = [(j, s) for j, s in hists if s.label not in self._lengths]
+        row = self._min_max(todo, finite_only=False)
+        # plain min/max is cheap (often answered from Parquet statistics); NaN or an infinity among the
+        # results means the column has some: only then take the slower min/max of the finite values
+        again = [(j, s) for j, s in todo if any(v is not None and not math.isfinite(v)
+                                                for v in (row[f"lo{j}"], row[f"hi{j}"]))]
+        row.update(self._min_max(again, finite_only=True))
         for j, s in hists:
             if s.label in self._lengths:
                 values = [v for per_group in self._lengths[s.label].values() for v in per_group]
@@ -268,6 +266,15 @@ class GroupPlan:
                 lo, hi = row[f"lo{j}"], row[f"hi{j}"]
             self._edges[s.label] = _bin_edges(lo, hi, self.bins, s.int_aligned)
         return self._edges
+
+    def _min_max(self, cols: list[tuple[int, Summary]], finite_only: bool) -> dict[str, Any]:
+        aggs = {}
+        for j, s in cols:
+            x = self._hist_value(j, s)
+            ok = _finite(x, s) if finite_only else None
+            aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
+            aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
+        return self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
 
     def _length_counts(self, j: int, s: Summary) -> None:
         x = self.long[f"__tl_v{j}"].length().cast("int64")
