@@ -43,5 +43,22 @@ def _thumb_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("TABLELENS_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+@pytest.fixture(scope="session")
+def chromium():
+    """One Playwright driver and one Debian Chromium for the whole run.
+
+    Playwright's sync API allows one driver per thread, so every browser test (Explorer, media, notebooks) shares
+    this one instead of starting its own.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from browser.harness import launch_chromium
+
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")

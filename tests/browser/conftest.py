@@ -30,7 +30,7 @@ class BrowserEnv:
 
 
 @pytest.fixture(scope="session")
-def browser_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserEnv]:
+def browser_env(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[BrowserEnv]:
     if not chromium_available():
         pytest.fail("Debian's chromium is needed at /usr/bin/chromium for the browser tests: run `make browser` "
                     "(or `apt-get install -y chromium`)")
@@ -40,7 +40,7 @@ def browser_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserEnv
     store = root / "store"
     frames = build_store(store)
     env = {"TABLELENS_DIR": str(store), "TABLELENS_CACHE": str(root / "cache")}
-    with lab_session(root, env) as (lab, _pw, browser):
+    with lab_session(root, env, chromium) as (lab, _pw, browser):
         yield BrowserEnv(lab, browser, root, frames)
 
 

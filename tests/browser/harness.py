@@ -310,12 +310,20 @@ class NotebookPage:
 
 
 @contextlib.contextmanager
-def lab_session(root_dir: Path, env: dict[str, str] | None = None) -> Iterator[tuple[JupyterLab, Any, Any]]:
-    """Lab + Playwright + Chromium for a whole session: `(lab, playwright, browser)`."""
+def lab_session(root_dir: Path, env: dict[str, str] | None = None, browser: Any = None
+                ) -> Iterator[tuple[JupyterLab, Any, Any]]:
+    """Lab + Playwright + Chromium for a whole session: `(lab, playwright, browser)`.
+
+    Pass `browser` to reuse one already running (Playwright's sync API allows one driver per thread, so a test
+    run shares one; see the `chromium` fixture in tests/conftest.py); `playwright` is then None.
+    """
     from playwright.sync_api import sync_playwright
 
     lab = JupyterLab.start(root_dir, env)
     try:
+        if browser is not None:
+            yield lab, None, browser
+            return
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
             try:

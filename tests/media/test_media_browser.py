@@ -54,14 +54,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        yield b
-        b.close()
+def browser(chromium: object) -> object:
+    return chromium
 
 
 @pytest.fixture(params=[1, 2], ids=["dpr1", "dpr2"])

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Path]]:
+def lab(tmp_path_factory: pytest.TempPathFactory, chromium: Any) -> Iterator[tuple[Any, Any, Path]]:
     if not chromium_available():
         pytest.fail("Debian's chromium is needed at /usr/bin/chromium: run `make browser`")
     if not (ROOT / "widget" / "tablelens" / "static" / "explorer.js").exists():
@@ -32,7 +32,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any, Pa
     root = tmp_path_factory.mktemp("quickstart-lab")
     shutil.copy(ROOT / "notebooks" / "quickstart.ipynb", root / "quickstart.ipynb")
     env = {"TABLELENS_DIR": str(root / "store"), "TABLELENS_CACHE": str(root / "cache")}
-    with lab_session(root, env) as (server, _pw, browser):
+    with lab_session(root, env, chromium) as (server, _pw, browser):
         yield server, browser, root
 
 
