@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 from query_data import image_table
 
@@ -310,3 +311,12 @@ def test_group_shortcuts_change_nothing(monkeypatch: pytest.MonkeyPatch, kwargs:
     slow = query(T0, **kwargs)
     assert [slow.page(o, 3).astype(str).to_dict("records") for o in (0, 3, 6)] == expected
     assert slow.num_rows == fast.num_rows
+
+
+def test_sorting_doubles_without_nan(tmp_path: Any) -> None:
+    t = pa.table({"x": pa.array([0.5, None, -2.0, 3.0, None, 0.5])})
+    path = str(tmp_path / "x.parquet")
+    pa.parquet.write_table(t, path)
+    for src in (t, path, path):  # the second parquet query uses the cached "no NaN" fact
+        assert list(query(src, sort=[("x", "desc")]).page(0, 9)["_key"]) == [3, 0, 5, 2, 1, 4]
+        assert list(query(src, sort="x").page(0, 9)["_key"]) == [2, 0, 5, 3, 1, 4]

@@ -241,6 +241,9 @@ class GroupPlan:
     def expr(self) -> ir.Table:
         return self.groups
 
+    def check_expr(self) -> ir.Table:
+        return self.groups
+
     def edges(self) -> dict[str, tuple[list[float], float, float, int]]:
         """Histogram edges per hist summary over all filtered rows: (edges, low, width, bins)."""
         if self._edges is not None:

@@ -54,18 +54,14 @@ TWO_STEP_LIMIT = 10_000
 class RowsPlan:
     """Rows of a filtered frame in the requested order.
 
-    A sorted page is computed in two steps: the engine first sorts only what the order needs and returns the
-    row positions of the page, then reads the page's full rows by position (DuckDB skips row groups by
-    `file_row_number`). Wide or nested columns (boxes, images) are thus never carried through a sort or join.
+    A sorted page of two joined tables is computed in two steps: the engine first joins and sorts only what
+    the order needs and returns each side's row positions for the page, then reads the page's full rows by
+    position (DuckDB skips row groups by `file_row_number`), so wide or nested columns (boxes, images) are never
+    carried through a join. One table is paged in one query: the engine's top-N already reads few rows.
     """
 
     def __init__(self, frame: Frame, rel: ir.Table, sort: list[tuple[Val, bool]], runner: Runner) -> None:
-        self.frame, self.rel, self.runner = frame, rel, runner
-        keys: list[Any] = []
-        for val, desc in sort:
-            keys += sort_exprs(val, desc)
-        keys += [rel[c].asc(nulls_first=False) for c in frame.order]
-        self.keys = _dedupe(keys)
+        self.frame, self.rel, self.runner, self.sort = frame, rel, runner, sort
         proj, self.columns = page_layout(frame)
         # re-bind the projection to the filtered relation (same columns)
         self.proj = {k: rel[v.get_name()] if _is_column(v) else v for k, v in proj.items()}
@@ -73,6 +69,34 @@ class RowsPlan:
         self.streams = frame.ordered and not sort
         self.rn_cols = [c for c in frame.order if c != frame.key] or [frame.key]
         self.sources = self._sources()
+
+    @cached_property
+    def keys(self) -> list[Any]:
+        return self._keys(planning=False)
+
+    def _keys(self, planning: bool) -> list[Any]:
+        keys: list[Any] = []
+        for val, desc in self.sort:
+            keys += sort_exprs(val, desc, no_nan=not planning and self._no_nan(val))
+        keys += [self.rel[c].asc(nulls_first=False) for c in self.frame.order]
+        return _dedupe(keys)
+
+    def _no_nan(self, val: Val) -> bool:
+        """Whether a double sort key is a source column known to hold no NaN (asked once per file and column)."""
+        if val.t.kind != "float" or self.frame.mode != "rows" or not _is_column(val.e):
+            return False
+        src, name = self.frame.sources[0], val.e.get_name()
+        if name not in src.table.columns:
+            return False
+        facts: dict[Any, bool] = self.runner.backend.__dict__.setdefault("_tablelens_no_nan", {})
+        key = (src.cache_key, name) if src.cache_key else None
+        if key in facts:
+            return facts[key]
+        col = src.table[name]
+        found = self.runner.arrow(src.table.filter(col.isnan()).select(col).limit(1)).num_rows
+        if key is not None:
+            facts[key] = not found
+        return not found
 
     @cached_property
     def sorted(self) -> ir.Table:
@@ -107,7 +131,8 @@ class RowsPlan:
         return int(self.runner.scalar(self.rel.count()))
 
     def page(self, offset: int, limit: int) -> pa.Table:
-        if self.streams or limit > TWO_STEP_LIMIT:
+        # one table: the engine's own top-N reads the few rows it keeps; joins: two steps (see the class doc)
+        if self.streams or limit > TWO_STEP_LIMIT or self.frame.mode == "rows":
             return self.runner.arrow(self.paged.limit(limit, offset=offset))
         ids = self.runner.arrow(self.ids.limit(limit, offset=offset))
         return self._rows_of(ids)
@@ -154,6 +179,10 @@ class RowsPlan:
 
     def expr(self) -> ir.Table:
         return self.sorted
+
+    def check_expr(self) -> ir.Table:
+        """The plan as planned, without asking the engine anything (for compile checks)."""
+        return self.rel.order_by(self._keys(planning=True)).select(**self.proj)
 
 
 def _arrow_type(col: Any) -> pa.DataType:

@@ -72,8 +72,12 @@ def key_node(key: Any, labels: dict[str, str], names0: Sequence[str], control: s
                                    f"$0.a.b, or an expression", position=0, path=control), control)
 
 
-def sort_exprs(v: Val, desc: bool) -> list[Any]:
-    """Ibis sort keys for one value: type order, NaN below numbers, null/missing last."""
+def sort_exprs(v: Val, desc: bool, no_nan: bool = False) -> list[Any]:
+    """Ibis sort keys for one value: type order, NaN below numbers, null/missing last.
+
+    `no_nan` says a double column holds no NaN, so the NaN key can go: a plain column as first key lets DuckDB
+    prune row groups while it keeps the top rows.
+    """
     def direct(e: Any) -> Any:
         return e.desc(nulls_first=False) if desc else e.asc(nulls_first=False)
 
@@ -86,7 +90,7 @@ def sort_exprs(v: Val, desc: bool) -> list[Any]:
     if k == "bool":
         return [direct(as_bool(v))]
     if k == "float":
-        return [direct(_nan_flag(v.e)), direct(v.e)]
+        return [direct(v.e)] if no_nan else [direct(_nan_flag(v.e)), direct(v.e)]
     if k != "mixed":
         return [direct(v.e)]
     tag = v.tag

@@ -56,6 +56,7 @@ class Source:
     resolve: Callable[[str], str] | None = None
     ordered: bool = False  # the backend returns rows in file order without ORDER BY (DuckDB scans)
     rn: str = RN  # the column holding the 0-based row position
+    cache_key: tuple[str, float] | None = None  # (path, mtime) of an immutable file, for per-column facts
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -134,7 +135,8 @@ def _from_parquet(path: str, backend: Any, label: str, meta: dict[str, Any] | No
     if meta is None:
         meta = _meta_of(schema)
     table, rn, ordered = _scan(backend, path, schema)
-    return Source(table, _columns(schema, meta), label, pf.metadata.num_rows, resolve, ordered, rn)
+    return Source(table, _columns(schema, meta), label, pf.metadata.num_rows, resolve, ordered, rn,
+                  (os.path.abspath(path), os.path.getmtime(path)))
 
 
 def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, str, bool]:

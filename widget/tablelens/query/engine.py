@@ -81,7 +81,7 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
         mode = "compare" if frame.mode == "compare" else "rows"
         columns = plan.columns
     try:
-        runner.check(plan.expr())
+        runner.check(plan.check_expr())
     except FilterError as err:
         raise with_control(err, "filter") from None
     return QueryResult(plan, frame, runner, mode, columns, total)
