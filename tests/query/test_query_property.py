@@ -250,3 +250,9 @@ def test_group_by_a_mixed_column() -> None:
         k = row["m"]
         expected[(type(k).__name__, k)] = expected.get((type(k).__name__, k), 0) + 1
     assert got == expected
+
+
+def test_in_with_a_null_needle_is_false_not_null() -> None:
+    # found by the property test: an OR of comparisons whose NULL stands for false must still read as false
+    got = engine_evaluate(TABLE, {"$in": ["$s", [0, ""]]})
+    assert [v for v, _ in got] == [evaluate({"$in": ["$s", [0, ""]]}, row) for row in ROWS]

@@ -43,7 +43,7 @@ def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         if not live:
             return _bool(False)
         return Val(T("bool"), reduce(lambda x, y: x | y, (t.e for t in live)),
-                   falsy_null=all(t.falsy_null for t in live))
+                   falsy_null=any(t.falsy_null for t in live))
     hay = c.need_array(name, c.compile(hay_node, env), hay_node)
     if hay.t.kind == "null":
         return Val(T("bool"), typed_null("boolean"))
