@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +22,25 @@ import pyarrow as pa
 
 from tablelens.errors import FilterError
 
+from ._exec import _backend_lock
+
 __all__ = ["RN", "ColumnInfo", "Joined", "Source", "default_backend", "infer_kind", "resolve_source"]
 
 RN = "__tl_rn"
 _META_KEY = b"tablelens"
 _VARIANT_FIELDS = {"type", "bool", "int", "float", "str", "datetime", "json"}
 _default: list[Any] = []
+_default_guard = threading.Lock()
 
 
 def default_backend() -> Any:
     """The process-wide embedded DuckDB connection (created on first use)."""
-    if not _default:
-        _default.append(ibis.duckdb.connect())
+    with _default_guard:
+        if _default:
+            return _default[0]
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET enable_progress_bar = false")  # DuckDB's bar would print into notebook cell outputs
+        _default.append(con)
     return _default[0]
 
 
@@ -147,6 +155,14 @@ def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, str, bo
     key = (os.path.abspath(path), os.path.getmtime(path))
     if key in cache:
         return cache[key]
+    # registering a file runs SQL on the connection: take the same turn as queries (see _exec._backend_lock)
+    with _backend_lock(backend):
+        if key not in cache:
+            cache[key] = _register(backend, path, schema)
+    return cache[key]
+
+
+def _register(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, str, bool]:
     name = getattr(backend, "name", "")
     result: tuple[ir.Table, str, bool]
     if name == "duckdb" and "file_row_number" not in schema.names:
@@ -161,7 +177,6 @@ def _scan(backend: Any, path: str, schema: pa.Schema) -> tuple[ir.Table, str, bo
     else:
         t = backend.read_parquet(path)
         result = (t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False)
-    cache[key] = result
     return result
 
 
