@@ -315,3 +315,22 @@ def test_a_killed_writer_leaves_no_version(store_dir, func):
     run.log_artifact(art)
     assert art.version == "v0"
     assert run.use_artifact("crash:v0").get("t").data == [[1], [2]]
+
+
+def test_contents_identical_to_an_older_version_return_it(run):
+    for n in (2, 3, 2):
+        a = tl.Artifact("again", "dataset")
+        a.add(_table(n), "t")
+        run.log_artifact(a, aliases=[f"n{n}"])
+    assert a.version == "v0" and [v["version"] for v in tl.Store(run.store.dir).versions("again")] == ["v0", "v1"]
+    assert run.use_artifact("again:n2").version == "v0"
+
+
+def test_add_file_copies_the_file_at_add_time(run, tmp_path):
+    f = tmp_path / "big.bin"
+    f.write_bytes(b"x" * 3_000_000)
+    art = tl.Artifact("copy", "raw")
+    art.add_file(str(f), "data/big.bin")
+    f.write_bytes(b"changed")  # the artifact keeps what was added
+    run.log_artifact(art)
+    assert Path(run.use_artifact("copy:v0").get_path("data/big.bin").download()).read_bytes() == b"x" * 3_000_000

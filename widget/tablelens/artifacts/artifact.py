@@ -186,9 +186,7 @@ class Artifact:
         local = os.fspath(local_path)
         if not os.path.isfile(local):
             raise FileNotFoundError(f"no file {local!r} to add")
-        staging = self._writable()
-        data = Path(local).read_bytes()
-        return staging.add_bytes(name or os.path.basename(local), data)
+        return self._writable().add_file_copy(name or os.path.basename(local), local)
 
     def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> list[Entry]:
         root = Path(local_path)

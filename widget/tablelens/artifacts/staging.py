@@ -118,6 +118,21 @@ class Staging:
                 self.bytes_staged += len(data)
         return self._put(Entry(path, digest, len(data), local))
 
+    def add_file_copy(self, path: str, local: str) -> Entry:
+        """Copy a user's file into the staging folder (streamed, so a large file never sits in memory)."""
+        path = check_logical_path(path)
+        tmp = os.path.join(self.dir, f"copy-{os.getpid()}-{threading.get_ident()}.tmp")
+        shutil.copyfile(local, tmp)
+        digest = sha256_file(tmp)
+        dest = self._existing_object(digest) or os.path.join(self.dir, digest)
+        if os.path.exists(dest):
+            os.remove(tmp)
+        else:
+            os.replace(tmp, dest)
+            with self._lock:
+                self.bytes_staged += os.path.getsize(dest)
+        return self._put(Entry(path, digest, os.path.getsize(dest), dest))
+
     def add_local_file(self, path: str, local: str, digest: str | None = None, ref: str | None = None) -> Entry:
         """Add a file that already exists on disk (an object of a store, or a user's file, copied on log)."""
         path = check_logical_path(path)

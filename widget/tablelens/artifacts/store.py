@@ -219,7 +219,7 @@ class Store:
     def log(self, staged: dict[str, Entry], *, name: str, type: str, description: str | None,
             metadata: dict[str, Any], run: str | None, aliases: Iterable[str] = (),
             staging_dir: str | None = None) -> tuple[dict[str, Any], int]:
-        """Store the files and write a new version (or return the latest one if its contents are identical).
+        """Store the files and write a new version (or return the version whose contents are identical).
 
         Returns (manifest, bytes written to the store).
         """
@@ -234,13 +234,14 @@ class Store:
         d = self._artifact_dir(name)
         os.makedirs(d, exist_ok=True)
         nums = self._version_numbers(name)
-        if nums:
-            latest = self._manifest(name, nums[-1])
-            if latest["digest"] == digest:
+        # identical contents: return the version that has them (as W&B does), newest first, instead of a copy
+        for k in reversed(nums):
+            existing = self._manifest(name, k)
+            if existing["digest"] == digest:
                 for a in aliases:
                     if a != "latest":
-                        self.set_alias(name, a, latest["version"])
-                return latest, written
+                        self.set_alias(name, a, existing["version"])
+                return existing, written
         n = nums[-1] + 1 if nums else 0
         manifest: dict[str, Any] = {
             "name": name, "type": type, "version": "", "digest": digest, "description": description,
