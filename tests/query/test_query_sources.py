@@ -216,3 +216,39 @@ def test_nan_in_parquet_written_by_pyarrow(tmp_path: Path) -> None:
     assert list(query(path, sort="x").page(0, 9)["_key"]) == [0, 3, 4, 1, 2]
     assert query(path, filter="{$eq: [{$type: '$x'}, 'double']}", group_by="{$gt: ['$x', 1]}",
                  bins=2).page(0, 2)["x"][0]["edges"] == [0.0, 1.5, 3.0]
+
+
+def test_with_the_real_artifact_store(tmp_path: Path) -> None:
+    """The issue's own example, through tl.init / Artifact / use_artifact and "name:version" specs."""
+    import numpy as np
+
+    tl = pytest.importorskip("tablelens")
+    if not all(hasattr(tl, n) for n in ("init", "Artifact", "Table", "Image")):
+        pytest.skip("the data model is not there")
+    run = tl.init(project="q", job_type="test", dir=str(tmp_path))
+    pixels = np.zeros((8, 8, 3), dtype=np.uint8)
+    for version in (0, 1):
+        rows = []
+        for i in range(6):
+            boxes = {"ground_truth": {"box_data": [{"position": {"minX": 0.1, "maxX": 0.5, "minY": 0.1, "maxY": 0.5},
+                                                     "class_id": 13 if i % 2 else 2}]}}
+            label = "car" if (version, i) == (1, 3) else ["road", "sky"][i % 2]
+            rows.append([i, i / 10 + version / 100, label, tl.Image(pixels, boxes=boxes)])
+        art = tl.Artifact("preds", type="predictions")
+        art.add(tl.Table(columns=["id", "road", "dominant_pred", "pred_mask"], data=rows), "predictions")
+        run.log_artifact(art)
+    try:
+        r = tl.query(run.use_artifact("preds:v0").get("predictions"), filter="{$gt: ['$0.road', 0.05]}",
+                     group_by="dominant_pred", sort=[("count", "desc")])
+        assert r.page(0, 50)[["dominant_pred", "count"]].values.tolist() == [["sky", 3], ["road", 2]]
+        r = tl.query("preds:v0", compare="preds:v1", quick_filter="both",
+                     filter="{$ne: ['$0.dominant_pred', '$1.dominant_pred']}")
+        assert r.num_rows == 1 and r.page(0, 5)["_key"].tolist() == [3]
+        seed = ("{ $gte: [ {$size: {$filter: {input: '$0.pred_mask.boxes.ground_truth', as: 'box', "
+                "cond: {$eq: ['$$box.class_id', 13]} } } }, 1] }")
+        r = tl.query("preds:v1", filter=seed)
+        page = r.page(0, 5)
+        assert page["_key"].tolist() == [1, 3, 5]
+        assert Path(r.resolve_media(0, page["pred_mask"][0]["path"])).is_file()
+    finally:
+        run.finish()
