@@ -39,7 +39,8 @@ test: lint test-js test-python
 
 demo: install
 	$(BIN)/python -m tablelens.demo --store notebooks/tablelens-store
-	cd notebooks && TABLELENS_DIR=$$PWD/tablelens-store ../$(BIN)/jupyter lab quickstart.ipynb
+	cd notebooks && TABLELENS_DIR=$$PWD/tablelens-store ../$(BIN)/jupyter lab quickstart.ipynb \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean:
 	rm -rf $(VENV) node_modules widget/tablelens/static
