@@ -84,8 +84,12 @@ def _split(name: str) -> tuple[int | None, str]:
 
 
 def build_layout(mode: str, columns: Sequence[Mapping[str, Any]], frame_columns: Iterable[str] | None = None,
-                 group_keys: Sequence[str] = ()) -> Layout:
-    """The on-screen columns of a result, from `QueryResult.columns` and its mode."""
+                 group_keys: Sequence[str] = (), join_key: Sequence[str] | None = None) -> Layout:
+    """The on-screen columns of a result, from `QueryResult.columns` and its mode.
+
+    In compare mode the join key is one plain column (its value is the row's `_key`, the same on both sides), not
+    a pair of bars.
+    """
     layout = Layout(mode)
     cols = [c for c in columns if str(c.get("name")) not in (KEY, PRESENCE)]
     if mode == "compare":
@@ -106,6 +110,9 @@ def build_layout(mode: str, columns: Sequence[Mapping[str, Any]], frame_columns:
             kind = kinds.pop() if len(kinds) == 1 else "compare"
             srcs = [str(sides[t]["name"]) if t in sides else "" for t in (0, 1)]
             vk = next(iter(str(s.get("kind")) for s in sides.values()))
+            if join_key is not None and join_key[0] == join_key[1] == base:
+                layout.columns.append(Column(base, kind, base, None, [KEY], "value", vk))
+                continue
             layout.columns.append(Column(base, kind, base, None, srcs, "cmp", vk))
         return layout
     grouped = mode in ("groups", "compare-groups")

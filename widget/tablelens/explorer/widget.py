@@ -333,7 +333,8 @@ class Explorer(anywidget.AnyWidget):
                 mode = str(result.mode)
                 num_rows, total_rows = int(result.num_rows), int(result.total_rows)
                 token.check()
-                layout = build_layout(mode, list(result.columns), group_keys=spec.group_by)
+                layout = build_layout(mode, list(result.columns), group_keys=spec.group_by,
+                                      join_key=getattr(result, "join_key", None))
                 layout.add_media_meta(media_meta(self._info, self._compare_spec(spec.compare)))
                 snap = Snapshot(result, 0, layout, num_rows)
                 # the first page, so the browser's first `rows` request is answered at once

@@ -81,4 +81,5 @@ def joined_frame(s0: Source, s1: Source, join_key: Any, how: str, mode: str, qui
         missing[0] = rel[RN0].isnull()
     if join_how in ("outer", "left"):
         missing[1] = rel[RN1].isnull()
-    return Frame(rel, cols, KEY, [KEY, RN0, RN1], [s0, s1], mode, False, missing, PRESENCE)
+    return Frame(rel, cols, KEY, [KEY, RN0, RN1], [s0, s1], mode, False, missing, PRESENCE,
+                 tuple(keys) if keys is not None else None)

@@ -48,6 +48,7 @@ class Frame:
     ordered: bool  # rows come back in key order without ORDER BY
     missing: dict[int, Any]  # side -> expression true where that side has no row (or False)
     presence: str | None = None
+    join_key: tuple[str, str] | None = None  # the key columns (table 0, table 1) rows were matched on
 
     def compiler(self, backend_name: str = "duckdb") -> Compiler:
         tables: dict[int, dict[str, Val]] = {}

@@ -40,6 +40,11 @@ class QueryResult:
         self._total_rows: int | None = None
         self._lock = threading.Lock()
 
+    @property
+    def join_key(self) -> tuple[str, str] | None:
+        """The columns (of table 0, of table 1) a compare or join matched rows on; None for row position."""
+        return self._frame.join_key
+
     # ------------------------------------------------------------------------------------------ figures
     @property
     def num_rows(self) -> int:
