@@ -24,12 +24,14 @@ from ..media.image import Image, Mask, Pixels
 
 __all__ = [
     "META_KEY",
+    "VARIANT_FIELDS",
     "MediaSink",
     "MediaSource",
     "check_cell",
     "decode_column",
     "encode_columns",
     "encode_dataframe",
+    "kind_of_arrow_type",
     "read_meta",
     "read_parquet",
     "write_parquet",
@@ -309,6 +311,7 @@ def _encode_ndarray(name: str, values: list[Any]) -> _Encoded:
     return _Encoded(arr, {"kind": "ndarray", "dtype": str(dtype), "ndim": ndim})
 
 
+VARIANT_FIELDS = {"type", "bool", "int", "float", "str", "datetime", "json"}
 _VARIANT = pa.struct([
     ("type", pa.string()), ("bool", pa.bool_()), ("int", pa.int64()), ("float", pa.float64()),
     ("str", pa.string()), ("datetime", pa.timestamp("us", tz="UTC")), ("json", pa.string()),
@@ -478,7 +481,8 @@ def read_meta(schema: pa.Schema, where: str = "table") -> dict[str, Any]:
     """The `tablelens` metadata of a schema; tables without it get kinds inferred from Arrow types."""
     raw = (schema.metadata or {}).get(META_KEY)
     if raw is None:
-        return {"format": FORMAT_VERSION, "columns": [{"name": f.name, "kind": _kind_of_type(f.type)} for f in schema]}
+        columns = [{"name": f.name, "kind": kind_of_arrow_type(f.type)} for f in schema]
+        return {"format": FORMAT_VERSION, "columns": columns}
     try:
         meta = json.loads(raw)
     except ValueError as e:
@@ -492,24 +496,30 @@ def read_meta(schema: pa.Schema, where: str = "table") -> dict[str, Any]:
     return meta
 
 
-def _kind_of_type(t: pa.DataType) -> str:
-    if pa.types.is_null(t):
-        return "null"
-    if pa.types.is_boolean(t):
+def kind_of_arrow_type(typ: pa.DataType) -> str:
+    """The storage kind of an Arrow type, for tables written without tablelens metadata."""
+    if pa.types.is_boolean(typ):
         return "bool"
-    if pa.types.is_integer(t):
+    if pa.types.is_integer(typ):
         return "int"
-    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+    if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
         return "float"
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         return "str"
-    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
         return "datetime"
-    if pa.types.is_struct(t):
-        return "dict"
-    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ) or pa.types.is_fixed_size_list(typ):
         return "list"
-    return "str"
+    if pa.types.is_struct(typ):
+        names = {typ.field(i).name for i in range(typ.num_fields)}
+        if names == VARIANT_FIELDS:
+            return "mixed"
+        if {"path", "width", "height"} <= names and ({"digest", "boxes"} & names):
+            return "image"
+        return "dict"
+    if pa.types.is_null(typ):
+        return "null"
+    return "unknown"
 
 
 class _ClassesCache:

@@ -22,13 +22,13 @@ import pyarrow as pa
 
 from tablelens.errors import FilterError
 
+from ..formats.parquet import kind_of_arrow_type
 from ._exec import _backend_lock
 
-__all__ = ["RN", "ColumnInfo", "Joined", "Source", "default_backend", "infer_kind", "resolve_source"]
+__all__ = ["RN", "ColumnInfo", "Joined", "Source", "default_backend", "resolve_source"]
 
 RN = "__tl_rn"
 _META_KEY = b"tablelens"
-_VARIANT_FIELDS = {"type", "bool", "int", "float", "str", "datetime", "json"}
 _default: list[Any] = []
 _default_guard = threading.Lock()
 
@@ -205,35 +205,11 @@ def _columns(schema: pa.Schema, meta: dict[str, Any]) -> list[ColumnInfo]:
     out = []
     for f in schema:
         entry = entries.get(f.name, {})
-        kind = entry.get("kind") or infer_kind(f.type)
+        kind = entry.get("kind") or kind_of_arrow_type(f.type)
         out.append(ColumnInfo(f.name, kind, entry))
     return out
 
 
-def infer_kind(typ: pa.DataType) -> str:
-    """The storage kind of an Arrow type, for tables written without tablelens metadata."""
-    if pa.types.is_boolean(typ):
-        return "bool"
-    if pa.types.is_integer(typ):
-        return "int"
-    if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
-        return "float"
-    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
-        return "str"
-    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
-        return "datetime"
-    if pa.types.is_list(typ) or pa.types.is_large_list(typ) or pa.types.is_fixed_size_list(typ):
-        return "list"
-    if pa.types.is_struct(typ):
-        names = {typ.field(i).name for i in range(typ.num_fields)}
-        if names == _VARIANT_FIELDS:
-            return "mixed"
-        if {"path", "width", "height"} <= names and ({"digest", "boxes"} & names):
-            return "image"
-        return "dict"
-    if pa.types.is_null(typ):
-        return "null"
-    return "unknown"
 
 
 # ------------------------------------------------------------------------------------- pandas -> arrow

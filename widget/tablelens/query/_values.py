@@ -15,6 +15,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from ..formats.parquet import VARIANT_FIELDS
+
 __all__ = [
     "MIXED_PARTS",
     "NOLIT",
@@ -153,7 +155,6 @@ def const(value: Any) -> Val:
     raise TypeError(f"unsupported literal {value!r}")
 
 
-_VARIANT_FIELDS = {"type", "bool", "int", "float", "str", "datetime", "json"}
 _IMAGE_FIELDS = {"path", "width", "height"}
 _BOX_FIELDS = {"minX", "maxX", "minY", "maxY"}
 
@@ -164,7 +165,7 @@ def type_from_ibis(typ: dt.DataType, kind: str | None = None) -> T:
         return T("str")
     if isinstance(typ, dt.Struct):
         names = set(typ.names)
-        if kind == "mixed" or (kind is None and names == _VARIANT_FIELDS):
+        if kind == "mixed" or (kind is None and names == VARIANT_FIELDS):
             return T("mixed", tags=frozenset(("null", *MIXED_PARTS)))
         if kind == "image" or (kind is None and names >= _IMAGE_FIELDS and ({"digest", "boxes"} & names)):
             return _image_type(typ)
