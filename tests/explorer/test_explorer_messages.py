@@ -147,3 +147,51 @@ def test_rows_before_the_first_result_are_empty(preds: dict[str, Any]) -> None:
 
     msg, _ = answer_rows(None, {"type": "rows", "id": 3, "offset": 0, "limit": 10}, [], MediaIndex())
     assert msg == {"type": "rows", "id": 3, "result_version": 0, "offset": 0, "total": 0, "rows": []}
+
+
+def _thumb_answer(cap: Any, column: str) -> tuple[list[dict[str, Any]], list[bytes]]:
+    rows = cap.rows()["rows"]
+    keys = [r["cells"][column]["$image"]["key"] for r in rows if r["cells"][column]]
+    msg, buffers = cap.request({"type": "thumbs", "items": [{"key": k, "size": 24} for k in keys]})
+    return msg["items"], buffers
+
+
+def test_thumbnails_of_referenced_images_and_of_a_wandb_folder(run: Any, tmp_path: Any, make_explorer: Any) -> None:
+    ds = tl.Artifact("ds", "dataset")
+    ds.add(tl.Table(columns=["id", "img"], data=[[i, tl.Image(np.full((30, 40, 3), 60 * i, np.uint8))]
+                                                for i in range(3)]), "data")
+    run.log_artifact(ds)
+    data = run.use_artifact("ds:v0").get("data")
+    preds = tl.Table(columns=["id", "pred"], data=[[i, tl.Image(row[1])] for i, row in data.iterrows()])
+    pa = tl.Artifact("refs", "predictions")
+    pa.add(preds, "predictions")
+    run.log_artifact(pa)
+    assert all("ref" in e for p, e in pa.manifest.items() if p.startswith("media/images/"))
+    _ex, cap = make_explorer("refs:v0")
+    items, buffers = _thumb_answer(cap, "pred")
+    assert len(items) == 3 and all("error" not in it for it in items) and len(buffers) == 3
+
+    folder = tmp_path / "exported"
+    run.use_artifact("ds:v0").export(str(folder), format="wandb")
+    opened = tl.Artifact.from_dir(str(folder))
+    _ex, cap = make_explorer(opened)
+    items, buffers = _thumb_answer(cap, "img")
+    assert len(items) == 3 and all("error" not in it for it in items) and len(buffers) == 3
+
+
+def test_a_missing_image_file_is_an_explained_thumbnail_not_a_failure(tmp_path: Any, run: Any,
+                                                                    make_explorer: Any) -> None:
+    ds = tl.Artifact("gone", "dataset")
+    ds.add(tl.Table(columns=["img"], data=[[tl.Image(np.full((30, 40, 3), 9 * i, np.uint8))] for i in range(2)]),
+           "t")
+    run.log_artifact(ds)
+    folder = tmp_path / "w"
+    run.use_artifact("gone:v0").export(str(folder), format="wandb")
+    victim = sorted((folder / "media" / "images").glob("*.png"))[0]
+    victim.unlink()  # a W&B folder with one image file missing (and no manifest to say so)
+    (folder / "wandb_manifest.json").unlink()
+    _ex, cap = make_explorer(tl.Artifact.from_dir(str(folder)))
+    items, buffers = _thumb_answer(cap, "img")
+    errors = [it for it in items if "error" in it]
+    assert len(errors) == 1 and len(buffers) == 1  # the other row still gets its thumbnail
+    assert errors[0]["error"]  # a human message for the placeholder

@@ -313,8 +313,6 @@ def _cell_table(cell: Any) -> dict[str, Any]:
     ('{"_type": "table", "columns": "a", "data": []}', r"'columns' must be a list"),
     ('{"_type": "table", "columns": ["a"], "data": [[1]], "column_types": 7}', r"'column_types' is not"),
     ('{"_type": "table", "columns": ["a"], "data": [[{"_type": "image-file"}]]}', r"image cell has no 'path'"),
-    ('{"_type": "table", "columns": ["a"], "data": [[{"_type": "image-file", "path": "media/x.png"}]]}',
-     r"row 0, column 'a' names 'media/x\.png', which is neither in the folder nor a reference"),
 ])
 def test_garbled_table_files_name_the_file_and_the_fault(tmp_path: Path, text: str, match: str) -> None:
     root = _table_dir(tmp_path, None, text)
@@ -651,3 +649,16 @@ def _floats(boxes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for k in p:
             p[k] = [float(x) for x in p[k]] if isinstance(p[k], list) else float(p[k])
     return out
+
+
+def test_a_missing_media_file_opens_with_a_warning_and_fails_only_on_use(tmp_path: Path) -> None:
+    cell = {"_type": "image-file", "path": "media/x.png", "width": 4, "height": 3, "format": "png"}
+    root = _table_dir(tmp_path, {"_type": "table", "columns": ["a", "b"], "data": [[cell, 1]]}, None)
+    with pytest.warns(tl.MissingMediaWarning, match=r"row 0, column 'a' names 'media/x\.png'"):
+        art = tl.Artifact.from_dir(root)
+    table = art.get("t")
+    assert table.get_column("b") == [1]  # the rest of the table is there
+    img = table.get_column("a")[0]
+    assert (img.width, img.height) == (4, 3)
+    with pytest.raises(FileNotFoundError, match=r"x\.png"):
+        img.image  # noqa: B018

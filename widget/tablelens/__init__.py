@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
-from .errors import ArtifactNotFoundError, CorruptFileError, FilterError, TablelensError, UnsafePathError
+from .errors import (
+    ArtifactNotFoundError,
+    CorruptFileError,
+    FilterError,
+    MissingMediaWarning,
+    TablelensError,
+    UnsafePathError,
+)
 from .joined import JoinedTable
 from .media import Classes, Image
 from .query import QueryResult, query  # binds the function over the submodule of the same name
@@ -26,6 +33,7 @@ __all__ = [
     "FilterError",
     "Image",
     "JoinedTable",
+    "MissingMediaWarning",
     "QueryResult",
     "Run",
     "Store",

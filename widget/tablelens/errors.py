@@ -6,6 +6,7 @@ __all__ = [
     "ArtifactNotFoundError",
     "CorruptFileError",
     "FilterError",
+    "MissingMediaWarning",
     "TablelensError",
     "UnsafePathError",
 ]
@@ -42,3 +43,7 @@ class FilterError(TablelensError, ValueError):
         self.path = path
         where = f" (at position {position})" if position is not None else ""
         super().__init__(f"{message}{where}")
+
+
+class MissingMediaWarning(UserWarning):
+    """A media file a table names is not there: the table opens, and that cell shows why it has no pixels."""

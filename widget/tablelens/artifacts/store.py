@@ -227,6 +227,10 @@ class Store:
         written = 0
         for entry in staged.values():
             check_logical_path(entry.path)
+            if not os.path.exists(entry.local_path) and not self.has_object(entry.digest):
+                raise FileNotFoundError(
+                    f"cannot log {name}: the bytes of {entry.path!r} are missing ({entry.local_path}); copy the file "
+                    "there (a reference into another artifact needs that artifact's files) and log again")
             own = staging_dir is not None and os.path.dirname(entry.local_path) == staging_dir
             written += self.put_object(entry.local_path, entry.digest, move=own)
         contents = {p: e.to_json() for p, e in sorted(staged.items())}

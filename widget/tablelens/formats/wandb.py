@@ -18,6 +18,7 @@ import math
 import os
 import re
 import shutil
+import warnings
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ import numpy as np
 
 from .._hashing import sha256_bytes
 from .._paths import check_logical_path
-from ..errors import CorruptFileError, TablelensError
+from ..errors import CorruptFileError, MissingMediaWarning, TablelensError
 from ..media.classes import Classes
 from ..media.image import Image, Mask, Pixels, validate_boxes
 from .parquet import decode_column, encode_columns, encode_values, read_meta
@@ -179,18 +180,25 @@ class _Reader:
         return self.staging.add_local_file(path, local, self._digests[path], ref=listed.get("ref"))
 
     def add_missing(self, path: str, sha_hint: Any, where: str) -> Entry:
-        """An entry for a manifest reference whose bytes are not in the folder: it opens, and fails on use."""
+        """An entry for a file whose bytes are not in the folder (a manifest reference, or a file left out of a
+        partial copy): the table opens, that cell fails on use and the Explorer shows why."""
         from ..artifacts.staging import Entry
 
         listed = self.manifest.get(path)
-        if listed is None or not listed.get("ref"):
-            raise CorruptFileError(f"{where} names {path!r}, which is neither in the folder nor a reference in "
-                                   f"{MANIFEST}; copy the file into the folder")
+        if listed is not None and not listed.get("ref"):
+            raise CorruptFileError(f"{MANIFEST} lists {path!r}, which is not in the folder and not a reference; "
+                                   "the download is incomplete")
         if path in self.staging.entries:
             return self.staging.entries[path]
-        ref = str(listed["ref"])
-        # The bytes are unknown: the digest is the cell's sha256 when it gives one, else a hash of the reference.
-        digest = sha_hint if isinstance(sha_hint, str) and _SHA256.match(sha_hint) else sha256_bytes(ref.encode())
+        if listed is None:
+            warnings.warn(f"{where} names {path!r}, which is neither in the folder nor a reference in {MANIFEST}: "
+                          "the table opens, but that file's cells cannot be shown until it is copied into the folder",
+                          MissingMediaWarning, stacklevel=2)
+            listed = {"ref": None}
+        ref = str(listed["ref"]) if listed["ref"] else None
+        # The bytes are unknown: the digest is the cell's sha256 when it gives one, else a hash of where they were.
+        digest = sha_hint if isinstance(sha_hint, str) and _SHA256.match(sha_hint) else sha256_bytes(
+            (ref or path).encode())
         size = listed.get("size") if isinstance(listed.get("size"), int) else 0
         entry = Entry(path, digest, size, _local(self.root, path), ref)
         self.staging.entries[path] = entry  # add_local_file needs the bytes; a reference has none here
