@@ -88,13 +88,15 @@ def bench_images(n: int, store: str) -> None:
                                    masks={"ground_truth": {"mask_data": mask}}))
         return t
 
+    def log(t: tl.Table) -> tuple[tl.Artifact, float]:
+        t0 = time.perf_counter()
+        art = tl.Artifact("images", "dataset")
+        art.add(t, "t")
+        run.log_artifact(art)
+        return art, time.perf_counter() - t0
+
     run = tl.init(dir=store, job_type="bench-images")
-    t = table(scenes)
-    t0 = time.perf_counter()
-    art = tl.Artifact("images", "dataset")
-    art.add(t, "t")
-    run.log_artifact(art)
-    dt = time.perf_counter() - t0
+    art, dt = log(table(scenes))
     print(f"{n:,} images 256x256 with 10 boxes in 2 layers and a mask: {dt:.1f} s, {n / dt:,.0f} images/s "
           f"({os.cpu_count()} threads), {art.bytes_written / 2**20:,.1f} MiB written")
 
@@ -114,12 +116,7 @@ def bench_images(n: int, store: str) -> None:
     k = max(1, n // 20)
     for i in range(k):
         changed[i] = scene(rng)
-    t2 = table(changed)
-    t0 = time.perf_counter()
-    art2 = tl.Artifact("images", "dataset")
-    art2.add(t2, "t")
-    run.log_artifact(art2)
-    dt2 = time.perf_counter() - t0
+    art2, dt2 = log(table(changed))
     print(f"second version with {k:,} of {n:,} images changed: {art2.bytes_written / 2**20:,.1f} MiB written "
           f"(first version: {art.bytes_written / 2**20:,.1f} MiB), add + log {dt2:.1f} s")
 
