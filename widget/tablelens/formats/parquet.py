@@ -628,21 +628,21 @@ def write_parquet(table: pa.Table, path: str) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=1 << 20, write_statistics=True)
 
 
-def read_parquet(path: str, where: str | None = None) -> tuple[pa.Table, dict[str, Any]]:
-    """Read a table file, with errors that name the file and the fault."""
-    where = where or path
+def _read(read: Any, path: str, where: str) -> Any:
     try:
-        table = pq.read_table(path)
+        return read(path)
     except (OSError, pa.ArrowInvalid) as e:
         raise CorruptFileError(f"table file {where!r} is not a readable Parquet file: {e}") from None
-    return table, read_meta(table.schema, where)
+
+
+def read_parquet(path: str, where: str | None = None) -> tuple[pa.Table, dict[str, Any]]:
+    """Read a table file, with errors that name the file and the fault."""
+    table = _read(pq.read_table, path, where or path)
+    return table, read_meta(table.schema, where or path)
 
 
 def read_schema(path: str, where: str | None = None) -> tuple[pa.Schema, dict[str, Any]]:
-    where = where or path
-    try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowInvalid) as e:
-        raise CorruptFileError(f"table file {where!r} is not a readable Parquet file: {e}") from None
-    return schema, read_meta(schema, where)
+    """Read only a table file's schema and metadata (cheap: the footer)."""
+    schema = _read(pq.read_schema, path, where or path)
+    return schema, read_meta(schema, where or path)
 
