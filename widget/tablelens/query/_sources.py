@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from tablelens.errors import FilterError
 
-from ..formats.parquet import kind_of_arrow_type
+from ..formats.parquet import encode_dataframe, kind_of_arrow_type
 from ._exec import _backend_lock
 
 __all__ = ["RN", "ColumnInfo", "Joined", "Source", "default_backend", "resolve_source"]
@@ -214,48 +214,8 @@ def _columns(schema: pa.Schema, meta: dict[str, Any]) -> list[ColumnInfo]:
 
 # ------------------------------------------------------------------------------------- pandas -> arrow
 def _arrow_from_pandas(df: Any) -> pa.Table:
-    """Convert a DataFrame; object columns Arrow cannot type (mixed scalars) become variant structs."""
-    arrays, names = [], []
-    for name in df.columns:
-        col = df[name]
-        try:  # NaN stays NaN in float columns (as in stored tables); elsewhere it means missing
-            arr = pa.array(col, from_pandas=col.dtype.kind != "f")
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arr = variant_array(col.tolist())
-        arrays.append(arr)
-        names.append(str(name))
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def variant_array(values: list[Any]) -> pa.StructArray:
-    """Encode Python scalars of several types as the variant struct of docs/storage.md."""
-    import datetime as _dt
-
-    import pandas as pd
-
-    rows = []
-    for v in values:
-        row: dict[str, Any] = {"type": "null", "bool": None, "int": None, "float": None, "str": None,
-                               "datetime": None, "json": None}
-        if v is None or v is pd.NA or v is pd.NaT:
-            pass
-        elif isinstance(v, bool):
-            row.update(type="bool", bool=v)
-        elif isinstance(v, int):
-            row.update(type="int", int=v)
-        elif isinstance(v, float):
-            row.update(type="double", float=v)
-        elif isinstance(v, str):
-            row.update(type="string", str=v)
-        elif isinstance(v, _dt.datetime):
-            row.update(type="date", datetime=v)
-        elif isinstance(v, (list, tuple)):
-            row.update(type="array", json=json.dumps(v))
-        elif isinstance(v, dict):
-            row.update(type="object", json=json.dumps(v))
-        else:
-            row.update(type="string", str=str(v))
-        rows.append(row)
-    typ = pa.struct([("type", pa.string()), ("bool", pa.bool_()), ("int", pa.int64()), ("float", pa.float64()),
-                     ("str", pa.string()), ("datetime", pa.timestamp("us")), ("json", pa.string())])
-    return pa.array(rows, type=typ)
+    """Convert a DataFrame exactly as the store would (same kinds, variant structs for mixed columns)."""
+    try:
+        return encode_dataframe(df, None)
+    except TypeError as e:
+        raise FilterError(f"This DataFrame cannot be queried: {e}", path="source") from None
