@@ -28,6 +28,7 @@ browser:
 
 lint: install
 	$(BIN)/ruff check widget tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 test-js: install
 	npm test --silent

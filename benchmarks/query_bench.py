@@ -88,7 +88,7 @@ def generate(rows: int) -> tuple[str, str]:
 
 # ---------------------------------------------------------------------------------------------- queries
 def tablelens_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
-    from tablelens.query import query
+    from tablelens import query
 
     def simple() -> Any:
         r = query(v1, filter=SIMPLE)

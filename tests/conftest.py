@@ -32,10 +32,11 @@ def run(store_dir: Path):
 @pytest.fixture(autouse=True)
 def _no_current_run():
     yield
-    from tablelens.artifacts import run as run_mod
+    from tablelens.artifacts import current_run
 
-    if run_mod._current is not None:
-        run_mod._current.finish()
+    left = current_run()
+    if left is not None:
+        left.finish()
 
 
 @pytest.fixture(autouse=True)

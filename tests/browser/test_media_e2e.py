@@ -1,4 +1,4 @@
-"""Image overlays end to end (issue 5): pixels of the overlay canvas in a real JupyterLab, not just elements.
+"""Image overlays end to end: pixels of the overlay canvas in a real JupyterLab, not just elements.
 
 The media table (tests/browser/data.py) puts boxes and masks of known classes, with known colors, at known
 places; the tests read the canvas with getImageData and check colors where the drawing must be and where it

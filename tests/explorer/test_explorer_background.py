@@ -14,6 +14,7 @@ from tablelens.explorer._worker import Lane, LatestRunner
 
 # the module, not the `tablelens.query` function the package exports under the same name
 tlq = importlib.import_module("tablelens.query")
+widget_module = importlib.import_module("tablelens.explorer.widget")
 
 SLOW = "{$gt: ['$score', 0.25]}"
 FAST = "{$gt: ['$score', 0.75]}"
@@ -45,16 +46,16 @@ class _SlowResult:
 @pytest.fixture
 def slow_query(monkeypatch: pytest.MonkeyPatch) -> list[_SlowResult]:
     made: list[_SlowResult] = []
-    real_query = tlq.query
+    real_run = tlq.run
 
-    def query(source: Any, **kwargs: Any) -> Any:
-        result = real_query(source, **kwargs)
-        if kwargs.get("filter") == SLOW:
+    def run(scan: Any, spec: Any, **kwargs: Any) -> Any:  # the engine entry the Explorer calls
+        result = real_run(scan, spec, **kwargs)
+        if spec.filter == SLOW:
             result = _SlowResult(result)
             made.append(result)
         return result
 
-    monkeypatch.setattr(tlq, "query", query)
+    monkeypatch.setattr(widget_module, "run", run)
     return made
 
 

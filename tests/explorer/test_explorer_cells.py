@@ -7,9 +7,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tablelens.explorer._cells import Limits, encode_box, encode_value
 from tablelens.explorer._layout import build_layout, encode_page
+from tablelens.query import ResultColumn
 
 
 def enc(value: object, kind: str | None = None) -> object:
@@ -62,27 +64,27 @@ def test_boxes_are_normalised_to_min_max() -> None:
 
 
 def test_compare_pairs_and_presence() -> None:
-    columns = [{"name": "_key", "kind": "key"}, {"name": "_presence", "kind": "str"},
-               {"name": "0.x", "kind": "float", "table": 0}, {"name": "1.x", "kind": "float", "table": 1}]
+    columns = [ResultColumn("_key", "key", None, "key", "_key"), ResultColumn("_presence", "str", None, "presence",
+                                                                          "_presence"),
+               ResultColumn("0.x", "float", 0, "value", "x"), ResultColumn("1.x", "float", 1, "value", "x")]
     layout = build_layout("compare", columns)
     assert layout.schema() == [{"name": "x", "kind": "float", "label": "x", "table": None}]
-    frame = pd.DataFrame({"_key": [1, 2], "_presence": ["both", "only0"], "0.x": [0.5, np.nan],
-                          "1.x": [1.5, None]})
-    rows = encode_page(frame, layout)
+    page = pa.table({"_key": [1, 2], "_presence": ["both", "only0"], "0.x": [0.5, np.nan], "1.x": [1.5, None]})
+    rows = encode_page(page, layout)
     assert rows[0]["cells"]["x"] == {"$cmp": [0.5, 1.5]}
     assert rows[1]["cells"]["x"] == {"$cmp": [{"$num": "NaN"}, {"$absent": True}]}
     json.dumps(rows, allow_nan=False)
 
 
 def test_group_summaries() -> None:
-    columns = [{"name": "k", "kind": "str"}, {"name": "count", "kind": "count"},
-               {"name": "v", "kind": "hist"}, {"name": "c", "kind": "counts"}, {"name": "n", "kind": "none"}]
-    layout = build_layout("groups", columns, group_keys=["k"])
+    columns = [ResultColumn("k", "str", None, "group-key", "k"), ResultColumn("count", "count", None, "count", "count"),
+               ResultColumn("v", "hist", None, "summary", "v"), ResultColumn("c", "counts", None, "summary", "c"),
+               ResultColumn("n", "none", None, "summary", "n")]
+    layout = build_layout("groups", columns)
     assert [c["kind"] for c in layout.schema()] == ["key", "count", "hist", "counts", "none"]
-    frame = pd.DataFrame({"k": ["a"], "count": [3],
-                          "v": [{"kind": "hist", "edges": [0.0, 1.0], "counts": [[3]]}],
-                          "c": [{"kind": "counts", "values": ["x", None], "counts": [[2, 1]]}], "n": [None]})
-    cells = encode_page(frame, layout, offset=40)[0]
+    records = [{"k": "a", "count": 3, "v": {"kind": "hist", "edges": [0.0, 1.0], "counts": [[3]]},
+                "c": {"kind": "counts", "values": ["x", None], "counts": [[2, 1]]}, "n": None}]
+    cells = encode_page(records, layout, offset=40)[0]
     assert cells["_key"] == 40
     assert cells["cells"] == {"k": "a", "count": 3, "v": {"$hist": {"edges": [0.0, 1.0], "counts": [[3]]}},
                               "c": {"$counts": {"values": ["x", None], "counts": [[2, 1]]}}, "n": None}

@@ -26,7 +26,8 @@ from PIL import Image as PILImage
 from wandb_fixtures import WandbDir, b64_md5, md5_hex, sha256_hex
 
 import tablelens as tl
-from tablelens.formats.wandb import read_wandb_dir, write_wandb_dir
+from tablelens.codec import read_parquet
+from tablelens.interop.wandb import read_wandb_dir, write_wandb_dir
 
 CLASSES = [{"id": 0, "name": "road"}, {"id": 1, "name": "car"}, {"id": 2, "name": "person"}]
 REF = "wandb-artifact://41727469666163743a313233/media/images/0123456789abcdef0123.png"
@@ -35,9 +36,9 @@ REF = "wandb-artifact://41727469666163743a313233/media/images/0123456789abcdef01
 @pytest.fixture(autouse=True)
 def _no_current_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """Artifacts stage in the system temp folder unless a test starts a run itself."""
-    from tablelens.artifacts import run as run_mod
+    from tablelens.artifacts import context
 
-    monkeypatch.setattr(run_mod, "_current", None)
+    monkeypatch.setattr(context, "_current", [])
 
 
 def pixels(seed: int, h: int = 32, w: int = 48) -> np.ndarray:
@@ -147,13 +148,13 @@ def test_opened_table_is_the_stored_parquet_form(tmp_path: Path) -> None:
     """The query engine and the Explorer scan the Parquet file: image columns carry their layers and classes."""
     every_cell_folder(tmp_path / "dl", tmp_path)
     t = tl.Artifact.from_dir(tmp_path / "dl").get("dataset")
-    stored = t._stored()
-    kinds = {c["name"]: c for c in stored.meta["columns"]}
+    stored = t.stored_file
+    kinds = {c["name"]: c for c in read_parquet(stored.parquet_path)[1]["columns"]}
     assert kinds["image"]["kind"] == "image" and kinds["image"]["layers"]["boxes"] == ["ground_truth"]
     assert kinds["image"]["scores"] == {"ground_truth": ["conf", "iou"]}
     assert kinds["when"]["kind"] == "datetime" and kinds["feat"]["kind"] == "ndarray"
     assert kinds["score"]["kind"] == "float" and kinds["mixed"]["kind"] == "mixed"
-    assert stored.read().num_rows == 3
+    assert read_parquet(stored.parquet_path)[0].num_rows == 3
 
 
 def test_logged_from_dir_gives_the_same_table_back(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ The wandb package cannot be installed here, so these helpers follow the format d
 `json.dumps(obj, sort_keys=True)`, NaN as null and infinities as bare `Infinity` tokens, md5-based media names,
 classes files named by the md5 of `str(class_set)`, 8-bit mask PNGs, `.npz` ndarray columns, joined and
 partitioned tables and a `wandb_manifest.json` (base64 md5 digests, sizes, `ref` entries). They share no code
-with `tablelens.formats.wandb`, so reading them tests the reader against the document rather than against itself.
+with `tablelens.interop.wandb`, so reading them tests the reader against the document rather than against itself.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import tablelens as tl
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_issue_example(store_dir):
+def test_the_wandb_style_logging_example(store_dir):
     array = np.random.default_rng(0).integers(0, 256, (32, 48, 3), dtype=np.uint8)
     mask = np.zeros((32, 48), dtype=np.uint8)
     mask[10:20, 5:15] = 1
@@ -185,10 +185,10 @@ def test_table_cell_pointing_outside_the_artifact_is_refused(run):
     art.add(tl.Table(columns=["i"], data=[[tl.Image(np.zeros((4, 4), dtype=np.uint8))]]), "t")
     run.log_artifact(art)
     got = run.use_artifact("img:v0")
-    from tablelens.artifacts.staging import _Source
+    from tablelens.artifacts import EntrySource
 
     with pytest.raises(tl.UnsafePathError):
-        _Source(got._entries, "img:v0").local_path("../../secret.png")
+        EntrySource(got._entries, "img:v0").local_path("../../secret.png")
 
 
 def test_corrupt_table_file_names_the_file(run, store_dir):

@@ -65,7 +65,7 @@ def test_unsupported_cell_names_column_and_row():
         t.add_data(2, object())
     assert len(t) == 1  # nothing half-added
     with pytest.raises(TypeError, match=r"column 'w', row 2"):
-        tl.Table(columns=["w"], data=[[1], [2], [{1, 2}]])._encode(None)
+        tl.Table(columns=["w"], data=[[1], [2], [{1, 2}]]).encode(None)
 
 
 def test_every_cell_type_round_trips(run):

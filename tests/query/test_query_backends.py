@@ -13,9 +13,8 @@ from query_data import arrow_table
 from test_query_operators import CASES, TABLE, M, same
 from test_query_views import T0, T1
 
-from tablelens.errors import FilterError
-from tablelens.query import query
-from tablelens.query.engine import evaluate
+from tablelens import FilterError, query
+from tablelens.sources import evaluate
 
 
 @pytest.fixture(scope="module", params=["duckdb", "polars"])

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from query_data import arrow_table
 
-from tablelens.errors import FilterError
-from tablelens.query import query
+from tablelens import FilterError, query
 from tablelens.query._parse import parse
 
 TABLE = arrow_table()

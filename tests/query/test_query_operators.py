@@ -14,9 +14,8 @@ import pyarrow as pa
 import pytest
 from query_data import VARIANT, variant
 
-from tablelens.errors import FilterError
-from tablelens.query import query
-from tablelens.query.engine import evaluate
+from tablelens import FilterError, query
+from tablelens.sources import evaluate
 
 M = "MISSING"
 NAN = float("nan")
@@ -178,7 +177,7 @@ def test_operator(expr: Any, expected: list[Any]) -> None:
 
 
 def test_every_operator_is_covered() -> None:
-    from tablelens.query._compile import OPS
+    from tablelens.query._registry import OPS
 
     used = set()
 

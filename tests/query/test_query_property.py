@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from mongo_reference import MISSING, Fault, evaluate, truthy
 from query_data import ROWS, arrow_table
 
-from tablelens.errors import FilterError
-from tablelens.query import query
-from tablelens.query.engine import evaluate as engine_evaluate
+from tablelens import FilterError, query
+from tablelens.sources import evaluate as engine_evaluate
 
 TABLE = arrow_table()
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
 import time
-import types
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,55 +13,38 @@ import pyarrow as pa
 import pytest
 from query_data import arrow_table, image_table
 
-from tablelens.errors import FilterError
-from tablelens.query import Canceller, QueryCancelled, query
+from tablelens import FilterError, QueryCancelled, query
+from tablelens.query import JoinedScan, ScanSource
 
 
-@dataclass
-class Stored:
-    parquet_path: str
-    meta: dict[str, Any]
-    root: str
-
-    def resolve(self, logical_path: str) -> str:
-        return str(Path(self.root) / logical_path)
+def stored_scan(path: str, root: str = "/store") -> ScanSource:
+    """A table kept outside tablelens: a Parquet file whose media paths resolve under `root` (the scan protocol)."""
+    return ScanSource.from_parquet(path, Path(path).stem, resolve_media=lambda p: str(Path(root) / p))
 
 
-class FakeTable:
-    """The duck-typed contract of tablelens.Table that the engine relies on."""
+def real_artifact(tables: dict[str, Any]) -> Any:
+    import tablelens as tl
 
-    def __init__(self, path: str, root: str = "/store") -> None:
-        self.path, self.root = path, root
-        self.name = Path(path).stem
-
-    def _stored(self) -> Stored:
-        meta = json.loads(pa.parquet.read_schema(self.path).metadata[b"tablelens"])
-        return Stored(self.path, meta, self.root)
+    art = tl.Artifact("several", type="dataset")
+    for name, t in tables.items():
+        art.add(t, name)
+    return art
 
 
-class FakeArtifact:
-    def __init__(self, tables: dict[str, Any]) -> None:
-        self._tables = tables
+def images_table(n: int = 5) -> Any:
+    import numpy as np
 
-    def tables(self) -> list[str]:
-        return list(self._tables)
+    import tablelens as tl
 
-    def get(self, name: str) -> Any:
-        return self._tables[name]
-
-
-@dataclass
-class FakeJoined:
-    table1: Any
-    table2: Any
-    join_key: str
+    rows = [[i, i / 10, ["road", "sky"][i % 2], tl.Image(np.full((4, 4, 3), i, np.uint8))] for i in range(n)]
+    return tl.Table(columns=["id", "road", "dominant_pred", "pred_mask"], data=rows)
 
 
 def test_parquet_paths(sample_parquet: str) -> None:
     for src in (sample_parquet, Path(sample_parquet)):
         r = query(src, filter="{$gt: ['$i', 0]}")
         assert r.total_rows == 8 and r.num_rows == 4
-        assert [c["kind"] for c in r.columns] == ["key", "int", "float", "str", "bool", "mixed", "list",
+        assert [c.kind for c in r.columns] == ["key", "int", "float", "str", "bool", "mixed", "list",
                                                    "datetime", "dict"]
 
 
@@ -81,11 +60,11 @@ def test_pandas_frames_keep_nan_and_encode_mixed_columns() -> None:
     assert query(df, filter="{$lt: ['$x', 0]}").num_rows == 1  # NaN is below every number
     page = query(df).page(0, 3)
     assert page["m"].tolist() == [1, "a", None]
-    assert [c["kind"] for c in query(df).columns][1:] == ["float", "mixed", "datetime"]
+    assert [c.kind for c in query(df).columns][1:] == ["float", "mixed", "datetime"]
 
 
 def test_table_objects_and_media(image_parquet: str) -> None:
-    table = FakeTable(image_parquet, "/store/root")
+    table = stored_scan(image_parquet, "/store/root")
     r = query(table, filter="{$gt: ['$road', 0.05]}")
     assert r.num_rows == 3
     assert r.resolve_media(0, "media/images/0000.png") == "/store/root/media/images/0000.png"
@@ -95,57 +74,45 @@ def test_table_objects_and_media(image_parquet: str) -> None:
         query(image_table()).resolve_media(0, "x")
 
 
-def test_artifacts(image_parquet: str, sample_parquet: str) -> None:
-    one = FakeArtifact({"predictions": FakeTable(image_parquet)})
+def test_artifacts(sample_arrow: pa.Table) -> None:
+    import tablelens as tl
+
+    one = real_artifact({"predictions": images_table()})
     assert query(one).total_rows == 5
-    two = FakeArtifact({"predictions": FakeTable(image_parquet), "sample": FakeTable(sample_parquet)})
+    two = real_artifact({"predictions": images_table(), "sample": tl.Table.from_arrow(sample_arrow)})
     assert query(two, table="sample").total_rows == 8
     with pytest.raises(FilterError, match="holds 2 tables"):
         query(two)
     with pytest.raises(FilterError, match="no table 'nope'"):
         query(two, table="nope")
     r = query(two, table="predictions", compare=two, compare_table="predictions", quick_filter="both")
-    assert r.num_rows == 5 and r.resolve_media(1, "a.png").endswith("a.png")
+    cell = r.page(0, 1)["1.pred_mask"][0]
+    assert r.num_rows == 5 and Path(r.resolve_media(1, cell["path"])).name == cell["digest"]  # content-addressed
 
 
 def test_joined_table_objects(image_parquet: str) -> None:
-    joined = FakeJoined(FakeTable(image_parquet), FakeTable(image_parquet), "id")
+    joined = JoinedScan(stored_scan(image_parquet), stored_scan(image_parquet), "id")
     r = query(joined, filter="{$eq: ['$0.dominant_pred', '$1.dominant_pred']}")
     assert r.num_rows == 5 and r.mode == "rows"
     assert r.page(0, 1).columns[:3].tolist() == ["_key", "0.id", "0.road"]
 
 
-@pytest.fixture
-def artifacts_module(monkeypatch: pytest.MonkeyPatch, image_parquet: str) -> dict[str, Any]:
-    specs = {"preds:v3": FakeTable(image_parquet),
-             "preds:v4": FakeArtifact({"predictions": FakeTable(image_parquet)})}
+def test_name_version_specs(run: Any) -> None:
+    import tablelens as tl
 
-    def resolve(spec: str) -> Any:
-        if spec not in specs:
-            raise KeyError(f"no artifact {spec}")
-        return specs[spec]
-
-    try:
-        import tablelens.artifacts as real
-
-        monkeypatch.setattr(real, "resolve", resolve)
-    except ImportError:
-        fake = types.ModuleType("tablelens.artifacts")
-        fake.resolve = resolve  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "tablelens.artifacts", fake)
-        import tablelens
-
-        monkeypatch.setattr(tablelens, "artifacts", fake, raising=False)
-    return specs
-
-
-def test_name_version_specs(artifacts_module: dict[str, Any]) -> None:
-    r = query("preds:v3", compare="preds:v4", quick_filter="both",
+    for _ in range(2):
+        art = tl.Artifact("preds", type="predictions")
+        art.add(images_table(), "predictions")
+        run.log_artifact(art)
+    art = tl.Artifact("preds", type="predictions")
+    art.add(images_table(6), "predictions")
+    run.log_artifact(art)  # v1: identical contents return v0, so this one is v1
+    r = query("preds:v0", compare="preds:v1", quick_filter="both",
               filter="{$ne: ['$0.dominant_pred', '$1.dominant_pred']}")
     assert r.mode == "compare" and r.num_rows == 0
     with pytest.raises(FilterError, match="Cannot resolve 'preds:v9'") as info:
         query("preds:v9")
-    assert info.value.control == "source"  # type: ignore[attr-defined]
+    assert info.value.control == "source"
 
 
 # ---------------------------------------------------------------------------------------- laziness, cancel
@@ -198,9 +165,27 @@ def test_cancel_interrupts_a_running_query(big_parquet: str) -> None:
 
 
 def test_a_newer_query_cancels_the_older_one() -> None:
-    c = Canceller()
-    first = c.query(arrow_table(), filter="{$gt: ['$i', 0]}")
-    second = c.query(arrow_table(), filter="{$gt: ['$i', 1]}")
+    # the Explorer's query runner: submitting a query cancels the result the previous job attached
+    from tablelens.explorer._worker import LatestRunner
+
+    runner = LatestRunner("test-queries")
+    results: list[Any] = []
+    started = threading.Event()
+
+    def job(flt: str, hold: bool) -> Any:
+        def run(token: Any, gen: int) -> None:
+            results.append(token.attach(query(arrow_table(), filter=flt)))
+            started.set()
+            while hold and not token.cancelled:
+                time.sleep(0.01)
+        return run
+
+    runner.submit(job("{$gt: ['$i', 0]}", True))
+    assert started.wait(10)
+    runner.submit(job("{$gt: ['$i', 1]}", False))
+    assert runner.wait(10)
+    runner.close()
+    first, second = results
     assert first.cancelled and not second.cancelled
     with pytest.raises(QueryCancelled):
         first.page(0, 1)

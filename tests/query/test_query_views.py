@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import pyarrow.parquet
 import pytest
 from query_data import image_table
 
-from tablelens.query import query
+from tablelens import query
 
 
 def make(seed: int, n: int = 60, ids: list[int] | None = None) -> pa.Table:
@@ -204,7 +203,7 @@ def test_compare_matches_a_pandas_outer_merge() -> None:
     assert list(page["_presence"]) == [{"both": "both", "left_only": "only0", "right_only": "only1"}[x]
                                        for x in m["_merge"]]
     assert r.num_rows == len(m) and r.total_rows == len(m)
-    names = [c["name"] for c in r.columns]
+    names = [c.name for c in r.columns]
     assert names[:4] == ["_key", "_presence", "0.id", "1.id"] and "1.tags" in names
 
 
@@ -243,7 +242,7 @@ def test_compare_groups_count_each_table() -> None:
     for label, c0, c1, score in zip(page["label"], page["count_0"], page["count_1"], page["score"]):
         assert (c0, c1) == (a.get(label, 0), b.get(label, 0))
         assert len(score["counts"]) == 2 and len(score["counts"][0]) == len(score["edges"]) - 1
-    names = [c["name"] for c in r.columns]
+    names = [c.name for c in r.columns]
     assert names[:4] == ["label", "count", "count_0", "count_1"]
 
 
@@ -255,11 +254,11 @@ def test_compare_groups_by_expression_count_joined_rows() -> None:
 
 
 # -------------------------------------------------------------------------------------------------- joins
-@dataclass
-class FakeJoined:
-    table1: Any
-    table2: Any
-    join_key: str
+def FakeJoined(a: pa.Table, b: pa.Table, key: str) -> Any:
+    """A real JoinedTable of two Arrow tables."""
+    import tablelens as tl
+
+    return tl.JoinedTable(tl.Table.from_arrow(a), tl.Table.from_arrow(b), key)
 
 
 @pytest.mark.parametrize(("how", "pd_how"), [("inner", "inner"), ("left", "left"), ("outer", "outer")])
@@ -270,7 +269,7 @@ def test_joined_table_matches_pandas_merge(how: str, pd_how: str) -> None:
     page = r.page(0, 1000)
     assert sorted(page["_key"]) == sorted(m["id"])
     assert {"0.label", "1.label", "0.score", "1.score"} <= set(page.columns)
-    assert [c["table"] for c in r.columns if c["name"].startswith("1.")] == [1] * T1.num_columns
+    assert [c.table for c in r.columns if c.name.startswith("1.")] == [1] * T1.num_columns
 
 
 def test_joined_table_filter_on_both_sides() -> None:

@@ -1,26 +1,29 @@
 """tablelens: explore datasets and model predictions at the example level, in a notebook.
 
 The API mirrors Weights & Biases (`Table`, `Image`, `Classes`, `JoinedTable`, `Artifact`, `init`), stores tables
-as Parquet in a versioned artifact store, and queries them with DuckDB through Ibis.
+as Parquet in a versioned artifact store, and queries them with DuckDB through Ibis. The stages of the data flow,
+and which imports which, are in docs/architecture.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
-from .errors import (
+from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
+    EngineError,
     FilterError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
 )
-from .joined import JoinedTable
+from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .media import Classes, Image
-from .query import QueryResult, query  # binds the function over the submodule of the same name
-from .table import Table
+from .model import JoinedTable, Table
+from .query import QueryCancelled, QueryResult, QuerySpec
+from .sources import query
 
 __version__ = "0.1.0"
 
@@ -29,12 +32,15 @@ __all__ = [
     "ArtifactNotFoundError",
     "Classes",
     "CorruptFileError",
+    "EngineError",
     "Explorer",
     "FilterError",
     "Image",
     "JoinedTable",
     "MissingMediaWarning",
+    "QueryCancelled",
     "QueryResult",
+    "QuerySpec",
     "Run",
     "Store",
     "Table",

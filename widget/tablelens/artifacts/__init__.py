@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .artifact import Artifact
-from .run import Run, current_run, init, log_artifact, resolve, use_artifact
-from .staging import Entry, StoredTable
+from .context import current_run, current_store
+from .names import parse_spec
+from .run import Run, init, log_artifact, use_artifact
+from .staging import Entry, EntrySource, Staging
 from .store import Store
 
 __all__ = [
-    "Artifact", "Entry", "Run", "Store", "StoredTable", "current_run", "init", "log_artifact", "resolve",
-    "use_artifact",
+    "Artifact", "Entry", "EntrySource", "Run", "Staging", "Store", "current_run", "current_store", "init",
+    "log_artifact", "parse_spec", "use_artifact",
 ]

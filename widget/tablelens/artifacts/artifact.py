@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._paths import check_logical_path
-from ..errors import ArtifactNotFoundError, CorruptFileError
-from ..formats.parquet import image_from_record
-from ..joined import JoinedTable
+from .._core.errors import ArtifactNotFoundError, CorruptFileError
+from .._core.hashing import sha256_bytes
+from .._core.paths import check_logical_path
+from ..codec import encode_values, image_from_record
 from ..media.classes import Classes
 from ..media.image import Image
-from ..table import Table
-from .staging import Entry, Staging, _Source
-from .store import check_name
+from ..model import JoinedTable, Table
+from ..model import display as _display
+from .context import current_store
+from .layouts import layout
+from .names import check_name
+from .staging import Entry, EntrySource, Staging
 
 if TYPE_CHECKING:
     from .store import Store
@@ -53,12 +57,10 @@ class Artifact:
             except (TypeError, ValueError) as e:
                 raise ValueError(f"artifact metadata must be JSON-serialisable: {e}") from None
         self.metadata: dict[str, Any] = dict(metadata or {})
-        from .run import current_store
-
         store = current_store()
         self._staging: Staging | None = Staging(store.tmp_dir if store else None,
                                                 store.objects_dir if store else None)
-        self._entries: dict[str, Entry] = self._staging.entries
+        self._entries: Mapping[str, Entry] = self._staging.entries
         self._store: Store | None = None
         self._manifest: dict[str, Any] | None = None
         self._aliases: list[str] = []
@@ -67,7 +69,7 @@ class Artifact:
 
     # -- logged state ----------------------------------------------------------------------------------------------
     @classmethod
-    def _from_store(cls, store: Store, manifest: dict[str, Any], entries: dict[str, Entry],
+    def _from_store(cls, store: Store, manifest: dict[str, Any], entries: Mapping[str, Entry],
                     aliases: list[str]) -> Artifact:
         art = cls.__new__(cls)
         art.name = manifest["name"]
@@ -106,8 +108,6 @@ class Artifact:
         """sha256 of the sorted (path, file digest) pairs: identical contents, identical digest."""
         if self._manifest:
             return self._manifest["digest"]
-        from .._hashing import sha256_bytes
-
         return sha256_bytes(json.dumps(sorted((p, e.digest) for p, e in self._entries.items())).encode())
 
     @property
@@ -145,12 +145,12 @@ class Artifact:
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if not self.tables():
             return {"text/plain": repr(self)}
-        from ..explorer import Explorer
-
-        return Explorer(self)._repr_mimebundle_(**kwargs)
+        return _display.mimebundle(self, repr(self), **kwargs)
 
     # -- adding ------------------------------------------------------------------------------------------------------
-    def _writable(self) -> Staging:
+    @property
+    def staging(self) -> Staging:
+        """The files being added (for readers of other layouts that add files directly); refused once logged."""
         if self._staging is None:
             raise ValueError(f"artifact {self.qualified_name} is logged and cannot change; create a new Artifact "
                              "with the same name to make a new version")
@@ -158,11 +158,11 @@ class Artifact:
 
     def add(self, obj: Table | JoinedTable | Image | Classes, name: str) -> Entry:
         """Store a Table, JoinedTable, Image or Classes under `name` (with every media file it needs)."""
-        staging = self._writable()
+        staging = self.staging
         check_logical_path(name, "name")
         if isinstance(obj, Table):
             path = name if name.endswith(_TABLE) else name + _TABLE
-            entry = staging.add_table(path, obj._encode(staging))
+            entry = staging.add_table(path, obj.encode(staging))
             self._added[id(obj)] = path
             return entry
         if isinstance(obj, JoinedTable):
@@ -172,8 +172,6 @@ class Artifact:
             return staging.add_json(name + _JOINED, {"_type": "joined-table", "table1": paths[0],
                                                      "table2": paths[1], "join_key": obj.join_key})
         if isinstance(obj, Image):
-            from ..formats.parquet import encode_values
-
             enc = encode_values(name, [obj], staging)
             return staging.add_json(name + _IMAGE, enc.array.to_pylist()[0])
         if isinstance(obj, Classes):
@@ -186,7 +184,7 @@ class Artifact:
         local = os.fspath(local_path)
         if not os.path.isfile(local):
             raise FileNotFoundError(f"no file {local!r} to add")
-        return self._writable().add_file_copy(name or os.path.basename(local), local)
+        return self.staging.add_file_copy(name or os.path.basename(local), local)
 
     def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> list[Entry]:
         root = Path(local_path)
@@ -199,11 +197,9 @@ class Artifact:
         return out
 
     # -- getting -----------------------------------------------------------------------------------------------------
-    def _source(self) -> _Source:
-        source = _Source(self._entries, self.qualified_name if self.version else None)
-        # an unlogged artifact's files live in its staging folder: tables read from it keep the folder alive
-        source._staging = self._staging  # type: ignore[attr-defined]
-        return source
+    def media_source(self) -> EntrySource:
+        """Where the media files named by this artifact's tables are (its staging folder or the store)."""
+        return EntrySource(self._entries, self.qualified_name if self.version else None, self._staging, self)
 
     def get_path(self, name: str) -> Entry:
         """The entry of a file: `.path`, `.digest`, `.size`, `.ref`, `.download()`."""
@@ -230,7 +226,7 @@ class Artifact:
     def _get_entry(self, path: str, suffix: str) -> Any:
         local = self._entries[path].local_path
         if suffix == _TABLE:
-            return Table._from_stored(local, self._source())
+            return Table._from_stored(local, self.media_source())
         obj = self._read_json(path)
         if suffix == _JOINED:
             if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():
@@ -238,7 +234,7 @@ class Artifact:
             t1, t2 = (self.get(check_logical_path(obj[k], f"{path}: {k}")) for k in ("table1", "table2"))
             return JoinedTable(t1, t2, obj["join_key"])
         if suffix == _IMAGE:
-            return image_from_record(obj, self._source())
+            return image_from_record(obj, self.media_source())
         return Classes.from_json(obj)
 
     def _read_json(self, path: str) -> Any:
@@ -259,18 +255,13 @@ class Artifact:
 
     # -- interchange with the W&B layout ------------------------------------------------------------------------
     @classmethod
-    def from_dir(cls, path: str | os.PathLike[str], name: str | None = None, type: str = "dataset") -> Artifact:
+    def from_dir(cls, path: str | os.PathLike[str], name: str | None = None, type: str = "dataset",
+                 format: str = "wandb") -> Artifact:
         """Open a folder in the W&B layout (a download from W&B, or a folder staged by the wandb SDK)."""
-        from ..formats.wandb import read_wandb_dir
-
-        return read_wandb_dir(os.fspath(path), name=name, type=type)
+        return layout(format).read(os.fspath(path), name=name, type=type)
 
     def export(self, path: str | os.PathLike[str], format: str = "wandb") -> str:
         """Write the artifact to a folder: `format="wandb"` (W&B table layout) or `"tablelens"` (files as stored)."""
         if format == "tablelens":
             return self.download(path)
-        if format != "wandb":
-            raise ValueError(f"export format must be 'wandb' or 'tablelens', got {format!r}")
-        from ..formats.wandb import write_wandb_dir
-
-        return write_wandb_dir(self, os.fspath(path))
+        return layout(format).write(self, os.fspath(path))

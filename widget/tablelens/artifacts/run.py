@@ -6,18 +6,13 @@ import datetime as dt
 import os
 import socket
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .store import Store, parse_spec
+from .artifact import Artifact
+from .context import current_run, current_store, set_current_run
+from .store import Store
 
-if TYPE_CHECKING:
-    from ..joined import JoinedTable
-    from ..table import Table
-    from .artifact import Artifact
-
-__all__ = ["Run", "current_run", "current_store", "init", "log_artifact", "resolve", "use_artifact"]
-
-_current: Run | None = None
+__all__ = ["Run", "current_run", "current_store", "init", "log_artifact", "use_artifact"]
 
 
 class Run:
@@ -47,15 +42,13 @@ class Run:
     def log_artifact(self, artifact: Artifact, name: str | None = None, type: str | None = None,
                      aliases: list[str] | tuple[str, ...] = ()) -> Artifact:
         """Store the artifact as a new version (v0, v1, ...); identical contents return the latest version."""
-        from .artifact import Artifact
-
         if not isinstance(artifact, Artifact):
             raise TypeError(f"log_artifact takes a tl.Artifact, got {type(artifact).__name__}")
         if isinstance(aliases, str):
             aliases = [aliases]
         if artifact.version is not None:
             raise ValueError(f"artifact {artifact.qualified_name} is logged already")
-        staging = artifact._writable()
+        staging = artifact.staging
         manifest, written = self.store.log(
             staging.entries, name=name or artifact.name, type=type or artifact.type,
             description=artifact.description, metadata=artifact.metadata, run=self.id, aliases=aliases,
@@ -71,8 +64,6 @@ class Run:
 
     def use_artifact(self, spec: str | Artifact, type: str | None = None) -> Artifact:
         """The logged artifact named 'name:v3', 'name:latest' or 'name:ALIAS'; recorded as used by this run."""
-        from .artifact import Artifact
-
         art = spec if isinstance(spec, Artifact) else self.store.artifact(spec)
         if art.version is None:
             raise ValueError(f"artifact {art.name} is not logged yet; log it before using it")
@@ -84,11 +75,10 @@ class Run:
         return art
 
     def finish(self) -> None:
-        global _current
         self._finished = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
         self._save()
-        if _current is self:
-            _current = None
+        if current_run() is self:
+            set_current_run(None)
 
     def __enter__(self) -> Run:
         return self
@@ -103,24 +93,17 @@ class Run:
 def init(project: str | None = None, job_type: str | None = None, config: dict[str, Any] | None = None,
          dir: str | os.PathLike[str] | None = None, name: str | None = None, **kwargs: Any) -> Run:
     """Start a run writing to the store in `dir` (default `$TABLELENS_DIR`, else `./tablelens-store`)."""
-    global _current
     del kwargs  # wandb options (entity, reinit, ...) without meaning here
-    if _current is not None:
-        _current.finish()
-    _current = Run(Store(dir), project, job_type, config, name)
-    return _current
-
-
-def current_run() -> Run | None:
-    return _current
-
-
-def current_store() -> Store | None:
-    return _current.store if _current is not None else None
+    previous = current_run()
+    if previous is not None:
+        previous.finish()
+    run = Run(Store(dir), project, job_type, config, name)
+    set_current_run(run)
+    return run
 
 
 def _run() -> Run:
-    return _current if _current is not None else init()
+    return current_run() or init()
 
 
 def log_artifact(artifact: Artifact, name: str | None = None, type: str | None = None,
@@ -132,17 +115,3 @@ def log_artifact(artifact: Artifact, name: str | None = None, type: str | None =
 def use_artifact(spec: str, type: str | None = None) -> Artifact:
     return _run().use_artifact(spec, type=type)
 
-
-def resolve(spec: str, store: Store | None = None) -> Table | JoinedTable | Artifact:
-    """'name:v3' -> its only table (or the Artifact when it has several); 'name:v3/table' -> that table.
-
-    Reads from the current run's store (or the default store) without recording a use.
-    """
-    store = store or current_store() or Store()
-    base, _, table = spec.partition("/")
-    parse_spec(base)
-    art = store.artifact(base)
-    if table:
-        return art.get(table)  # type: ignore[return-value]
-    tables = art.tables()
-    return art.get(tables[0]) if len(tables) == 1 else art  # type: ignore[return-value]

@@ -13,23 +13,22 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import Any
 
 import pyarrow as pa
 
-from .._hashing import sha256_bytes, sha256_file
-from .._paths import check_logical_path
-from ..errors import ArtifactNotFoundError
-from ..formats.parquet import read_schema, write_parquet
+from .._core.errors import ArtifactNotFoundError
+from .._core.hashing import sha256_bytes, sha256_file
+from .._core.paths import check_logical_path
+from ..codec import write_parquet
 from ..media.classes import Classes
 from ..media.image import Mask, Pixels
 
-if TYPE_CHECKING:
-    from ..table import Table
-
-__all__ = ["Entry", "Staging", "StoredTable", "scratch_store_table"]
+__all__ = ["Entry", "EntrySource", "Staging"]
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,14 @@ class Staging:
         self.dir = tempfile.mkdtemp(prefix="tablelens-staging-", dir=base)
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.dir, True)
         self._objects = objects  # a store's objects folder: digests found there are not written again
-        self.entries: dict[str, Entry] = {}
+        self._entries: dict[str, Entry] = {}
         self._lock = threading.Lock()
         self.bytes_staged = 0
+
+    @property
+    def entries(self) -> Mapping[str, Entry]:
+        """Logical path -> entry of every file added so far (read-only: add files with the `add_*` methods)."""
+        return MappingProxyType(self._entries)
 
     # -- adding files -------------------------------------------------------------------------------------------
     def _existing_object(self, digest: str) -> str | None:
@@ -139,12 +143,16 @@ class Staging:
         digest = digest or sha256_file(local)
         return self._put(Entry(path, digest, os.path.getsize(local), local, ref))
 
+    def add_reference(self, path: str, digest: str, size: int, local_path: str, ref: str | None) -> Entry:
+        """Add an entry whose bytes may be absent here (a reference, or a file left out of a partial copy)."""
+        return self._put(Entry(check_logical_path(path), digest, size, local_path, ref))
+
     def _put(self, entry: Entry) -> Entry:
         with self._lock:
-            old = self.entries.get(entry.path)
+            old = self._entries.get(entry.path)
             if old is not None and old.digest != entry.digest:
                 raise ValueError(f"the artifact already has a different file at {entry.path!r}; choose another name")
-            self.entries[entry.path] = entry
+            self._entries[entry.path] = entry
         return entry
 
     # -- the media sink --------------------------------------------------------------------------------------------
@@ -217,12 +225,19 @@ class Staging:
         return self._put(Entry(check_logical_path(path), digest, os.path.getsize(local), local))
 
 
-class _Source:
-    """Media source over a set of entries (a staged or a stored artifact)."""
+class EntrySource:
+    """The media source (codec.MediaSource) over an artifact's entries, staged or stored.
 
-    def __init__(self, entries: dict[str, Entry], origin: str | None) -> None:
+    It holds the staging it reads from (when there is one), so tables read from an unlogged artifact keep its
+    folder alive, and the artifact it belongs to, so a table read from an artifact knows where it came from.
+    """
+
+    def __init__(self, entries: Mapping[str, Entry], origin: str | None, staging: Staging | None = None,
+                 artifact: Any = None) -> None:
         self._entries = entries
         self._origin = origin
+        self._staging = staging
+        self.artifact = artifact
 
     def local_path(self, logical_path: str) -> str:
         path = check_logical_path(logical_path, "media path")
@@ -233,42 +248,3 @@ class _Source:
 
     def origin(self) -> str | None:
         return self._origin
-
-
-@dataclass
-class StoredTable:
-    """What the query engine scans: a Parquet file, its metadata and a resolver for media paths."""
-
-    parquet_path: str
-    source: Any
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return read_schema(self.parquet_path)[1]
-
-    def resolve(self, logical_path: str) -> str:
-        return self.source.local_path(logical_path)
-
-    def read(self) -> pa.Table:
-        import pyarrow.parquet as pq
-
-        return pq.read_table(self.parquet_path)
-
-
-_scratch_lock = threading.Lock()
-_scratch_dir: str | None = None
-
-
-def scratch_store_table(table: Table) -> StoredTable:
-    """Store an unlogged table in a per-process scratch folder, so it can be queried like a logged one."""
-    global _scratch_dir
-    with _scratch_lock:
-        if _scratch_dir is None:
-            _scratch_dir = tempfile.mkdtemp(prefix="tablelens-scratch-")
-            weakref.finalize(scratch_store_table, shutil.rmtree, _scratch_dir, True)
-    staging = Staging(_scratch_dir)
-    entry = staging.add_table("table.table.parquet", table._encode(staging))
-    # keep the staging folder alive as long as the table's stored form is
-    source = _Source(staging.entries, None)
-    source._staging = staging  # type: ignore[attr-defined]
-    return StoredTable(entry.local_path, source)

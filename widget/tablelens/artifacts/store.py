@@ -14,43 +14,22 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from .._hashing import sha256_bytes
-from .._paths import check_logical_path
-from ..errors import ArtifactNotFoundError, CorruptFileError
+from .._core.errors import ArtifactNotFoundError, CorruptFileError
+from .._core.hashing import sha256_bytes
+from .._core.paths import check_logical_path
+from .artifact import Artifact
+from .names import NAME, VERSION, check_name, parse_spec
 from .staging import Entry
 
-if TYPE_CHECKING:
-    from .artifact import Artifact
-
-__all__ = ["Store", "default_store_dir", "parse_spec"]
-
-_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_VERSION = re.compile(r"^v(\d+)$")
+__all__ = ["Store", "default_store_dir"]
 
 
 def default_store_dir() -> str:
     """`$TABLELENS_DIR`, else `./tablelens-store` in the working directory."""
     return os.environ.get("TABLELENS_DIR") or os.path.join(os.getcwd(), "tablelens-store")
-
-
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
-        raise ValueError(
-            f"artifact name {name!r} may hold only letters, digits, '-', '_' and '.'; choose another name"
-        )
-    return name
-
-
-def parse_spec(spec: str) -> tuple[str, str]:
-    """'name:v3' | 'name:latest' | 'name:ALIAS' | 'name' -> (name, version-or-alias)."""
-    if not isinstance(spec, str) or not spec:
-        raise ValueError(f"an artifact is named 'name:v3', 'name:latest' or 'name:ALIAS', got {spec!r}")
-    name, _, version = spec.rpartition(":") if ":" in spec else (spec, "", "latest")
-    return check_name(name.split("/")[-1]), version or "latest"
 
 
 def _now() -> str:
@@ -99,6 +78,13 @@ class Store:
         if not re.fullmatch(r"[0-9a-f]{64}", digest or ""):
             raise CorruptFileError(f"{digest!r} is not a sha256 digest")
         return os.path.join(self.objects_dir, digest[:2], digest)
+
+    def size(self) -> int:
+        """Bytes held by the store's objects: what it takes on disk, each file counted once."""
+        total = 0
+        for dirpath, _dirs, files in os.walk(self.objects_dir):
+            total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+        return total
 
     def has_object(self, digest: str) -> bool:
         return os.path.exists(self.object_path(digest))
@@ -176,7 +162,7 @@ class Store:
         return out
 
     def set_alias(self, name: str, alias: str, version: str) -> None:
-        if alias == "latest" or _VERSION.match(alias) or not _NAME.match(alias):
+        if alias == "latest" or VERSION.match(alias) or not NAME.match(alias):
             raise ValueError(f"alias {alias!r} is reserved or malformed; use letters, digits, '-', '_' or '.'")
         d = os.path.join(self._artifact_dir(name), "aliases")
         os.makedirs(d, exist_ok=True)
@@ -188,7 +174,7 @@ class Store:
             raise ArtifactNotFoundError(f"no artifact named {name!r} in {self.dir}; the store has {self.artifacts()}")
         if version == "latest":
             return nums[-1]
-        m = _VERSION.match(version)
+        m = VERSION.match(version)
         if m:
             n = int(m.group(1))
             if n not in nums:
@@ -202,8 +188,6 @@ class Store:
 
     def artifact(self, spec: str) -> Artifact:
         """The logged artifact named by 'name:v1', 'name:latest', 'name:ALIAS' or 'name'."""
-        from .artifact import Artifact
-
         name, version = parse_spec(spec)
         n = self.resolve_version(name, version)
         manifest = self._manifest(name, n)
@@ -216,7 +200,7 @@ class Store:
             aliases.insert(0, "latest")
         return Artifact._from_store(self, manifest, entries, aliases)
 
-    def log(self, staged: dict[str, Entry], *, name: str, type: str, description: str | None,
+    def log(self, staged: Mapping[str, Entry], *, name: str, type: str, description: str | None,
             metadata: dict[str, Any], run: str | None, aliases: Iterable[str] = (),
             staging_dir: str | None = None) -> tuple[dict[str, Any], int]:
         """Store the files and write a new version (or return the version whose contents are identical).
@@ -327,7 +311,3 @@ def _same_device(a: str, b: str) -> bool:
     except OSError:
         return False
 
-
-def store_size(store: Store) -> int:
-    """Bytes held by the store's objects (for showing that references copy nothing)."""
-    return sum(p.stat().st_size for p in Path(store.objects_dir).rglob("*") if p.is_file())

@@ -19,7 +19,7 @@ def ensure(run: Any, name: str, key: str, build: Callable[[], Any]) -> tuple[Any
     Returns (artifact, built). Identical contents alone cannot decide this: the store returns an existing
     version only when it is the latest, and the weak model's predictions are logged before the better one's.
     """
-    from ..errors import ArtifactNotFoundError
+    from .._core.errors import ArtifactNotFoundError
 
     try:
         versions = run.store.versions(name)

@@ -14,7 +14,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ..artifacts import Artifact, Run
-    from ..table import Table
+    from ..model import Table
 
 __all__ = [
     "DATASET",

@@ -82,7 +82,7 @@ def write_predictions_parquet(path: str, rows: int, model: str = "baseline") -> 
 
 
 def _existing(store: Any, key: str, rows: int) -> Any:
-    from ..errors import ArtifactNotFoundError
+    from .._core.errors import ArtifactNotFoundError
 
     try:
         versions = store.versions(NAME)

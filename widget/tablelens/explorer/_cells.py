@@ -8,7 +8,6 @@ cut (the row's `truncated` list) so the full value can still be had from Python 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..codec import decode_cell
 
 __all__ = [
     "ImageEncoder",
@@ -63,13 +64,21 @@ def encode_value(
     *,
     limits: Limits = Limits(),
     image: ImageEncoder | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> tuple[Any, bool]:
     """One cell as JSON-ready data; returns `(cell, truncated)`.
 
-    `kind` is the column kind of docs/storage.md; it picks the `$ndarray`, `$image`, `json` and `mixed`
-    encodings, everything else is told apart by the Python type of the value.
+    `value` is the cell in its stored form (as Arrow's `to_pylist` gives it) or already decoded; `kind` is the
+    column kind of docs/storage.md: `mixed`, `json` and `ndarray` cells are decoded by `tablelens.codec` (the
+    same decoder every reader uses), `image` structs become `$image` payloads, and everything else is told apart
+    by the Python type of the value.
     """
     cut = _Cut()
+    if kind in ("mixed", "json", "ndarray") and not is_missing(value):
+        value = decode_cell(value, {**(meta or {}), "kind": kind})
+        if isinstance(value, np.ndarray):  # an ndarray column's cell, or one held by a mixed column
+            return _ndarray(value, limits, cut), cut.cut
+        kind = None
     return _encode(value, kind, limits, image, cut, 0), cut.cut
 
 
@@ -83,17 +92,6 @@ def _encode(value: Any, kind: str | None, lim: Limits, image: ImageEncoder | Non
         if image is None:
             return {"$image": {"key": None, "error": "images cannot be shown here"}}
         return {"$image": image(value)}
-    if kind == "ndarray" and not isinstance(value, (str, bytes)):
-        return _ndarray(value, lim, cut)
-    if kind == "json" and isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            pass  # show the text as it is
-        else:
-            return _encode(value, None, lim, image, cut, depth + 1)
-    if kind == "mixed" and isinstance(value, Mapping) and "type" in value:
-        return _encode(_unvariant(value), None, lim, image, cut, depth + 1)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -119,7 +117,7 @@ def _encode(value: Any, kind: str | None, lim: Limits, image: ImageEncoder | Non
                 break
             out[str(k)] = _encode(v, None, lim, image, cut, depth + 1)
         return out
-    if isinstance(value, np.ndarray) and value.dtype != object and value.ndim > 0 and kind != "list":
+    if isinstance(value, np.ndarray) and value.dtype != object and value.ndim > 0:
         # a numeric array that did not come from an ndarray column: still a list to the user
         value = value.tolist()
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -203,32 +201,6 @@ def _scalar(v: Any) -> Any:
     if isinstance(v, (bool, int, str)) or v is None:
         return v
     return str(v)
-
-
-_VARIANT_FIELDS = {
-    "bool": "bool",
-    "int": "int",
-    "long": "int",
-    "double": "float",
-    "string": "str",
-    "date": "datetime",
-    "array": "json",
-    "object": "json",
-}
-
-
-def _unvariant(value: Mapping[str, Any]) -> Any:
-    """The value held by a `mixed` column's variant struct."""
-    field = _VARIANT_FIELDS.get(str(value.get("type")))
-    if field is None:
-        return None
-    inner = value.get(field)
-    if field == "json" and isinstance(inner, str):
-        try:
-            return json.loads(inner)
-        except ValueError:
-            return inner
-    return inner
 
 
 def _short(x: float | None) -> float | None:

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tablelens.media import thumbnails as _thumbs
-
+from ..media import thumbnails as _thumbs
 from ._layout import Layout, PageBudget, encode_page
 from ._media import MediaIndex
-from ._worker import ENGINE_LOCK
 
 __all__ = [
     "MAX_LIMIT",
@@ -88,10 +86,10 @@ def page_rows(snapshot: Snapshot, offset: int, limit: int, hidden: Iterable[str]
     if offset >= snapshot.num_rows:
         rows = []
     else:
-        with ENGINE_LOCK:
-            frame = snapshot.result.page(offset, limit)
-        rows = encode_page(frame, snapshot.layout, offset=offset, hidden=hidden_key,
-                           image=_image_fn(snapshot.result, media), budget=budget)
+        result = snapshot.result
+        page = result.group_records(offset, limit) if result.grouped else result.page_arrow(offset, limit)
+        rows = encode_page(page, snapshot.layout, offset=offset, hidden=hidden_key,
+                           image=_image_fn(result, media), budget=budget)
     snapshot.remember(key, rows)
     return rows
 

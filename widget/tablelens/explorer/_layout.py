@@ -1,8 +1,9 @@
-"""From a query result's frame to what the browser draws: the `schema` trait and the rows of a page.
+"""From a query result to what the browser draws: the `schema` trait and the rows of a page.
 
-The query engine returns flat frames (`0.x`/`1.x` pairs in compare mode, `count_0`/`count_1` when grouped
-compare); the browser wants one column per thing the user sees, so pairs become one `$cmp` column and summary
-dicts become `$hist` / `$counts` / `$images` cells. Everything here is pure: no widget, no threads.
+The engine describes its columns with typed `ResultColumn`s (the two sides of a compared column share a label);
+the browser wants one column per thing the user sees, so compared pairs become one `$cmp` column and summary
+dicts become `$hist` / `$counts` / `$images` cells. Pages come as Arrow (rows) or records (groups), never as
+DataFrames. Everything here is pure: no widget, no threads.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 
+from ..query import KEY, PRESENCE, ResultColumn
 from ._cells import Limits, encode_value, is_missing, plain_number
 
-__all__ = ["Column", "Layout", "PageBudget", "build_layout", "encode_page"]
+__all__ = ["Column", "Layout", "PageBudget", "build_layout", "encode_page", "records_of"]
 
-SUMMARY_KINDS = {"hist", "counts", "images"}
-COUNT_NAMES = {"count", "count_0", "count_1"}
-KEY = "_key"
-PRESENCE = "_presence"
 
 #: (table index, image struct, limits) -> `$image` payload
 ImageFn = Callable[[int, Mapping[str, Any], Limits], dict[str, Any]]
@@ -40,6 +38,7 @@ class Column:
     role: str = "value"  # "value", "cmp", "key", "count", "summary"
     value_kind: str | None = None  # the storage kind of the values (for images, ndarrays, json)
     extra: dict[str, Any] = field(default_factory=dict)  # image columns: layers, scores, classes
+    meta: Mapping[str, Any] = field(default_factory=dict)  # the values' storage metadata (ndarray dtype)
 
     def schema(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "label": self.label, "table": self.table, **self.extra}
@@ -77,133 +76,91 @@ class PageBudget:
     )
 
 
-def _split(name: str) -> tuple[int | None, str]:
-    if len(name) > 2 and name[0] in "01" and name[1] == ".":
-        return int(name[0]), name[2:]
-    return None, name
-
-
-def build_layout(mode: str, columns: Sequence[Mapping[str, Any]], frame_columns: Iterable[str] | None = None,
-                 group_keys: Sequence[str] = (), join_key: Sequence[str] | None = None) -> Layout:
-    """The on-screen columns of a result, from `QueryResult.columns` and its mode.
+def build_layout(mode: str, columns: Sequence[ResultColumn], join_key: Sequence[str] | None = None) -> Layout:
+    """The on-screen columns of a result, from its typed columns and mode.
 
     In compare mode the join key is one plain column (its value is the row's `_key`, the same on both sides), not
     a pair of bars.
     """
     layout = Layout(mode)
-    cols = [c for c in columns if str(c.get("name")) not in (KEY, PRESENCE)]
     if mode == "compare":
-        pairs: dict[str, dict[int, Mapping[str, Any]]] = {}
-        order: list[str] = []
-        for c in cols:
-            name = str(c["name"])
-            t, base = _split(name)
-            if t is None:
-                t = c.get("table") if c.get("table") in (0, 1) else 0
-            if base not in pairs:
-                pairs[base] = {}
-                order.append(base)
-            pairs[base][int(t)] = c
-        for base in order:
-            sides = pairs[base]
-            kinds = {str(s.get("kind")) for s in sides.values()}
+        pairs: dict[str, dict[int, ResultColumn]] = {}
+        for c in columns:
+            if c.role == "value" and c.table in (0, 1):
+                pairs.setdefault(c.label, {})[c.table] = c
+        for label, sides in pairs.items():
+            kinds = {s.kind for s in sides.values()}
             kind = kinds.pop() if len(kinds) == 1 else "compare"
-            srcs = [str(sides[t]["name"]) if t in sides else "" for t in (0, 1)]
-            vk = next(iter(str(s.get("kind")) for s in sides.values()))
-            if join_key is not None and join_key[0] == join_key[1] == base:
-                layout.columns.append(Column(base, kind, base, None, [KEY], "value", vk))
+            first = sides.get(0) or sides[1]
+            if join_key is not None and join_key[0] == join_key[1] == label:
+                layout.columns.append(Column(label, kind, label, None, [KEY], "value", first.kind,
+                                             meta=first.meta))
                 continue
-            layout.columns.append(Column(base, kind, base, None, srcs, "cmp", vk))
+            srcs = [sides[t].name if t in sides else "" for t in (0, 1)]
+            layout.columns.append(Column(label, kind, label, None, srcs, "cmp", first.kind, meta=first.meta))
         return layout
-    grouped = mode in ("groups", "compare-groups")
-    keys = set(group_keys)
-    for c in cols:
-        name = str(c["name"])
-        kind = str(c.get("kind") or "unknown")
-        table = c.get("table") if c.get("table") in (0, 1) else None
-        if not grouped:
-            layout.columns.append(Column(name, kind, name, table, [name], "value", kind))
-        elif name in COUNT_NAMES or kind == "count":
-            layout.columns.append(Column(name, "count", "count", table, [name], "count", "int"))
-        elif kind in SUMMARY_KINDS:
-            layout.columns.append(Column(name, kind, name, table, [name], "summary", kind))
-        elif name in keys or kind == "key":
-            layout.columns.append(Column(name, "key", name, table, [name], "key", kind))
-        else:  # an aggregate (e.g. what the groups are sorted by) or a column without a summary ("none")
-            layout.columns.append(Column(name, kind, name, table, [name], "value", kind))
+    for c in columns:
+        if c.role in ("key", "presence"):
+            continue
+        if c.role == "value":
+            layout.columns.append(Column(c.name, c.kind, c.name, c.table, [c.name], "value", c.kind, meta=c.meta))
+        elif c.role == "count":
+            layout.columns.append(Column(c.name, "count", "count", c.table, [c.name], "count", None))
+        elif c.role == "summary":
+            if c.kind == "none":  # a column the grouped view does not summarise
+                layout.columns.append(Column(c.name, "none", c.name, c.table, [c.name], "value", None))
+            else:
+                layout.columns.append(Column(c.name, c.kind, c.name, c.table, [c.name], "summary", c.kind))
+        elif c.role == "group-key":  # keys arrive decoded
+            layout.columns.append(Column(c.name, "key", c.name, c.table, [c.name], "key", None))
+        else:  # an aggregate (what the groups are sorted by)
+            layout.columns.append(Column(c.name, c.kind, c.name, c.table, [c.name], "value", None))
     return layout
 
 
 def _presence(value: Any) -> tuple[bool, bool]:
-    """(in table 0, in table 1) from whatever the engine puts in `_presence`."""
-    if is_missing(value) or value is None:
-        return True, True
-    if isinstance(value, str):
-        v = value.lower()
-        if v in ("only0", "0", "left", "a"):
-            return True, False
-        if v in ("only1", "1", "right", "b"):
-            return False, True
-        return True, True
-    if isinstance(value, (list, tuple)):
-        return (0 in value or "0" in value), (1 in value or "1" in value)
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return True, True
-    # bit 0 = table 0, bit 1 = table 1 (3 = both); 0 means "unknown": show both
-    return (bool(n & 1), bool(n & 2)) if n else (True, True)
+    """(in table 0, in table 1) from a compared row's `_presence` ("both", "only0" or "only1")."""
+    return value != "only1", value != "only0"
 
 
-def _summary(value: Any, kind: str, limits: Limits, image: ImageFn | None, table: int) -> tuple[Any, bool]:
-    """A summary dict of the engine as `$hist`, `$counts` or `$images` (anything else as a plain value)."""
+def _counts(raw: Any) -> list[list[int]]:
+    return [[int(n) for n in row] for row in raw or []]
+
+
+def _summary(value: Any, limits: Limits, image: ImageFn | None, table: int) -> tuple[Any, bool]:
+    """A summary of the engine (`{"kind": "hist"|"counts"|"images", ...}`) as `$hist`, `$counts` or `$images`."""
     if not isinstance(value, Mapping):
-        return encode_value(value, kind, limits=limits)
+        return encode_value(value, limits=limits)
     skind = value.get("kind")
     if skind == "hist":
-        edges = [plain_number(e) for e in _seq(value.get("edges"))]
-        counts = [[int(n) if not is_missing(n) else 0 for n in _seq(row)] for row in _seq(value.get("counts"))]
-        if counts and not isinstance(_seq(value.get("counts"))[0], (list, tuple)) and not hasattr(
-                _seq(value.get("counts"))[0], "__len__"):
-            counts = [[int(n) for n in _seq(value.get("counts"))]]
-        return {"$hist": {"edges": edges, "counts": counts}}, False
+        return {"$hist": {"edges": [plain_number(e) for e in value.get("edges") or []],
+                          "counts": _counts(value.get("counts"))}}, False
     if skind == "counts":
-        vals, cut = encode_value(list(_seq(value.get("values"))), None, limits=limits)
-        raw = _seq(value.get("counts"))
-        if raw and not hasattr(raw[0], "__len__"):
-            raw = [raw]
-        counts = [[int(n) if not is_missing(n) else 0 for n in _seq(row)] for row in raw]
-        out: dict[str, Any] = {"values": vals, "counts": counts}
-        if value.get("other") is not None:
-            out["other"] = [int(x) for x in _seq(value.get("other"))] if hasattr(value.get("other"), "__len__") \
-                else int(value["other"])
-        return {"$counts": out}, cut
+        vals, cut = encode_value(list(value.get("values") or []), limits=limits)
+        return {"$counts": {"values": vals, "counts": _counts(value.get("counts"))}}, cut
     if skind == "images":
-        imgs = []
-        raw = _seq(value.get("images"))
-        for i, item in enumerate(raw):
-            t = table
-            if isinstance(item, Mapping) and "image" in item and "table" in item:  # {"table": i, "image": struct}
-                t, item = int(item["table"]), item["image"]
-            if isinstance(item, Mapping) and image is not None:
-                imgs.append(image(t, item, limits))
-            if i >= 31:
-                break
+        # grouped compare samples do not say which table they come from: the media index tries both
+        imgs = [image(table, item, limits) for item in (value.get("images") or [])[:32]
+                if isinstance(item, Mapping) and image is not None]
         return {"$images": imgs}, False
-    return encode_value(dict(value), None, limits=limits)
-
-
-def _seq(v: Any) -> list[Any]:
-    if v is None or (not isinstance(v, (list, tuple)) and not hasattr(v, "tolist")):
-        return []
-    return list(v.tolist() if hasattr(v, "tolist") and not isinstance(v, (list, tuple)) else v)
+    return encode_value(dict(value), limits=limits)
 
 
 _BUDGET = PageBudget()
 
 
-def encode_page(frame: pd.DataFrame, layout: Layout, *, offset: int = 0, hidden: Iterable[str] = (),
-                image: ImageFn | None = None, budget: PageBudget = _BUDGET) -> list[dict[str, Any]]:
+def records_of(page: pa.Table | Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """One dict per row: an Arrow page column by column (cells in their stored form), or group records as given."""
+    if not isinstance(page, pa.Table):
+        return list(page)
+    names = page.column_names
+    cols = [c.to_pylist() for c in page.columns]
+    return [dict(zip(names, row)) for row in zip(*cols)] if cols else [{} for _ in range(page.num_rows)]
+
+
+def encode_page(page: pa.Table | Sequence[Mapping[str, Any]], layout: Layout, *, offset: int = 0,
+                hidden: Iterable[str] = (), image: ImageFn | None = None,
+                budget: PageBudget = _BUDGET) -> list[dict[str, Any]]:
     """The rows of a page as `[{"_key", "cells": {name: CELL}, "truncated"?: [names]}]`, under the budget.
 
     Tries the limits of `budget.steps` in turn (cells cut ever shorter) until the JSON fits; the last step is
@@ -211,22 +168,22 @@ def encode_page(frame: pd.DataFrame, layout: Layout, *, offset: int = 0, hidden:
     """
     hide = set(hidden)
     cols = [c for c in layout.columns if c.name not in hide or c.role in ("key", "count")]
+    records = records_of(page)
     rows: list[dict[str, Any]] = []
     for limits in budget.steps:
-        rows = _encode_rows(frame, cols, limits, image, offset)
+        rows = _encode_rows(records, cols, limits, image, offset)
         # measured as the kernel sends it (ipykernel's JSON has spaces after separators)
         if len(json.dumps(rows, ensure_ascii=False, allow_nan=False).encode()) <= budget.max_bytes:
             break
     return rows
 
 
-def _encode_rows(frame: pd.DataFrame, cols: list[Column], limits: Limits, image: ImageFn | None,
+def _encode_rows(records: list[Mapping[str, Any]], cols: list[Column], limits: Limits, image: ImageFn | None,
                  offset: int) -> list[dict[str, Any]]:
-    records = frame.to_dict("records")
     rows: list[dict[str, Any]] = []
     for i, rec in enumerate(records):
         key = _row_key(rec.get(KEY), offset + i)  # groups have no key: their position is one
-        present = _presence(rec.get(PRESENCE)) if PRESENCE in rec else (True, True)
+        present = _presence(rec.get(PRESENCE))
         cells: dict[str, Any] = {}
         truncated: list[str] = []
         for c in cols:
@@ -237,16 +194,17 @@ def _encode_rows(frame: pd.DataFrame, cols: list[Column], limits: Limits, image:
                     if not present[t] or not src:
                         pair.append({"$absent": True})
                         continue
-                    v, cu = encode_value(rec.get(src), c.value_kind, limits=limits, image=_bind(image, t, limits))
+                    v, cu = encode_value(rec.get(src), c.value_kind, limits=limits, image=_bind(image, t, limits),
+                                         meta=c.meta)
                     cut = cut or cu
                     pair.append(v)
                 cells[c.name] = {"$cmp": pair}
             elif c.role == "summary":
-                cells[c.name], cut = _summary(rec.get(c.sources[0]), c.kind, limits, image, c.table or 0)
+                cells[c.name], cut = _summary(rec.get(c.sources[0]), limits, image, c.table or 0)
             else:
                 t = c.table or 0
                 cells[c.name], cut = encode_value(rec.get(c.sources[0]), c.value_kind, limits=limits,
-                                                  image=_bind(image, t, limits))
+                                                  image=_bind(image, t, limits), meta=c.meta)
             if cut:
                 truncated.append(c.name)
         row: dict[str, Any] = {"_key": key, "cells": cells}

@@ -15,15 +15,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ENGINE_LOCK", "Cancelled", "Lane", "LatestRunner", "Token"]
+__all__ = ["Cancelled", "Lane", "LatestRunner", "Token"]
 
 log = logging.getLogger("tablelens.explorer")
-
-#: Held around every call an Explorer makes into the query engine. The default engine is one embedded DuckDB
-#: connection per process, which refuses a second call while one runs ("connection is busy"); the query thread,
-#: the page thread and other Explorers take turns instead. Cancelling (`QueryResult.cancel()`) needs no lock.
-ENGINE_LOCK = threading.RLock()
-
 
 class Cancelled(Exception):
     """The job's work was superseded; nothing is delivered."""
@@ -107,9 +101,6 @@ class LatestRunner:
                 self._thread.start()
             self._cond.notify_all()
         return gen
-
-    def is_current(self, gen: int) -> bool:
-        return gen == self._generation
 
     def deliver(self, gen: int, fn: Callable[[], None]) -> bool:
         """Run `fn` only if `gen` is still the latest generation (atomic with `submit`)."""

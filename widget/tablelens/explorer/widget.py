@@ -17,8 +17,9 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from tablelens.errors import FilterError, TablelensError
-
+from .._core.errors import FilterError, TablelensError
+from ..query import QUICK_FILTERS, QuerySpec, connect, normalize_group_by, normalize_sort, run
+from ..sources import ResolvedSource, resolve, resolve_for_query
 from ._handlers import (
     Snapshot,
     answer_asset,
@@ -31,15 +32,14 @@ from ._handlers import (
 )
 from ._layout import build_layout
 from ._media import MediaIndex
-from ._source import SourceInfo, describe_source, media_meta, normalize_compare, version_entries
-from ._worker import ENGINE_LOCK, Lane, LatestRunner, Token
+from ._versions import normalize_compare, version_entries
+from ._worker import Lane, LatestRunner, Token
 
 __all__ = ["Explorer", "FrontEndMissingError"]
 
 log = logging.getLogger("tablelens.explorer")
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-QUICK_FILTERS = ("all", "both", "only0", "only1")
 MAX_RECENT = 10
 
 
@@ -74,67 +74,37 @@ def _static_text(name: str, required: bool = True) -> str | None:
 
 @dataclass(frozen=True)
 class _Spec:
-    """The query on screen: what the traits asked for when it started."""
+    """The query on screen as the traits asked for it when it started, with the page it shows."""
 
-    filter: str
-    group_by: tuple[str, ...]
-    sort: tuple[tuple[str, str], ...]
-    compare: str
-    quick_filter: str
+    query: QuerySpec
     page_size: int
     hidden: tuple[str, ...]
 
 
-def _as_group_by(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Sequence):
-        out = []
-        for v in value:
-            if not isinstance(v, str) or not v:
-                raise t.TraitError(f"group_by takes column names or '$0.a.b' paths, got {v!r} in {value!r}")
-            out.append(v)
-        return out
-    raise t.TraitError(f"group_by takes a column name or a list of them, got {value!r}")
-
-
-def _as_sort(value: Any) -> list[list[str]]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        return [[value, "asc"]]
-    if isinstance(value, Sequence) and len(value) == 2 and isinstance(value[0], str) and \
-            isinstance(value[1], str) and value[1].lower() in ("asc", "desc") and value[0].lower() not in ("asc",
-                                                                                                         "desc"):
-        return [[value[0], value[1].lower()]]
-    if not isinstance(value, Sequence):
-        raise t.TraitError(f"sort takes [[column, 'asc'|'desc'], ...], got {value!r}")
-    out = []
-    for item in value:
-        if isinstance(item, str):
-            out.append([item, "asc"])
-            continue
-        if not isinstance(item, Sequence) or len(item) != 2 or not isinstance(item[0], str) or \
-                str(item[1]).lower() not in ("asc", "desc"):
-            raise t.TraitError(f"each sort key is [column, 'asc'|'desc'], got {item!r}")
-        out.append([item[0], str(item[1]).lower()])
-    return out
+def _trait_error(err: FilterError) -> t.TraitError:
+    return t.TraitError(err.message)
 
 
 class _GroupByTrait(t.List):  # type: ignore[type-arg]
-    """A list of group keys that also takes one key as a string."""
+    """A list of group keys (column names or `$0.a.b` paths) that also takes one key as a string."""
 
     def validate(self, obj: Any, value: Any) -> Any:
-        return super().validate(obj, _as_group_by(value))
+        try:
+            keys = list(normalize_group_by(value, strings_only=True))
+        except FilterError as err:
+            raise _trait_error(err) from None
+        return super().validate(obj, keys)
 
 
 class _SortTrait(t.List):  # type: ignore[type-arg]
     """`[[column, "asc"|"desc"], ...]` that also takes `"col"`, `("col", "desc")` or a list of those."""
 
     def validate(self, obj: Any, value: Any) -> Any:
-        return super().validate(obj, _as_sort(value))
+        try:
+            pairs = [[k, "desc" if d else "asc"] for k, d in normalize_sort(value, strings_only=True)]
+        except FilterError as err:
+            raise _trait_error(err) from None
+        return super().validate(obj, pairs)
 
 
 class Explorer(anywidget.AnyWidget):
@@ -180,6 +150,7 @@ class Explorer(anywidget.AnyWidget):
         sort: Any = None,
         quick_filter: str = "all",
         page_size: int = 50,
+        backend: Any = None,
         **kwargs: Any,
     ) -> None:
         # anywidget sends _esm/_css with every widget instance: read them (once per build) before anything else,
@@ -188,17 +159,19 @@ class Explorer(anywidget.AnyWidget):
         css = _static_text("explorer.css", required=False)
         if css is not None:
             self._css = css
-        info = describe_source(source, table)
-        self._info: SourceInfo = info
-        self._compare_obj: Any = None
-        self._compare_label = ""
+        # the source is resolved once, here, so a wrong name fails in the cell that asked for it
+        self._source: ResolvedSource = resolve(source, table, default_table=True,
+                                               cannot="the Explorer cannot show")
+        self._conn = connect(backend)  # a connection of its own: other Explorers' queries never block this one
+        self._compare_given: ResolvedSource | None = None  # an object passed as compare= (not a spec string)
         if compare is not None and not isinstance(compare, str):
-            self._compare_obj = compare
-            self._compare_label = describe_source(compare).label if not isinstance(compare, str) else compare
-            compare = self._compare_label
+            self._compare_given = resolve(compare, self._source.table, default_table=True,
+                                          cannot="the Explorer cannot compare with")
+            compare = self._compare_given.label
+        self._compared: ResolvedSource | None = None
+        self._compare_fault: FilterError | None = None
         self._media = MediaIndex()
         self._snapshot: Snapshot | None = None
-        self._good: _Spec | None = None
         self._version_lock = threading.Lock()
         self._ready = False
         self._runner = LatestRunner("tablelens-query", on_busy=self._set_busy)
@@ -206,16 +179,16 @@ class Explorer(anywidget.AnyWidget):
         self._media_lane = Lane("tablelens-media")
         super().__init__(
             filter=filter or "",
-            group_by=_as_group_by(group_by),
-            sort=_as_sort(sort),
+            group_by=group_by,
+            sort=sort,
             compare=compare or "",
             quick_filter=quick_filter,
             page_size=page_size,
-            source_label=info.label,
-            tables=info.tables,
+            source_label=self._source.label,
+            tables=list(self._source.tables),
             **kwargs,
         )
-        self.versions = version_entries(info, self._compare_spec(self.compare))
+        self._resolve_compare()
         self.on_msg(self._on_custom)
         self._ready = True
         self._schedule()
@@ -242,14 +215,10 @@ class Explorer(anywidget.AnyWidget):
         """The rows the user selected (the `selected_keys` trait) as a DataFrame, in selection order."""
         import pandas as pd
 
-        keys = [k for k in self.selected_keys if isinstance(k, (int, str)) and not isinstance(k, bool)]
         result = self.view
         if result is None:
             return pd.DataFrame(columns=["_key"])
-        with ENGINE_LOCK:
-            if not keys:
-                return result.page(0, 0)
-            return _rows_by_key(result, keys)
+        return result.rows_by_key(list(self.selected_keys))
 
     def _wait(self, timeout: float | None = 600) -> Explorer:
         """Block until the latest query and the answers in flight are done (tests, `view`)."""
@@ -272,9 +241,24 @@ class Explorer(anywidget.AnyWidget):
     @t.observe("filter", "group_by", "sort", "compare", "quick_filter")
     def _query_changed(self, change: Any) -> None:
         if change["name"] == "compare":
-            self.versions = version_entries(self._info, self._compare_spec(self.compare))
+            self._resolve_compare()
         if self._ready:
             self._schedule()
+
+    def _resolve_compare(self) -> None:
+        """Resolve the `compare` trait once per change (the query thread reuses it for every query)."""
+        self._compared, self._compare_fault = None, None
+        text = self.compare.strip()
+        if text:
+            if self._compare_given is not None and text == self._compare_given.label:
+                self._compared = self._compare_given
+            else:
+                try:
+                    self._compared = resolve_for_query(normalize_compare(text, self._source), self._source.table,
+                                                       "compare")
+                except FilterError as err:
+                    self._compare_fault = err
+        self.versions = version_entries(self._source, self._compared)
 
     @t.observe("hidden_columns")
     def _hidden_changed(self, change: Any) -> None:
@@ -291,54 +275,39 @@ class Explorer(anywidget.AnyWidget):
         self.busy = busy
 
     def _spec(self) -> _Spec:
-        return _Spec(self.filter, tuple(self.group_by), tuple((k, d) for k, d in self.sort), self.compare,
-                     self.quick_filter, self.page_size, tuple(sorted(self.hidden_columns)))
+        compare = self.compare.strip() or None
+        query = QuerySpec(filter=self.filter.strip() or None, group_by=tuple(self.group_by),
+                          sort=tuple((k, d == "desc") for k, d in self.sort), compare=compare,
+                          quick_filter=self.quick_filter if compare else "all", table=self._source.table)
+        return _Spec(query, self.page_size, tuple(sorted(self.hidden_columns)))
 
     def _schedule(self) -> None:
         spec = self._spec()
-        self._runner.submit(lambda token, gen: self._run(spec, token, gen))
+        compared, fault = self._compared, self._compare_fault
+        self._runner.submit(lambda token, gen: self._run(spec, compared, fault, token, gen))
 
-    def _compare_spec(self, compare: str) -> str:
-        return normalize_compare(compare, self._info) if compare else ""
-
-    def _compare_source(self, compare: str) -> Any:
-        if not compare:
-            return None
-        if self._compare_obj is not None and compare == self._compare_label:
-            return self._compare_obj
-        return self._compare_spec(compare)
-
-    def _query_kwargs(self, spec: _Spec) -> dict[str, Any]:
-        compare = self._compare_source(spec.compare)
-        kwargs: dict[str, Any] = {
-            "table": self._info.table,
-            "filter": spec.filter.strip() or None,
-            "group_by": list(spec.group_by) or None,
-            "sort": [(k, d) for k, d in spec.sort] or None,
-            "compare": compare,
-            "quick_filter": spec.quick_filter if compare is not None else "all",
-        }
-        if compare is not None and isinstance(compare, str) and self._info.table_name:
-            kwargs["compare_table"] = self._info.table_name
-        return kwargs
-
-    def _run(self, spec: _Spec, token: Token, gen: int) -> None:
-        from tablelens.query import query
-
+    def _run(self, spec: _Spec, compared: ResolvedSource | None, fault: FilterError | None, token: Token,
+             gen: int) -> None:
         try:
-            with ENGINE_LOCK:
-                token.check()
-                result = token.attach(query(self._info.obj, **self._query_kwargs(spec)))
-                token.check()
-                mode = str(result.mode)
-                num_rows, total_rows = int(result.num_rows), int(result.total_rows)
-                token.check()
-                layout = build_layout(mode, list(result.columns), group_keys=spec.group_by,
-                                      join_key=getattr(result, "join_key", None))
-                layout.add_media_meta(media_meta(self._info, self._compare_spec(spec.compare)))
-                snap = Snapshot(result, 0, layout, num_rows)
-                # the first page, so the browser's first `rows` request is answered at once
-                page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
+            if fault is not None:
+                raise fault
+            token.check()
+            result = token.attach(run(self._source.scan, spec.query,
+                                      compare=compared.scan if compared is not None else None,
+                                      connection=self._conn))
+            token.check()
+            mode = str(result.mode)
+            num_rows, total_rows = int(result.num_rows), int(result.total_rows)
+            token.check()
+            layout = build_layout(mode, result.columns, join_key=result.join_key)
+            meta: dict[str, dict[str, Any]] = {}
+            for source in (self._source, compared):
+                for name, m in (source.media_meta() if source is not None else {}).items():
+                    meta[name] = _merge_media(meta.get(name), m)
+            layout.add_media_meta(meta)
+            snap = Snapshot(result, 0, layout, num_rows)
+            # the first page, so the browser's first `rows` request is answered at once
+            page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
         except Exception as e:
             if token.cancelled:
@@ -350,13 +319,12 @@ class Explorer(anywidget.AnyWidget):
 
     def _succeeded(self, spec: _Spec, snap: Snapshot, mode: str, num_rows: int, total_rows: int) -> None:
         recent = list(self.recent_filters)
-        text = spec.filter.strip()
+        text = spec.query.filter if isinstance(spec.query.filter, str) else ""
         if text:
             recent = [text, *[f for f in recent if f != text]][:MAX_RECENT]
         with self._version_lock, self.hold_sync():
             snap.version = self.result_version + 1
             self._snapshot = snap
-            self._good = spec
             self.num_rows = num_rows
             self.total_rows = total_rows
             self.mode = mode
@@ -368,40 +336,18 @@ class Explorer(anywidget.AnyWidget):
     def _failed(self, err: dict[str, Any]) -> None:
         self.error = err
 
-    def _error(self, e: BaseException, spec: _Spec) -> dict[str, Any]:
-        """The `error` trait for a failed query: the message, the control that caused it and where."""
-        control = self._control_of(e, spec)
+    @staticmethod
+    def _error(e: BaseException, spec: _Spec) -> dict[str, Any]:
+        """The `error` trait for a failed query: the message, the control it belongs to and where."""
         if isinstance(e, FilterError):
+            control = e.control or "filter"
+            if control == "source":  # the source itself was resolved when the widget was made
+                control = "compare" if spec.query.compare else "filter"
             return {"message": e.message, "control": control, "position": e.position}
-        if isinstance(e, TablelensError):
-            return {"message": str(e), "control": control, "position": None}
-        log.warning("tablelens Explorer: query failed", exc_info=e)
-        return {"message": f"{type(e).__name__}: {e}", "control": control, "position": None}
-
-    def _control_of(self, e: BaseException, spec: _Spec) -> str:
-        control = getattr(e, "control", None)  # set by the query engine
-        if control in ("filter", "group-by", "sort", "compare"):
-            return str(control)
-        if control == "source":
-            return "compare" if spec.compare else "filter"
-        path = str(getattr(e, "path", None) or "")
-        for prefix, control in (("compare", "compare"), ("group", "group-by"), ("sort", "sort"),
-                                ("filter", "filter")):
-            if path.startswith(prefix):
-                return control
-        good = self._good
-        if good is None:
-            return "filter" if spec.filter.strip() else "group-by" if spec.group_by else \
-                "sort" if spec.sort else "compare" if spec.compare else "filter"
-        if spec.filter != good.filter:
-            return "filter"
-        if spec.group_by != good.group_by:
-            return "group-by"
-        if spec.sort != good.sort:
-            return "sort"
-        if spec.compare != good.compare or spec.quick_filter != good.quick_filter:
-            return "compare"
-        return "filter"
+        if not isinstance(e, TablelensError):
+            log.warning("tablelens Explorer: query failed", exc_info=e)
+        message = str(e) if isinstance(e, TablelensError) else f"{type(e).__name__}: {e}"
+        return {"message": message, "control": "filter", "position": None}
 
     # -- custom messages -------------------------------------------------------------------------------------------
     def _on_custom(self, _widget: Any, content: Any, buffers: Any) -> None:
@@ -432,17 +378,16 @@ class Explorer(anywidget.AnyWidget):
         self.send(answer, buffers or None)
 
 
-def _rows_by_key(result: Any, keys: list[Any]) -> Any:
-    """Rows of `result` whose `_key` is in `keys`, in the order of `keys`, computed by the engine."""
-    import pandas as pd
-
-    if result.mode in ("groups", "compare-groups"):  # a group's key is its position
-        n = int(result.num_rows)
-        frames = [result.page(k, 1) for k in keys if isinstance(k, int) and 0 <= k < n]
-        return pd.concat(frames, ignore_index=True) if frames else result.page(0, 0)
-    expr = result.expr
-    table = result.backend.to_pyarrow(expr.filter(expr["_key"].isin(list(keys))))
-    frame = table.to_pandas(types_mapper=None)
-    order = {k: i for i, k in enumerate(keys)}
-    frame["__order"] = frame["_key"].map(order)
-    return frame.sort_values("__order").drop(columns="__order").reset_index(drop=True)
+def _merge_media(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[str, Any]:
+    """The legend's facts of an image column over both compared tables: layers, score keys and classes."""
+    out: dict[str, Any] = {"layers": {"boxes": [], "masks": []}, "scores": {}, "classes": []}
+    for m in (a or {}, b):
+        for kind in ("boxes", "masks"):
+            out["layers"][kind] += [x for x in (m.get("layers") or {}).get(kind, []) if x not in out["layers"][kind]]
+        for layer, keys in (m.get("scores") or {}).items():
+            have = out["scores"].setdefault(layer, [])
+            have += [k for k in keys if k not in have]
+        known = {c.get("id") for c in out["classes"]}
+        out["classes"] += [c for c in (m.get("classes") or []) if c.get("id") not in known]
+    out["classes"] = out["classes"][:256]
+    return out

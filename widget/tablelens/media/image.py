@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from .._hashing import sha256_bytes
+from .._core.hashing import sha256_bytes
 from .classes import Classes
 
 __all__ = ["Image", "Mask", "Pixels", "normalize_box", "validate_boxes"]

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from tablelens.errors import TablelensError
-from tablelens.media._cache import cache_path, content_sha256, default_cache_dir, read_entry, write_entry
+from .._core.errors import TablelensError
+from ._cache import cache_path, content_sha256, default_cache_dir, read_entry, write_entry
 
 __all__ = [
     "MaskError",

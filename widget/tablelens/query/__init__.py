@@ -1,7 +1,11 @@
 """The query engine: MongoDB-expression filters, grouping with histograms, sorting, comparing and joining
 tables stored as Parquet, compiled to Ibis and run on DuckDB (or another Ibis backend).
 
-    r = query(table, filter="{$gt: ['$0.road', 0.05]}", group_by="dominant_pred", sort=[("count", "desc")])
+The engine reads `ScanSource`s (a Parquet file or an Arrow table with the kinds of its columns) and never
+imports the store or the data model; `tablelens.query(...)` (in `tablelens.sources`) finds the scan source of
+whatever it is given and calls `run`:
+
+    r = run(ScanSource.from_parquet(path), QuerySpec.normalize(filter="{$gt: ['$0.road', 0.05]}"))
     r.num_rows, r.page(0, 50)
 
 The filter language is described in docs/filters.md.
@@ -9,10 +13,32 @@ The filter language is described in docs/filters.md.
 
 from __future__ import annotations
 
-from tablelens.errors import FilterError
-
-from ._exec import QueryCancelled
-from .engine import Canceller, query
+# the operator modules register their operators once, here (the compiler only looks them up)
+from . import _ops_array, _ops_logic, _ops_math, _ops_text, _ops_type  # noqa: F401
+from ._exec import Connection, QueryCancelled, connect, default_connection
+from .columns import KEY, PRESENCE, ResultColumn
+from .engine import evaluate, run
 from .result import QueryResult
+from .scan import ColumnInfo, JoinedScan, Scan, ScanSource
+from .spec import QUICK_FILTERS, QuerySpec, normalize_group_by, normalize_sort
 
-__all__ = ["Canceller", "FilterError", "QueryCancelled", "QueryResult", "query"]
+__all__ = [
+    "KEY",
+    "PRESENCE",
+    "QUICK_FILTERS",
+    "ColumnInfo",
+    "Connection",
+    "JoinedScan",
+    "QueryCancelled",
+    "QueryResult",
+    "QuerySpec",
+    "ResultColumn",
+    "Scan",
+    "ScanSource",
+    "connect",
+    "default_connection",
+    "evaluate",
+    "normalize_group_by",
+    "normalize_sort",
+    "run",
+]

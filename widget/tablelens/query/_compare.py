@@ -11,19 +11,17 @@ from typing import Any
 
 import ibis
 
-from tablelens.errors import FilterError
-
+from .._core.errors import FilterError
 from ._frame import Frame, FrameColumn
-from ._sources import Source
+from ._tables import Source
 from ._values import type_from_ibis
+from .spec import HOWS, QUICK_FILTERS
 
-__all__ = ["KEY", "PRESENCE", "QUICK_FILTERS", "RN0", "RN1", "joined_frame"]
+__all__ = ["KEY", "PRESENCE", "RN0", "RN1", "joined_frame"]
 
 KEY = "__tl_key"
 PRESENCE = "__tl_presence"
 RN0, RN1 = "__tl_rn0", "__tl_rn1"
-QUICK_FILTERS = ("all", "both", "only0", "only1")
-_HOWS = {"inner": "inner", "left": "left", "outer": "outer", "full": "outer", "right": "right"}
 
 
 def _key_names(s0: Source, s1: Source, join_key: Any) -> tuple[str, str] | None:
@@ -39,7 +37,7 @@ def _key_names(s0: Source, s1: Source, join_key: Any) -> tuple[str, str] | None:
 
 def joined_frame(s0: Source, s1: Source, join_key: Any, how: str, mode: str, quick_filter: str = "all") -> Frame:
     """Join two sources. `mode` is "compare" (outer join narrowed by `quick_filter`) or "joined"."""
-    if how not in _HOWS:
+    if how not in HOWS:
         raise FilterError(f"how must be one of inner, left, outer (got {how!r})", path="how")
     if quick_filter not in QUICK_FILTERS:
         raise FilterError(f"quick_filter must be one of {', '.join(QUICK_FILTERS)} (got {quick_filter!r})",
@@ -58,7 +56,7 @@ def joined_frame(s0: Source, s1: Source, join_key: Any, how: str, mode: str, qui
     if mode == "compare":
         join_how = {"all": "outer", "both": "inner", "only0": "left", "only1": "right"}[quick_filter]
     else:
-        join_how = _HOWS[how]
+        join_how = HOWS[how]
     j = a.join(b, a[ka] == b[kb], how=join_how)
     if join_how == "inner":
         presence: Any = ibis.literal("both")

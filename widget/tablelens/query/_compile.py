@@ -8,7 +8,7 @@ one of the `_ops_*` modules. Every fault becomes a FilterError located at the no
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,30 +16,13 @@ import ibis
 import ibis.common.exceptions as ibis_exc
 import ibis.expr.types as ir
 
-from tablelens.errors import FilterError
-
+from .._core.errors import FilterError
 from ._parse import Node
-from ._semantics import Unsupported, as_bool, as_mixed, mixed_from_struct, mixed_to_struct, unify
-from ._values import T, Val, const, ibis_type, null_val, typed_null
+from ._registry import OPS, REFUSED, Env
+from ._semantics import Unsupported, mixed_from_struct, out_expr, unify
+from ._values import T, Val, const, ibis_type
 
-__all__ = ["OPS", "REFUSED", "Columns", "Compiler", "Env", "op", "out_expr"]
-
-Env = Mapping[str, Val]
-OpFn = Callable[["Compiler", str, Node, Env], Val]
-#: operator name -> implementation; filled by the `_ops_*` modules through `@op`
-OPS: dict[str, OpFn] = {}
-REFUSED = {"$where", "$function", "$accumulator", "$eval", "$expr"}
-
-
-def op(*names: str) -> Callable[[OpFn], OpFn]:
-    """Register an operator implementation under one or more names."""
-
-    def register(fn: OpFn) -> OpFn:
-        for name in names:
-            OPS[name] = fn
-        return fn
-
-    return register
+__all__ = ["Columns", "Compiler"]
 
 
 @dataclass
@@ -51,15 +34,6 @@ class Columns:
 
     def names(self, table: int) -> list[str]:
         return list(self.tables.get(table, {}))
-
-
-def out_expr(v: Val) -> ir.Value:
-    """The value as one Ibis expression: comparisons forced to two values, mixed values as a variant struct."""
-    if v.t.kind == "mixed":
-        return mixed_to_struct(v)
-    if v.t.kind == "bool":
-        return as_bool(v)
-    return v.e
 
 
 class Compiler:
@@ -309,16 +283,3 @@ def _parse_date(node: Node) -> _dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     return value
-
-
-def null_like(v: Val) -> Val:
-    """A NULL of the same static type (used for runtime faults, which MongoDB reports as errors)."""
-    if v.t.kind == "mixed":
-        return as_mixed(null_val())
-    try:
-        return Val(v.t, typed_null(ibis_type(v.t)))
-    except TypeError:
-        return null_val()
-
-
-from . import _ops_array, _ops_logic, _ops_math, _ops_text, _ops_type  # noqa: E402,F401  (register operators)

@@ -1,20 +1,26 @@
-"""Run Ibis expressions on a backend: errors become FilterError, and a running query can be interrupted.
+"""Connections and the running of Ibis expressions: errors become FilterErrors, a running query can be cancelled.
 
-No engine traceback reaches the user: whatever the backend raises is reported as a FilterError (or
-QueryCancelled after `cancel()`), with the engine's own message kept on `.engine_error` for debugging.
+DuckDB is embedded: one in-memory database per process, and one connection (a DuckDB cursor) per caller —
+`tl.query` uses the default one, each Explorer gets its own — so one caller's slow query never waits for
+another's. A connection is not safe for concurrent use, so each has one lock, taken by the `Runner` around
+every call (and around registering a file, which runs SQL too).
+
+No engine traceback reaches the user: whatever the backend raises is reported as an EngineError (or
+QueryCancelled after `cancel()`), with the engine's own exception on `.engine_error` for debugging.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import weakref
 from typing import Any
 
 import pyarrow as pa
 
-from tablelens.errors import FilterError, TablelensError
+from .._core.errors import EngineError, FilterError, TablelensError
 
-__all__ = ["QueryCancelled", "Runner", "engine_error"]
+__all__ = ["Connection", "QueryCancelled", "Runner", "connect", "default_connection", "engine_error"]
 
 #: Ibis operations that a backend may lack, and the filter operators that need them
 _NEEDED_BY = {
@@ -32,8 +38,67 @@ class QueryCancelled(TablelensError):
     """The query was cancelled (by `QueryResult.cancel()` or by a newer query of the same caller)."""
 
 
-def engine_error(exc: BaseException, backend_name: str) -> FilterError:
-    """Translate a backend exception into a FilterError that says what to change."""
+class Connection:
+    """An Ibis backend and the one lock serialising calls on it."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.name = str(getattr(backend, "name", type(backend).__name__))
+        self.lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.name}>"
+
+
+_guard = threading.Lock()
+_database: list[Any] = []
+_default: list[Connection] = []
+_wrapped: weakref.WeakKeyDictionary[Any, Connection] = weakref.WeakKeyDictionary()
+
+
+def _duckdb() -> Any:
+    """The process's embedded DuckDB (created on first use)."""
+    import ibis
+
+    with _guard:
+        if not _database:
+            con = ibis.duckdb.connect()
+            con.raw_sql("SET enable_progress_bar = false")  # DuckDB's bar would print into notebook cell outputs
+            _database.append(con)
+        return _database[0]
+
+
+def default_connection() -> Connection:
+    """The connection `tl.query` uses when given no backend."""
+    db = _duckdb()
+    with _guard:
+        if not _default:
+            _default.append(Connection(db))
+        return _default[0]
+
+
+def connect(backend: Any = None) -> Connection:
+    """A connection of its own: a new cursor on the process's DuckDB, or `backend` (one Connection per backend)."""
+    if backend is None:
+        import ibis
+
+        db = _duckdb()
+        cursor = db.con.cursor()
+        cursor.execute("SET enable_progress_bar = false")
+        return Connection(ibis.duckdb.from_connection(cursor))
+    if isinstance(backend, Connection):
+        return backend
+    if _database and backend is _database[0]:
+        return default_connection()
+    with _guard:
+        conn = _wrapped.get(backend)
+        if conn is None:
+            conn = _wrapped[backend] = Connection(backend)
+        return conn
+
+
+def engine_error(exc: BaseException, backend_name: str) -> EngineError:
+    """Translate a backend exception into an EngineError that says what to change."""
     import ibis.common.exceptions as ibis_exc
 
     if isinstance(exc, (ibis_exc.OperationNotDefinedError, ibis_exc.UnsupportedOperationError)):
@@ -41,36 +106,23 @@ def engine_error(exc: BaseException, backend_name: str) -> FilterError:
         op = m.group(1) if m else "an operation"
         used = _NEEDED_BY.get(op)
         hint = f" (needed by {used})" if used else ""
-        err = FilterError(f"The {backend_name} backend does not support {op}{hint}; run this query on DuckDB")
-    else:
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
-        err = FilterError(f"The {backend_name} engine could not run the query: {first}")
-    err.engine_error = exc  # type: ignore[attr-defined]
-    return err
-
-
-_locks_guard = threading.Lock()
-
-
-def _backend_lock(backend: Any) -> threading.RLock:
-    """The lock serialising queries on one backend connection (not thread-safe for concurrent use)."""
-    with _locks_guard:
-        lock = backend.__dict__.get("_tablelens_lock")
-        if lock is None:
-            lock = backend.__dict__["_tablelens_lock"] = threading.RLock()
-        return lock
+        return EngineError(f"The {backend_name} backend does not support {op}{hint}; run this query on DuckDB",
+                           exc)
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return EngineError(f"The {backend_name} engine could not run the query: {first}", exc)
 
 
 class Runner:
-    """Executes the expressions of one query result; `cancel()` interrupts the one running."""
+    """Executes the expressions of one query result on a connection; `cancel()` interrupts the one running."""
 
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-        self.name = str(getattr(backend, "name", type(backend).__name__))
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.backend = connection.backend
+        self.name = connection.name
         self.cancelled = False
         self._running = 0
-        self._lock = threading.Lock()
+        self._state = threading.Lock()  # guards `cancelled` and `_running` only; queries take the connection's
 
     def arrow(self, expr: Any) -> pa.Table:
         out = self._run(lambda: self.backend.to_pyarrow(expr))
@@ -103,7 +155,7 @@ class Runner:
             raise engine_error(exc, self.name) from None
 
     def cancel(self) -> None:
-        with self._lock:
+        with self._state:
             self.cancelled = True
             running = self._running
         if running and self.name == "duckdb":
@@ -114,23 +166,20 @@ class Runner:
     def _run(self, fn: Any) -> Any:
         if self.cancelled:
             raise QueryCancelled("The query was cancelled")
-        # one query at a time per connection (the Explorer's thread and the user's may share it); `_running`
-        # counts only queries actually executing, so cancel() never interrupts another result's query
-        with _backend_lock(self.backend):
-            with self._lock:
+        # `_running` counts only queries actually executing, so cancel() never interrupts another result's query
+        with self.connection.lock:
+            with self._state:
                 if self.cancelled:
                     raise QueryCancelled("The query was cancelled")
                 self._running += 1
             try:
                 return fn()
-            except (FilterError, QueryCancelled):
+            except (FilterError, QueryCancelled, KeyboardInterrupt):
                 raise
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # whatever the backend raises is reported as a FilterError
+            except Exception as exc:  # whatever the backend raises is reported as an EngineError
                 if self.cancelled or type(exc).__name__ == "InterruptException":
                     raise QueryCancelled("The query was cancelled") from None
                 raise engine_error(exc, self.name) from None
             finally:
-                with self._lock:
+                with self._state:
                     self._running -= 1

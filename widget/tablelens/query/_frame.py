@@ -12,7 +12,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from ._compile import Columns, Compiler
-from ._sources import Source
+from ._tables import Source
 from ._values import T, Val, type_from_ibis
 
 __all__ = ["RESERVED", "Frame", "FrameColumn", "single_frame"]

@@ -20,16 +20,15 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from tablelens.errors import FilterError
-
-from ._compile import out_expr
+from .._core.errors import FilterError
+from ..codec import decode_variant
 from ._exec import Runner
 from ._frame import Frame
-from ._semantics import imax, imin
+from ._semantics import imax, imin, out_expr
 from ._sort import sort_exprs
 from ._values import STRUCT_FIELD, T, Val, typed_null
 
-__all__ = ["GroupKey", "GroupPlan", "Summary", "decode_variant"]
+__all__ = ["GroupKey", "GroupPlan", "Summary"]
 
 SIDE, DUP, ROWKEY = "__tl_side", "__tl_dup", "__tl_rowkey"
 #: up to this many groups are fetched at once (and counted and paged without more queries)
@@ -67,21 +66,6 @@ class Summary:
     mixed: bool = False  # values are variant structs
 
 
-def decode_variant(v: Any) -> Any:
-    """The Python value of a variant struct cell."""
-    import json
-
-    if not isinstance(v, dict):
-        return v
-    tag = v.get("type")
-    if tag in (None, "null"):
-        return None
-    if tag in ("array", "object"):
-        return json.loads(v["json"]) if v.get("json") is not None else None
-    field_name = {"bool": "bool", "int": "int", "double": "float", "string": "str", "date": "datetime"}.get(tag)
-    return v.get(field_name) if field_name else None
-
-
 def _key_cols(i: int, v: Val) -> dict[str, Any]:
     if v.t.kind in ("array", "object"):
         raise FilterError("Cannot group by an array or object; group by $size, an element or a field instead")
@@ -99,7 +83,7 @@ class GroupPlan:
     """The grouped view of a filtered frame."""
 
     def __init__(self, frame: Frame, rel: ir.Table, keys: list[GroupKey], summaries: list[Summary],
-                 sort: list[tuple[str, bool]], runner: Runner, bins: int, samples: int, top: int) -> None:
+                 sort: list[tuple[Any, bool]], runner: Runner, bins: int, samples: int, top: int) -> None:
         self.frame, self.keys, self.summaries = frame, keys, summaries
         self.runner, self.bins, self.samples, self.top = runner, max(1, int(bins)), max(0, samples), max(1, top)
         self.compare = frame.mode == "compare"
@@ -152,7 +136,7 @@ class GroupPlan:
             parts.append(rel.filter(rel[rn].notnull()).select(**cols))
         return parts[0].union(parts[1])
 
-    def _groups(self, sort: list[tuple[str, bool]]) -> ir.Table:
+    def _groups(self, sort: list[tuple[Any, bool]]) -> ir.Table:
         g = self.long
         aggs: dict[str, Any] = {}
         if self.compare:
@@ -378,9 +362,6 @@ class GroupPlan:
         if not conds:
             return g
         return g.filter(reduce(lambda a, b: a | b, conds))
-
-    def _group_cols(self, scope: ir.Table) -> list[Any]:
-        return [scope[c] for c in self.key_cols] + ([scope[SIDE]] if self.compare else [])
 
     def _split(self, r: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
         return tuple(_norm(r[c]) for c in self.key_cols), int(r[SIDE]) if self.compare else 0

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from ._compile import Compiler, Env, null_like, op, out_expr
 from ._ops_math import as_num, combine
 from ._parse import Node
-from ._semantics import Unsupported, compare, ifelse_val, imax, imin, is_null, truthy, unify
+from ._registry import Env, op
+from ._semantics import Unsupported, compare, ifelse_val, imax, imin, is_null, null_like, out_expr, truthy, unify
 from ._values import T, Val, ibis_type, null_val, typed_null
+
+if TYPE_CHECKING:
+    from ._compile import Compiler
 
 __all__: list[str] = []
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from functools import reduce
+from typing import TYPE_CHECKING
 
 import ibis
 
-from ._compile import Compiler, Env, op, out_expr
 from ._parse import Node
-from ._semantics import compare, ifelse_val, is_null, lit_truth, truthy, unify
+from ._registry import Env, op
+from ._semantics import compare, ifelse_val, is_null, lit_truth, out_expr, truthy, unify
 from ._values import T, Val, null_val, typed_null
+
+if TYPE_CHECKING:
+    from ._compile import Compiler
 
 __all__: list[str] = []
 

@@ -10,15 +10,18 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from ._compile import Compiler, Env, op
 from ._parse import Node
+from ._registry import Env, op
 from ._semantics import epoch_ms, num_part
 from ._values import T, Val, null_val, typed_null
+
+if TYPE_CHECKING:
+    from ._compile import Compiler
 
 __all__ = ["Num", "as_num", "combine", "fceil", "ffloor", "numbers"]
 

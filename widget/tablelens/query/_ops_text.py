@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from ._compile import Compiler, Env, op
 from ._parse import Node
+from ._registry import Env, op
 from ._semantics import imax
 from ._values import T, Val, typed_null
+
+if TYPE_CHECKING:
+    from ._compile import Compiler
 
 __all__: list[str] = []
 

@@ -5,16 +5,19 @@ Conversions that MongoDB would refuse at run time (a string that is not a number
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 
-from ._compile import Compiler, Env, op
 from ._ops_math import fceil, ffloor
 from ._parse import Node
+from ._registry import Env, op
 from ._semantics import as_bool, epoch_ms
 from ._values import TAG_OF_KIND, T, Val, typed_null
+
+if TYPE_CHECKING:
+    from ._compile import Compiler
 
 __all__: list[str] = []
 

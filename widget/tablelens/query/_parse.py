@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tablelens.errors import FilterError
+from .._core.errors import FilterError
 
 __all__ = ["MAX_DEPTH", "Node", "from_python", "parse"]
 

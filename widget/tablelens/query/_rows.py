@@ -12,22 +12,23 @@ from ._exec import Runner
 from ._frame import Frame
 from ._sort import sort_exprs
 from ._values import Val, typed_null
+from .columns import KEY, PRESENCE, ResultColumn
 
 __all__ = ["RowsPlan", "page_layout"]
 
 
-def page_layout(frame: Frame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def page_layout(frame: Frame) -> tuple[dict[str, Any], list[ResultColumn]]:
     """The projection of a result page and the description of its columns."""
     rel = frame.rel
-    proj: dict[str, Any] = {"_key": rel[frame.key]}
-    cols: list[dict[str, Any]] = [{"name": "_key", "kind": "key", "table": None}]
+    proj: dict[str, Any] = {KEY: rel[frame.key]}
+    cols: list[ResultColumn] = [ResultColumn(KEY, "key", None, "key", KEY)]
     if frame.mode != "compare":
         for c in frame.columns:
             proj[c.label] = rel[c.ref]
-            cols.append({"name": c.label, "kind": c.kind, "table": c.table})
+            cols.append(ResultColumn(c.label, c.kind, c.table, "value", c.label, c.meta))
         return proj, cols
-    proj["_presence"] = rel[frame.presence]
-    cols.append({"name": "_presence", "kind": "str", "table": None})
+    proj[PRESENCE] = rel[frame.presence]
+    cols.append(ResultColumn(PRESENCE, "str", None, "presence", PRESENCE))
     by_side: list[dict[str, Any]] = [{}, {}]
     for c in frame.columns:
         by_side[c.side][c.name] = c
@@ -39,11 +40,11 @@ def page_layout(frame: Frame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             label = f"{side}.{name}"
             if c is not None:
                 proj[label] = rel[c.ref]
-                cols.append({"name": label, "kind": c.kind, "table": side})
+                cols.append(ResultColumn(label, c.kind, side, "value", name, c.meta))
             else:
                 assert other is not None
                 proj[label] = typed_null(rel[other.ref].type())
-                cols.append({"name": label, "kind": other.kind, "table": side})
+                cols.append(ResultColumn(label, other.kind, side, "value", name, other.meta))
     return proj, cols
 
 
@@ -89,7 +90,7 @@ class RowsPlan:
         if name not in src.table.columns:
             return False
         facts: dict[Any, bool] = self.runner.backend.__dict__.setdefault("_tablelens_no_nan", {})
-        key = (src.cache_key, name) if src.cache_key else None
+        key = (src.identity, name) if src.identity else None
         if key in facts:
             return facts[key]
         col = src.table[name]
@@ -122,9 +123,9 @@ class RowsPlan:
                 out[c.label] = (c.side, c.ref if self.frame.mode == "rows" else c.name)
             return out
         names = [{c.name for c in self.frame.side_columns(s)} for s in (0, 1)]
-        for col in self.columns[2:]:
-            side, name = int(col["name"][0]), col["name"][2:]
-            out[col["name"]] = (side, name) if name in names[side] else None
+        for col in self.columns:
+            if col.role == "value" and col.table is not None:
+                out[col.name] = (col.table, col.label) if col.label in names[col.table] else None
         return out
 
     def count(self) -> int:
@@ -160,12 +161,13 @@ class RowsPlan:
         takes = {side: pa.array([index.get(rn) for rn in ids.column(rn_of_side[side]).to_pylist()], pa.int64())
                  for side, (_, index) in fetched.items()}
         for col in self.columns:
-            label = col["name"]
+            label = col.name
             if label in arrays:
                 continue
             where = self.sources.get(label)
             if where is None:
-                other = self.sources[f"{1 - int(label[0])}.{label[2:]}"]
+                assert col.table is not None
+                other = self.sources[f"{1 - col.table}.{col.label}"]
                 assert other is not None
                 typ = fetched[other[0]][0].schema.field(other[1]).type
                 arrays[label] = pa.nulls(n, typ)
@@ -176,6 +178,10 @@ class RowsPlan:
 
     def all(self) -> pa.Table:
         return self.runner.arrow(self.sorted)
+
+    def rows_by_key(self, keys: list[Any]) -> pa.Table:
+        """The page rows whose key is in `keys` (in no particular order), computed by the engine."""
+        return self.runner.arrow(self.rel.filter(self.rel[self.frame.key].isin(keys)).select(**self.proj))
 
     def expr(self) -> ir.Table:
         return self.sorted

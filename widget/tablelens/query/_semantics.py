@@ -8,7 +8,7 @@ as the smallest number, equal to itself. Everything here builds engine-neutral I
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type, typed_null
+from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type, null_val, typed_null
 
 __all__ = [
     "RANK",
@@ -33,7 +33,9 @@ __all__ = [
     "lit_truth",
     "mixed_from_struct",
     "mixed_to_struct",
+    "null_like",
     "num_part",
+    "out_expr",
     "rank",
     "truthy",
     "unify",
@@ -403,6 +405,20 @@ def epoch_ms(d: Any) -> Any:
     return d.epoch_seconds().floor().cast("int64") * 1000 + d.millisecond().cast("int64")
 
 
-def map_parts(v: Val, fn: Callable[[str, Any], Any]) -> dict[str, Any]:
-    """Apply `fn(part_name, expr)` to each part of a mixed value."""
-    return {p: fn(p, e) for p, e in v.parts.items()}
+def out_expr(v: Val) -> ir.Value:
+    """The value as one Ibis expression: comparisons forced to two values, mixed values as a variant struct."""
+    if v.t.kind == "mixed":
+        return mixed_to_struct(v)
+    if v.t.kind == "bool":
+        return as_bool(v)
+    return v.e
+
+
+def null_like(v: Val) -> Val:
+    """A NULL of the same static type (used for runtime faults, which MongoDB reports as errors)."""
+    if v.t.kind == "mixed":
+        return as_mixed(null_val())
+    try:
+        return Val(v.t, typed_null(ibis_type(v.t)))
+    except TypeError:
+        return null_val()

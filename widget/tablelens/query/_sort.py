@@ -11,65 +11,40 @@ from typing import Any
 
 import ibis
 
-from tablelens.errors import FilterError
-
+from .._core.errors import FilterError
 from ._parse import Node, from_python, parse
 from ._semantics import CAT_OF_TAG, RANK, as_bool
 from ._values import Val, typed_null
 
-__all__ = ["key_node", "normalize_sort", "sort_exprs", "with_control"]
-
-
-def with_control(err: FilterError, control: str) -> FilterError:
-    """Tag an error with the control (filter, group-by, sort, compare) that caused it, for the Explorer."""
-    err.control = control  # type: ignore[attr-defined]
-    return err
-
-
-def normalize_sort(sort: Any) -> list[tuple[Any, bool]]:
-    """`sort` as a list of (key, descending)."""
-    if sort is None or sort == "" or sort == []:
-        return []
-    if isinstance(sort, (str, dict)):
-        sort = [sort]
-    if isinstance(sort, tuple) and len(sort) == 2 and isinstance(sort[1], str) \
-            and sort[1].lower() in ("asc", "desc"):
-        sort = [sort]
-    out = []
-    for item in sort:
-        if isinstance(item, (list, tuple)):
-            if len(item) != 2 or not isinstance(item[1], str) or item[1].lower() not in ("asc", "desc"):
-                raise with_control(FilterError(f"A sort key must be (key, 'asc' | 'desc'), got {item!r}",
-                                               path="sort"), "sort")
-            out.append((item[0], item[1].lower() == "desc"))
-        else:
-            out.append((item, False))
-    return out
+__all__ = ["key_node", "sort_exprs"]
 
 
 def key_node(key: Any, labels: dict[str, str], names0: Sequence[str], control: str) -> Node:
     """The expression node of a sort or group key: a column label, a `$path`, or expression text."""
     if isinstance(key, dict):
-        return from_python(key)
+        try:
+            return from_python(key)
+        except FilterError as err:
+            raise err.for_control(control) from None
     if not isinstance(key, str):
-        raise with_control(FilterError(f"A {control} key must be a string, got {key!r}", path=control), control)
+        raise FilterError(f"A {control} key must be a string, got {key!r}", path=control, control=control)
     if key in labels:
         return Node("string", labels[key], None, key)
     text = key.strip()
     if not text:
-        raise with_control(FilterError(f"An empty {control} key", path=control), control)
+        raise FilterError(f"An empty {control} key", path=control, control=control)
     try:
         if text.startswith("$"):
             return Node("string", text, key.index("$"), key)
         if text[0] in "{['\"":
             return parse(key)
     except FilterError as err:
-        raise with_control(err, control) from None
+        raise err.for_control(control) from None
     if text in names0:
         return Node("string", f"$0.{text}", None, key)
     listing = ", ".join(list(labels)[:30])
-    raise with_control(FilterError(f"Unknown column {key!r}; write a column name ({listing}), a path such as "
-                                   f"$0.a.b, or an expression", position=0, path=control), control)
+    raise FilterError(f"Unknown column {key!r}; write a column name ({listing}), a path such as $0.a.b, or an "
+                      f"expression", position=0, path=control, control=control)
 
 
 def sort_exprs(v: Val, desc: bool, no_nan: bool = False) -> list[Any]:

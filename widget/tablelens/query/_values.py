@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from ..formats.parquet import VARIANT_FIELDS
+from ..codec import VARIANT_FIELDS
 
 __all__ = [
     "MIXED_PARTS",

@@ -1,72 +1,68 @@
-"""`query()`: from a source and a query spec (filter, group, sort, compare) to a lazy QueryResult.
+"""`run()`: from a scan source and a `QuerySpec` to a lazy QueryResult.
 
-The work done here is planning only: resolving sources, compiling expressions and checking that the backend can
-compile the plan, so every fault in the spec surfaces as a FilterError before any data is scanned.
+The work done here is planning only: opening the sources on the connection, compiling expressions and checking
+that the backend can compile the plan, so every fault in the spec surfaces as a FilterError (naming its
+control) before any data is scanned.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 import ibis
 
-from tablelens.errors import FilterError
-
+from .._core.errors import FilterError
 from ._compare import RN0, RN1, joined_frame
 from ._compile import Compiler
-from ._exec import Runner
+from ._exec import Connection, Runner, default_connection
 from ._frame import Frame, FrameColumn, single_frame
 from ._group import GroupKey, GroupPlan, Summary
 from ._parse import Node, from_python, parse
 from ._rows import RowsPlan
-from ._semantics import truthy
-from ._sort import key_node, normalize_sort, sort_exprs, with_control
-from ._sources import Joined, Source, default_backend, resolve_source
+from ._semantics import out_expr, truthy
+from ._sort import key_node, sort_exprs
+from ._tables import Source, open_scan
 from ._values import Val, typed_null
-from .result import QueryResult
+from .result import QueryResult, group_columns
+from .scan import JoinedScan, Scan, ScanSource
+from .spec import QuerySpec
 
-__all__ = ["Canceller", "evaluate", "query"]
+__all__ = ["evaluate", "run"]
 
 _BARE_PATH = re.compile(r"^\$[^\s{}\[\],:'\"]+$")
-_KIND_OF_T = {"int": "int", "float": "float", "str": "str", "bool": "bool", "date": "datetime", "mixed": "mixed",
-              "null": "null", "array": "list", "object": "dict"}
 
 
-def query(source: Any, *, table: str | None = None, filter: Any = None, group_by: Any = None,
-          sort: Any = None, compare: Any = None, compare_table: str | None = None, quick_filter: str = "all",
-          join_key: str | None = None, how: str = "inner", bins: int = 20, backend: Any = None,
-          samples: int = 4, top: int = 10) -> QueryResult:
-    """Filter, group, sort or compare a table; see docs/filters.md for the expression language.
+def run(scan: Scan, spec: QuerySpec, *, compare: Scan | None = None,
+        connection: Connection | None = None) -> QueryResult:
+    """Plan `spec` over `scan` (and the compared `compare`) on `connection` (default: the shared one).
 
     Nothing is scanned until the result's `num_rows`, `page()`, `to_pandas()` or `to_arrow()` is used.
-    Faults in the spec raise FilterError; its `.control` names the argument at fault ("filter", "group-by",
-    "sort", "compare", "source").
     """
-    backend = backend if backend is not None else default_backend()
-    runner = Runner(backend)
-    frame, total = _frame(source, table, compare, compare_table, quick_filter, join_key, how, backend)
+    conn = connection or default_connection()
+    runner = Runner(conn)
+    frame, total = _frame(scan, compare, spec, conn)
     compiler = frame.compiler(runner.name)
     rel = frame.rel
-    pred = _filter(filter, compiler)
+    pred = _filter(spec.filter, compiler)
     if pred is not None:
         rel = rel.filter(pred)
     labels = {c.label: f"${c.side}.{c.name}" for c in frame.columns}
     names0 = [c.name for c in frame.side_columns(0)]
-    if group_by not in (None, "", []):
-        keys = _group_keys(group_by, frame, compiler, labels, names0)
+    plan: RowsPlan | GroupPlan
+    if spec.group_by:
+        keys = _group_keys(spec.group_by, frame, compiler, labels, names0)
         summaries = _summaries(frame, rel, keys)
         try:
-            plan: RowsPlan | GroupPlan = GroupPlan(frame, rel, keys, summaries, normalize_sort(sort), runner,
-                                                   bins, samples, top)
+            plan = GroupPlan(frame, rel, keys, summaries, list(spec.sort), runner, spec.bins, spec.samples,
+                             spec.top)
         except FilterError as err:
-            raise with_control(err, getattr(err, "control", "sort")) from None
+            raise err.for_control("sort") from None
         mode = "compare-groups" if frame.mode == "compare" else "groups"
-        columns = _group_columns(plan)
+        columns = group_columns(plan)
     else:
         sort_vals = []
-        for key, desc in normalize_sort(sort):
+        for key, desc in spec.sort:
             if key == "_key":
                 sort_vals.append((Val(frame.key_type(), rel[frame.key]), desc))
                 continue
@@ -75,7 +71,7 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
             try:
                 sort_exprs(val, desc)
             except FilterError as err:
-                raise with_control(FilterError(err.message, node.pos, node.where or None), "sort") from None
+                raise FilterError(err.message, node.pos, node.where or None, "sort") from None
             sort_vals.append((val, desc))
         plan = RowsPlan(frame, rel, sort_vals, runner)
         mode = "compare" if frame.mode == "compare" else "rows"
@@ -83,22 +79,21 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
     try:
         runner.check(plan.check_expr())
     except FilterError as err:
-        raise with_control(err, "filter") from None
-    return QueryResult(plan, frame, runner, mode, columns, total)
+        raise err.for_control("filter") from None
+    return QueryResult(plan, frame, runner, mode, columns, total, spec)
 
 
-def evaluate(source: Any, expr: Any, *, backend: Any = None) -> list[tuple[Any, bool]]:
+def evaluate(scan: ScanSource, expr: Any, *, connection: Connection | None = None) -> list[tuple[Any, bool]]:
     """The value of an expression on every row, in row order, as (value, missing) pairs.
 
     A debugging aid (and what the property tests compare against a reference evaluator); filters use the
     same compiler.
     """
-    from ._compile import out_expr
     from ._output import decode_value
 
-    backend = backend if backend is not None else default_backend()
-    runner = Runner(backend)
-    frame, _ = _frame(source, None, None, None, "all", None, "inner", backend)
+    conn = connection or default_connection()
+    runner = Runner(conn)
+    frame, _ = _frame(scan, None, QuerySpec(), conn)
     node = _parse_text(expr) if isinstance(expr, str) else from_python(expr)
     val = _compile(frame.compiler(runner.name), node, "filter")
     missing = val.missing if not isinstance(val.missing, bool) else ibis.literal(val.missing)
@@ -108,62 +103,43 @@ def evaluate(source: Any, expr: Any, *, backend: Any = None) -> list[tuple[Any, 
     return [(decode_value(r["__v"], val.t), bool(r["__m"])) for r in rows]
 
 
-class Canceller:
-    """Runs the queries of one caller: starting a query cancels the caller's previous one.
-
-    `c = Canceller(); r = c.query(src, filter=...)` — the Explorer keeps one per widget.
-    """
-
-    def __init__(self) -> None:
-        self._last: QueryResult | None = None
-        self._lock = threading.Lock()
-
-    def query(self, source: Any, **kwargs: Any) -> QueryResult:
-        self.cancel()
-        result = query(source, **kwargs)
-        with self._lock:
-            self._last = result
-        return result
-
-    def cancel(self) -> None:
-        with self._lock:
-            last, self._last = self._last, None
-        if last is not None:
-            last.cancel()
-
-
 # ------------------------------------------------------------------------------------------------ frame
-def _frame(source: Any, table: str | None, compare: Any, compare_table: str | None, quick_filter: str,
-           join_key: str | None, how: str, backend: Any) -> tuple[Frame, Any]:
-    try:
-        src = resolve_source(source, table, backend, "source")
-    except FilterError as err:
-        raise with_control(err, "source") from None
-    try:
-        if compare is not None and not (isinstance(compare, str) and not compare):
-            if isinstance(src, Joined):
-                raise FilterError("compare= works on plain tables, not on a JoinedTable", path="compare")
-            other = resolve_source(compare, compare_table or table, backend, "compare")
-            if isinstance(other, Joined):
-                raise FilterError("compare= must name a plain table, not a JoinedTable", path="compare")
-            frame = joined_frame(src, other, join_key, "outer", "compare", quick_filter)
-            return frame, _joined_total(src, other, join_key, "outer", runner_backend=backend)
-        if quick_filter != "all":
-            raise FilterError("quick_filter needs compare=", path="quick_filter")
-        if isinstance(src, Joined):
-            frame = joined_frame(src.left, src.right, join_key or src.key, how, "joined")
-            return frame, _joined_total(src.left, src.right, join_key or src.key, how, runner_backend=backend)
-    except FilterError as err:
-        raise with_control(err, "compare") from None
-    frame = single_frame(src, backend)
-    total = src.total_rows if src.total_rows is not None else (lambda: Runner(backend).scalar(src.table.count()))
+def _open(scan: ScanSource, conn: Connection) -> Source:
+    return open_scan(scan, conn.backend, conn.lock)
+
+
+def _frame(scan: Scan, compare: Scan | None, spec: QuerySpec, conn: Connection) -> tuple[Frame, Any]:
+    if compare is not None:
+        if isinstance(scan, JoinedScan):
+            raise FilterError("compare= works on plain tables, not on a JoinedTable", path="compare",
+                              control="compare")
+        if isinstance(compare, JoinedScan):
+            raise FilterError("compare= must name a plain table, not a JoinedTable", path="compare",
+                              control="compare")
+        s0, s1 = _open(scan, conn), _open(compare, conn)
+        try:
+            frame = joined_frame(s0, s1, spec.join_key, "outer", "compare", spec.quick_filter)
+        except FilterError as err:
+            raise err.for_control("compare") from None
+        return frame, _joined_total(s0, s1, spec.join_key, "outer", conn)
+    if isinstance(scan, JoinedScan):
+        s0, s1 = _open(scan.left, conn), _open(scan.right, conn)
+        key = spec.join_key or scan.key
+        try:
+            frame = joined_frame(s0, s1, key, spec.how, "joined")
+        except FilterError as err:
+            raise err.for_control("source") from None
+        return frame, _joined_total(s0, s1, key, spec.how, conn)
+    src = _open(scan, conn)
+    frame = single_frame(src, conn.backend)
+    total = src.total_rows if src.total_rows is not None else (lambda: Runner(conn).scalar(src.table.count()))
     return frame, total
 
 
-def _joined_total(s0: Source, s1: Source, key: Any, how: str, runner_backend: Any) -> Any:
+def _joined_total(s0: Source, s1: Source, key: Any, how: str, conn: Connection) -> Any:
     def count() -> int:
         f = joined_frame(s0, s1, key, how, "compare" if how == "outer" else "joined", "all")
-        return int(Runner(runner_backend).scalar(f.rel.count()))
+        return int(Runner(conn).scalar(f.rel.count()))
 
     return count
 
@@ -177,12 +153,12 @@ def _parse_text(text: str) -> Node:
 
 
 def _filter(flt: Any, compiler: Compiler) -> Any:
-    if flt is None or (isinstance(flt, str) and not flt.strip()):
+    if flt is None:
         return None
     try:
         node = _parse_text(flt) if isinstance(flt, str) else from_python(flt)
     except FilterError as err:
-        raise with_control(err, "filter") from None
+        raise err.for_control("filter") from None
     if node.kind == "object" and not node.value:
         return None
     v = _compile(compiler, node, "filter")
@@ -197,18 +173,17 @@ def _compile(compiler: Compiler, node: Node, control: str) -> Any:
     try:
         return compiler.compile(node)
     except FilterError as err:
-        raise with_control(err, control) from None
+        raise err.for_control(control) from None
 
 
 # ------------------------------------------------------------------------------------------------ groups
-def _group_keys(group_by: Any, frame: Frame, compiler: Compiler, labels: dict[str, str],
+def _group_keys(group_by: tuple[Any, ...], frame: Frame, compiler: Compiler, labels: dict[str, str],
                 names0: list[str]) -> list[GroupKey]:
-    items = [group_by] if isinstance(group_by, (str, dict)) else list(group_by)
     keys = []
-    for item in items:
+    for item in group_by:
         label = item if isinstance(item, str) else str(item)
         node = key_node(item, labels, names0, "group-by")
-        if frame.mode == "compare" and isinstance(item, str) and _is_bare(item, frame):
+        if frame.mode == "compare" and isinstance(item, str) and any(c.name == item for c in frame.columns):
             vals = []
             for side in (0, 1):
                 names = {c.name for c in frame.side_columns(side)}
@@ -220,14 +195,10 @@ def _group_keys(group_by: Any, frame: Frame, compiler: Compiler, labels: dict[st
             continue
         val = _compile(compiler, node, "group-by")
         if val.t.kind in ("array", "object"):
-            raise with_control(FilterError(f"Cannot group by {label!r}: it is an array or object; group by $size, "
-                                           f"an element or a field instead", node.pos, "group-by"), "group-by")
+            raise FilterError(f"Cannot group by {label!r}: it is an array or object; group by $size, "
+                              f"an element or a field instead", node.pos, "group-by", "group-by")
         keys.append(GroupKey(label, [val, val]))
     return keys
-
-
-def _is_bare(item: str, frame: Frame) -> bool:
-    return any(c.name == item for c in frame.columns)
 
 
 def _summary_of(label: str, cols: list[FrameColumn | None], rel: Any, table: int | None) -> Summary:
@@ -274,14 +245,3 @@ def _summaries(frame: Frame, rel: Any, keys: list[GroupKey]) -> list[Summary]:
             continue
         out.append(_summary_of(name, [by_side[0].get(name), by_side[1].get(name)], rel, None))
     return out
-
-
-def _group_columns(plan: GroupPlan) -> list[dict[str, Any]]:
-    cols = [{"name": k.label, "kind": _KIND_OF_T.get(k.t.kind, k.t.kind), "table": None} for k in plan.keys]
-    cols.append({"name": "count", "kind": "count", "table": None})
-    if plan.compare:
-        cols += [{"name": "count_0", "kind": "count", "table": 0}, {"name": "count_1", "kind": "count", "table": 1}]
-    cols += [{"name": name, "kind": "float", "table": None} for name in plan.aggs]
-    cols += [{"name": s.label, "kind": s.kind, "table": s.table} for s in plan.summaries]
-    return cols
-

@@ -9,30 +9,42 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
-from .formats.parquet import (
+from ..codec import (
     META_KEY,
     MediaSink,
     MediaSource,
     check_cell,
+    column_to_pandas,
     decode_column,
     encode_columns,
     encode_dataframe,
     encode_values,
     read_meta,
+    read_parquet,
+    read_schema,
+    table_to_pandas,
 )
-from .media.image import Image
+from ..media.image import Image
+from . import display as _display
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .artifacts.staging import StoredTable
+__all__ = ["StoredFile", "Table"]
 
-__all__ = ["Table"]
+
+@dataclass(frozen=True)
+class StoredFile:
+    """The Parquet file a table was read from, and where its media files are."""
+
+    parquet_path: str
+    source: MediaSource
 
 
 class Table:
@@ -57,8 +69,7 @@ class Table:
         self._arrow: pa.Table | None = None
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
-        self._version = 0  # bumped on every change, so cached Parquet forms are known to be stale
-        self._stored_cache: tuple[int, StoredTable] | None = None
+        self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
         if dataframe is not None:
@@ -104,8 +115,6 @@ class Table:
     @classmethod
     def _from_stored(cls, parquet_path: str, source: MediaSource) -> Table:
         """A table backed by a stored Parquet file; rows are read when first asked for."""
-        from .formats.parquet import read_schema
-
         schema, _ = read_schema(parquet_path)
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
@@ -192,28 +201,31 @@ class Table:
         return pq.ParquetFile(self._parquet_path).metadata.num_rows  # type: ignore[arg-type]
 
     def to_pandas(self) -> pd.DataFrame:
-        """A DataFrame; scalar columns are converted column-wise, media cells stay `Image` objects."""
+        """A DataFrame of the cells as logged: media cells are `Image` objects, null stays apart from NaN."""
         import pandas as pd
 
         if self._rows is not None:
-            return pd.DataFrame({c: [r[j] for r in self._rows] for j, c in enumerate(self._columns)},
-                                columns=self._columns)
+            series = {}
+            for j, c in enumerate(self._columns):
+                values = [r[j] for r in self._rows]
+                if any(isinstance(v, Image) for v in values):
+                    series[c] = pd.Series(values, dtype=object)
+                else:  # the same conversion as a stored column's, so both read the same
+                    enc = encode_values(c, values, None)
+                    series[c] = column_to_pandas(enc.array, enc.meta)
+            return pd.DataFrame(series, columns=self._columns, index=range(len(self._rows)))
         arrow, meta = self._arrow_and_meta()
-        cols: dict[str, Any] = {}
-        for j, (name, cmeta) in enumerate(zip(self._columns, meta["columns"])):
-            col = arrow.column(j)
-            plain = cmeta["kind"] in ("int", "bool", "str", "datetime", "null") and col.null_count == 0
-            if plain or cmeta["kind"] == "float":
-                cols[name] = col.to_pandas()
-            else:
-                cols[name] = pd.Series(decode_column(col, cmeta, self._source), dtype=object)
-        return pd.DataFrame(cols, columns=self._columns)
+        return table_to_pandas(arrow, {c["name"]: c for c in meta["columns"]}, self._source)
 
     def to_arrow(self) -> pa.Table:
-        """The table as Arrow with the `tablelens` metadata; image cells are structs (see docs/storage.md)."""
+        """The table as Arrow with the `tablelens` metadata (docs/storage.md); needs no media stored yet.
+
+        Image cells become structs only once the table is added to an artifact: before that, a table with
+        images raises TypeError here.
+        """
         if self._rows is None:
             return self._arrow_and_meta()[0]
-        return self._stored_form().read()
+        return encode_columns(self._columns, self._rows, None)
 
     # -- equality ----------------------------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
@@ -238,42 +250,39 @@ class Table:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The last expression of a cell shows an Explorer."""
-        try:
-            from .explorer import Explorer
-        except ImportError:  # pragma: no cover - the explorer needs the built front end
-            return {"text/plain": repr(self)}
-        return Explorer(self)._repr_mimebundle_(**kwargs)
+        return _display.mimebundle(self, repr(self), **kwargs)
 
     # -- storage -----------------------------------------------------------------------------------------------
-    def _encode(self, sink: MediaSink | None) -> pa.Table:
-        """The Arrow form to store, with media written to `sink`."""
+    @property
+    def revision(self) -> int:
+        """A counter bumped by every change: anything derived from the table at one revision stays valid."""
+        return self._revision
+
+    @property
+    def stored_file(self) -> StoredFile | None:
+        """The stored Parquet file this table reads from (None once changed, or when never stored)."""
+        if self._parquet_path is not None and self._source is not None:
+            return StoredFile(self._parquet_path, self._source)
+        return None
+
+    def has_media(self) -> bool:
+        """True when a column holds images (their files must be stored before the table can be scanned)."""
+        if self._rows is not None:
+            return any(isinstance(v, Image) for r in self._rows for v in r)
+        return any(c["kind"] == "image" for c in self._arrow_and_meta()[1]["columns"])
+
+    def encode(self, sink: MediaSink | None) -> pa.Table:
+        """The Arrow form to store, with media files written to `sink` (an artifact's staging)."""
         if self._rows is not None:
             return encode_columns(self._columns, self._rows, sink)
         arrow, meta = self._arrow_and_meta()
-        if any(c["kind"] == "image" for c in meta["columns"]):
+        if any(c["kind"] == "image" for c in meta["columns"]):  # media are added to the sink (or referenced)
             return encode_columns(self._columns, self._materialize(), sink)
         return arrow
-
-    def _stored(self) -> StoredTable:
-        """The Parquet form the query engine scans (written to a scratch artifact when not stored yet)."""
-        from .artifacts.staging import StoredTable
-
-        if self._parquet_path is not None and self._source is not None:
-            return StoredTable(self._parquet_path, self._source)
-        return self._stored_form()
-
-    def _stored_form(self) -> StoredTable:
-        from .artifacts.staging import scratch_store_table
-
-        if self._stored_cache is None or self._stored_cache[0] != self._version:
-            self._stored_cache = (self._version, scratch_store_table(self))
-        return self._stored_cache[1]
 
     def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
         if self._arrow is None:
             if self._parquet_path is not None:
-                from .formats.parquet import read_parquet
-
                 self._arrow, _ = read_parquet(self._parquet_path)
             else:
                 self._arrow = encode_columns(self._columns, self._rows or [], None)
@@ -289,7 +298,7 @@ class Table:
         return self._rows
 
     def _touch(self) -> None:
-        self._version += 1
+        self._revision += 1
         self._arrow = None if self._rows is not None else self._arrow
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .table import Table
+from . import display as _display
+from .table import Table
 
 __all__ = ["JoinedTable"]
 
@@ -14,8 +14,6 @@ class JoinedTable:
     """`JoinedTable(table1, table2, join_key)`; the key is a column name present in both tables."""
 
     def __init__(self, table1: Table, table2: Table, join_key: str | tuple[str, str] | list[str]) -> None:
-        from .table import Table
-
         for i, t in ((1, table1), (2, table2)):
             if not isinstance(t, Table):
                 raise TypeError(f"JoinedTable table{i} must be a tl.Table, got {type(t).__name__}")
@@ -40,6 +38,4 @@ class JoinedTable:
         return f"JoinedTable({self.table1!r}, {self.table2!r}, join_key={self.join_key!r})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        from .explorer import Explorer
-
-        return Explorer(self)._repr_mimebundle_(**kwargs)
+        return _display.mimebundle(self, repr(self), **kwargs)

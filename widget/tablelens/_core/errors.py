@@ -1,0 +1,79 @@
+"""Typed exceptions: each message tells the user what to change."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactNotFoundError",
+    "CorruptFileError",
+    "EngineError",
+    "FilterError",
+    "MissingMediaWarning",
+    "TablelensError",
+    "UnsafePathError",
+]
+
+
+class TablelensError(Exception):
+    """Base class of every error tablelens raises on purpose."""
+
+
+class UnsafePathError(TablelensError, ValueError):
+    """A logical path is absolute or climbs out of its artifact with `..`."""
+
+
+class CorruptFileError(TablelensError, ValueError):
+    """A stored file (table, manifest, media) cannot be read; the message names the file and the fault."""
+
+
+class ArtifactNotFoundError(TablelensError, KeyError):
+    """No artifact, version, alias or entry by that name."""
+
+    def __str__(self) -> str:  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class FilterError(TablelensError, ValueError):
+    """A filter, group or sort expression (or another part of a query) is malformed or cannot be evaluated.
+
+    `position` is the 0-based offset in the expression text where the fault is (None when unknown); `path` says
+    which part of the expression or argument it is in; `control` names the part of the query it belongs to —
+    one of `CONTROLS` — so the Explorer shows the message beside that control.
+    """
+
+    CONTROLS = ("filter", "group-by", "sort", "compare", "source")
+
+    def __init__(self, message: str, position: int | None = None, path: str | None = None,
+                 control: str | None = None) -> None:
+        if control is not None and control not in self.CONTROLS:
+            raise ValueError(f"unknown control {control!r}; one of {self.CONTROLS}")
+        self.message = message
+        self.position = position
+        self.path = path
+        self.control = control
+        where = f" (at position {position})" if position is not None else ""
+        super().__init__(f"{message}{where}")
+
+    def for_control(self, control: str) -> FilterError:
+        """This error as belonging to `control` (kept when it already names one)."""
+        if self.control is not None:
+            return self
+        err = type(self)(self.message, self.position, self.path, control)
+        err.__dict__.update({k: v for k, v in self.__dict__.items() if k not in err.__dict__})
+        return err
+
+
+class EngineError(FilterError):
+    """The engine (DuckDB, another Ibis backend) could not run a query; `engine_error` keeps what it raised."""
+
+    def __init__(self, message: str, engine_error: BaseException | None = None, control: str | None = None) -> None:
+        super().__init__(message, control=control)
+        self.engine_error = engine_error
+
+    def for_control(self, control: str) -> FilterError:
+        if self.control is not None:
+            return self
+        return EngineError(self.message, self.engine_error, control)
+
+
+class MissingMediaWarning(UserWarning):
+    """A media file a table names is not there: the table opens, and that cell shows why it has no pixels."""

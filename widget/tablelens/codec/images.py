@@ -1,0 +1,227 @@
+"""Image cells: an `Image` <-> a struct naming its stored files (pixels, masks, classes) with boxes inline.
+
+Media files go to a `MediaSink` while a table is encoded (an artifact being built) and come back from a
+`MediaSource` while it is decoded; the struct layout is in docs/storage.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from .._core.errors import CorruptFileError
+from ..media.classes import Classes
+from ..media.image import Image, Mask, Pixels
+
+__all__ = [
+    "ClassesCache",
+    "MediaSink",
+    "MediaSource",
+    "box_from_record",
+    "encode_images",
+    "image_from_record",
+    "image_struct_type",
+]
+
+_PROGRESS_DELAY_S = 2.0  # a progress bar appears only on work that lasts longer than this
+
+
+class MediaSink(Protocol):
+    """Where media files go while a table is encoded (an artifact being built)."""
+
+    def add_image_pixels(self, pixels: Pixels) -> str: ...
+    def add_mask(self, mask: Mask) -> str: ...
+    def add_classes(self, classes: Classes) -> str: ...
+
+
+class MediaSource(Protocol):
+    """Where media files come from while a table is decoded (a stored or staged artifact)."""
+
+    def local_path(self, logical_path: str) -> str: ...
+    def origin(self) -> str | None: ...
+
+
+def _box_type(score_keys: list[str]) -> pa.DataType:
+    fields = [
+        ("minX", pa.float64()), ("maxX", pa.float64()), ("minY", pa.float64()), ("maxY", pa.float64()),
+        ("middle", pa.list_(pa.float64())), ("width", pa.float64()), ("height", pa.float64()),
+        ("domain", pa.string()), ("class_id", pa.int64()), ("box_caption", pa.string()),
+    ]
+    if score_keys:
+        fields.append(("scores", pa.struct([(k, pa.float64()) for k in score_keys])))
+    return pa.struct(fields)
+
+
+_MASK_TYPE = pa.struct([("path", pa.string()), ("digest", pa.string())])
+
+
+def image_struct_type(box_layers: dict[str, list[str]], mask_layers: list[str]) -> pa.DataType:
+    """The struct of an image column with these box layers (-> score keys) and mask layers."""
+    fields: list[tuple[str, pa.DataType]] = [
+        ("path", pa.string()), ("digest", pa.string()), ("format", pa.string()),
+        ("width", pa.int32()), ("height", pa.int32()), ("caption", pa.string()), ("classes", pa.string()),
+    ]
+    if box_layers:
+        fields.append(("boxes", pa.struct([(l, pa.list_(_box_type(s))) for l, s in box_layers.items()])))
+    if mask_layers:
+        fields.append(("masks", pa.struct([(l, _MASK_TYPE) for l in mask_layers])))
+    return pa.struct(fields)
+
+
+def _box_record(box: dict[str, Any], score_keys: list[str]) -> dict[str, Any]:
+    pos = box["position"]
+    rec: dict[str, Any]
+    if "middle" in pos:
+        (mx, my), w, h = pos["middle"], pos["width"], pos["height"]
+        rec = {"minX": mx - w / 2, "maxX": mx + w / 2, "minY": my - h / 2, "maxY": my + h / 2,
+               "middle": [float(mx), float(my)], "width": float(w), "height": float(h)}
+    else:
+        rec = {k: float(pos[k]) for k in ("minX", "maxX", "minY", "maxY")}
+    rec["domain"] = box.get("domain")
+    rec["class_id"] = box["class_id"]
+    rec["box_caption"] = box.get("box_caption")
+    if score_keys:
+        scores = box.get("scores") or {}
+        rec["scores"] = {k: (float(scores[k]) if k in scores else None) for k in score_keys}
+    return rec
+
+
+def encode_images(values: list[Any], sink: MediaSink, *, workers: int | None) -> tuple[pa.Array, dict[str, Any]]:
+    """The struct array of an image column (media written to `sink`) and its column metadata."""
+    images: list[Image] = [v for v in values if v is not None]
+    box_layers: dict[str, list[str]] = {}
+    mask_layers: list[str] = []
+    class_sets: list[Classes] = []
+    for img in images:
+        for layer, boxes in img._box_layers.items():
+            keys = box_layers.setdefault(layer, [])
+            for b in boxes:
+                for k in b.get("scores", {}):
+                    if k not in keys:
+                        keys.append(k)
+        for layer in img._mask_layers:
+            if layer not in mask_layers:
+                mask_layers.append(layer)
+        if img.classes is not None and img.classes not in class_sets:
+            class_sets.append(img.classes)
+
+    paths = _store_media_parallel(images, sink, workers=workers)
+    class_paths = [sink.add_classes(c) for c in class_sets]
+
+    records: list[dict[str, Any] | None] = []
+    it = iter(paths)
+    for v in values:
+        if v is None:
+            records.append(None)
+            continue
+        img_path, mask_paths = next(it)
+        px = v._pixels
+        rec: dict[str, Any] = {
+            "path": img_path, "digest": px.digest, "format": px.format,
+            "width": px.size[0], "height": px.size[1], "caption": v.caption,
+            "classes": class_paths[class_sets.index(v.classes)] if v.classes is not None else None,
+        }
+        if box_layers:
+            rec["boxes"] = {
+                layer: ([_box_record(b, keys) for b in v._box_layers[layer]] if layer in v._box_layers else None)
+                for layer, keys in box_layers.items()
+            }
+        if mask_layers:
+            rec["masks"] = {
+                layer: ({"path": mask_paths[layer], "digest": v._mask_layers[layer].digest}
+                        if layer in v._mask_layers else None)
+                for layer in mask_layers
+            }
+        records.append(rec)
+    arr = pa.array(records, image_struct_type(box_layers, mask_layers))
+    meta: dict[str, Any] = {"kind": "image", "layers": {"boxes": list(box_layers), "masks": mask_layers},
+                            "scores": {l: k for l, k in box_layers.items() if k}}
+    if len(class_sets) == 1:
+        meta["classes"] = class_sets[0].class_set
+    return arr, meta
+
+
+def _store_media_parallel(
+    images: list[Image], sink: MediaSink, *, workers: int | None
+) -> list[tuple[str, dict[str, str]]]:
+    """Encode and store every image and mask, in parallel threads (PNG encoding releases the GIL)."""
+    from tqdm.auto import tqdm
+
+    def one(img: Image) -> tuple[str, dict[str, str]]:
+        path = sink.add_image_pixels(img._pixels)
+        masks = {layer: sink.add_mask(m) for layer, m in img._mask_layers.items()}
+        return path, masks
+
+    if len(images) < 8:
+        return [one(img) for img in images]
+    n = workers or min(8, (os.cpu_count() or 2))
+    out: list[tuple[str, dict[str, str]]] = []
+    with ThreadPoolExecutor(max_workers=n) as pool, tqdm(
+        total=len(images), unit="img", desc="encoding images", delay=_PROGRESS_DELAY_S, leave=False
+    ) as bar:
+        for res in pool.map(one, images, chunksize=16):
+            out.append(res)
+            bar.update(1)
+    return out
+
+
+class ClassesCache:
+    """Class sets read from a media source, each file parsed once per decode."""
+
+    def __init__(self, source: MediaSource | None) -> None:
+        self._source = source
+        self._cache: dict[str, Classes] = {}
+
+    def get(self, path: str | None) -> Classes | None:
+        if path is None or self._source is None:
+            return None
+        if path not in self._cache:
+            local = self._source.local_path(path)
+            try:
+                with open(local, "rb") as f:
+                    self._cache[path] = Classes.from_json(json.load(f))
+            except (OSError, ValueError) as e:
+                raise CorruptFileError(f"classes file {path!r} cannot be read: {e}") from None
+        return self._cache[path]
+
+
+def box_from_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A stored box as the dict it was logged as (corners, or middle/width/height)."""
+    box: dict[str, Any]
+    if rec.get("middle") is not None:
+        box = {"position": {"middle": list(rec["middle"]), "width": rec["width"], "height": rec["height"]}}
+    else:
+        box = {"position": {k: rec[k] for k in ("minX", "maxX", "minY", "maxY")}}
+    if rec.get("domain") is not None:
+        box["domain"] = rec["domain"]
+    box["class_id"] = rec["class_id"]
+    if rec.get("box_caption") is not None:
+        box["box_caption"] = rec["box_caption"]
+    scores = {k: v for k, v in (rec.get("scores") or {}).items() if v is not None}
+    if scores:
+        box["scores"] = scores
+    return box
+
+
+def image_from_record(rec: dict[str, Any], source: MediaSource | None, classes: ClassesCache | None = None) -> Image:
+    """An `Image` whose pixels and masks are read lazily from the stored files named in `rec`."""
+    if source is None:
+        raise CorruptFileError("an image cell needs the artifact it belongs to")
+    classes = classes or ClassesCache(source)
+    origin = source.origin()
+    pixels = Pixels(
+        path=source.local_path(rec["path"]), fmt=rec.get("format"), digest=rec.get("digest"),
+        size=(int(rec["width"]), int(rec["height"])) if rec.get("width") else None,
+        origin=(origin, rec["path"]) if origin else None,
+    )
+    boxes = {layer: [box_from_record(b) for b in bs]
+             for layer, bs in (rec.get("boxes") or {}).items() if bs is not None}
+    masks = {layer: Mask(path=source.local_path(m["path"]), digest=m.get("digest"))
+             for layer, m in (rec.get("masks") or {}).items() if m is not None}
+    return Image._restore(pixels, rec.get("caption"), classes.get(rec.get("classes")), boxes, masks)
+
+

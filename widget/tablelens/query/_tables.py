@@ -1,0 +1,80 @@
+"""Scan sources opened on a backend: Ibis tables over Parquet files or Arrow, each with a row-position column.
+
+The Parquet file is registered with the backend (once per connection and source identity), never loaded into
+Python. Each table gets a column holding the row's 0-based position, which becomes the stable row key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+
+from .scan import ColumnInfo, ScanSource
+
+__all__ = ["RN", "Source", "open_scan"]
+
+RN = "__tl_rn"
+
+
+@dataclass
+class Source:
+    """One table ready to query: an Ibis table with a row-position column (`rn`)."""
+
+    table: ir.Table
+    columns: tuple[ColumnInfo, ...]
+    label: str
+    total_rows: int | None
+    resolve: Callable[[str], str] | None
+    ordered: bool  # the backend returns rows in file order without ORDER BY (DuckDB scans)
+    rn: str  # the column holding the 0-based row position
+    identity: str | None  # equal identity, equal rows: the key of per-column facts
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+_guard = threading.Lock()
+
+
+def open_scan(scan: ScanSource, backend: Any, lock: threading.RLock) -> Source:
+    """`scan` as an Ibis table on `backend`; registering a file runs SQL, so it takes the connection's `lock`."""
+    if scan.arrow is not None:
+        with_rn = scan.arrow.add_column(0, RN, pa.array(np.arange(scan.arrow.num_rows, dtype=np.int64)))
+        return Source(ibis.memtable(with_rn), scan.columns, scan.label, scan.num_rows, scan.resolve_media, True, RN,
+                      scan.identity)
+    if scan.parquet is None:
+        raise ValueError(f"scan source {scan.label!r} has neither a Parquet file nor an Arrow table")
+    with _guard:
+        cache: dict[str, tuple[ir.Table, str, bool]] = backend.__dict__.setdefault("_tablelens_scans", {})
+    key = scan.identity or scan.parquet
+    hit = cache.get(key)
+    if hit is None:
+        with lock:
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = _register(backend, scan.parquet, set(scan.names()))
+    table, rn, ordered = hit
+    return Source(table, scan.columns, scan.label, scan.num_rows, scan.resolve_media, ordered, rn, scan.identity)
+
+
+def _register(backend: Any, path: str, names: set[str]) -> tuple[ir.Table, str, bool]:
+    """Register the file: the table, its row-position column, and whether rows come back in file order."""
+    name = getattr(backend, "name", "")
+    if name == "duckdb" and "file_row_number" not in names:
+        try:  # Parquet min/max statistics leave NaN out: without can_have_nan DuckDB folds isnan() to false
+            t = backend.read_parquet(path, file_row_number=True, can_have_nan=True)
+        except Exception:  # a DuckDB without the option
+            t = backend.read_parquet(path, file_row_number=True)
+        return t, "file_row_number", True  # no renaming: every layer costs SQL-generation time per query
+    if name == "polars" and RN not in names:
+        t = backend.read_parquet(path, row_index_name=RN)
+        return t.mutate(**{RN: t[RN].cast("int64")}), RN, False
+    t = backend.read_parquet(path)
+    return t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False
