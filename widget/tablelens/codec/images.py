@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 _PROGRESS_DELAY_S = 2.0  # a progress bar appears only on work that lasts longer than this
+_BATCH = 32  # images per task of the encoding pool
 
 
 class MediaSink(Protocol):
@@ -156,16 +157,21 @@ def _store_media_parallel(
         masks = {layer: sink.add_mask(m) for layer, m in img._mask_layers.items()}
         return path, masks
 
+    def batch(imgs: list[Image]) -> list[tuple[str, dict[str, str]]]:
+        return [one(img) for img in imgs]
+
     if len(images) < 8:
-        return [one(img) for img in images]
+        return batch(images)
     n = workers or min(8, (os.cpu_count() or 2))
+    # a task per batch, not per image: an image whose file is already known costs microseconds, a future more
+    batches = [images[i:i + _BATCH] for i in range(0, len(images), _BATCH)]
     out: list[tuple[str, dict[str, str]]] = []
     with ThreadPoolExecutor(max_workers=n) as pool, tqdm(
         total=len(images), unit="img", desc="encoding images", delay=_PROGRESS_DELAY_S, leave=False
     ) as bar:
-        for res in pool.map(one, images, chunksize=16):
-            out.append(res)
-            bar.update(1)
+        for res in pool.map(batch, batches):
+            out.extend(res)
+            bar.update(len(res))
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .._core.hashing import sha256_bytes
+from ._files import image_facts
 from .classes import Classes
 
 __all__ = ["Image", "Mask", "Pixels", "normalize_box", "validate_boxes"]
@@ -106,6 +107,21 @@ class Pixels:
                 self._digest = sha256_bytes(self._bytes)
             return self._bytes, self._fmt  # type: ignore[return-value]
 
+    def _learn_file(self) -> None:
+        """Digest, format and size of a file source from the per-process memo (`media/_files.py`): a file that many
+        images name is read and hashed once, not once per image."""
+        try:
+            facts = image_facts(self._path)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"the pixels of this image are not available: {self._path!r} does not exist") from None
+        if self._digest is None:
+            self._digest = facts.digest
+        if self._fmt is None:
+            self._fmt = facts.format
+        if self._size is None:
+            self._size = facts.size
+
     def release(self) -> None:
         """Forget encoded bytes that can be read again from a file (keeps memory flat when logging many images)."""
         if self._path is not None:
@@ -113,14 +129,18 @@ class Pixels:
 
     @property
     def digest(self) -> str:
+        if self._digest is None and self._path is not None and self._bytes is None:
+            self._learn_file()
         if self._digest is None:
             self.encoded()
         return self._digest  # type: ignore[return-value]
 
     @property
     def format(self) -> str:
+        if self._fmt is None and self._path is not None and self._bytes is None:
+            self._learn_file()
         if self._fmt is None:
-            self.encoded()
+            self.encoded()  # an unreadable or unsupported file: raises, naming it
         return self._fmt  # type: ignore[return-value]
 
     def pil(self) -> PILImage.Image:
@@ -141,7 +161,9 @@ class Pixels:
                 self._size = (int(self._array.shape[1]), int(self._array.shape[0]))
             elif self._pil is not None:
                 self._size = self._pil.size
-            else:
+            elif self._path is not None:
+                self._learn_file()
+            if self._size is None:
                 with PILImage.open(self._path if self._path else io.BytesIO(self.encoded()[0])) as im:
                     self._size = im.size
         return self._size
