@@ -14,11 +14,13 @@ from ._core.errors import (
     CorruptFileError,
     EngineError,
     FilterError,
+    FormatError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .interop import coco as _coco  # noqa: F401  (each registers its format for Table.from_* / Table.to_*)
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .media import Classes, Image
 from .model import JoinedTable, Table
@@ -35,6 +37,7 @@ __all__ = [
     "EngineError",
     "Explorer",
     "FilterError",
+    "FormatError",
     "Image",
     "JoinedTable",
     "MissingMediaWarning",

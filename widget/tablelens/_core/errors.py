@@ -7,6 +7,7 @@ __all__ = [
     "CorruptFileError",
     "EngineError",
     "FilterError",
+    "FormatError",
     "MissingMediaWarning",
     "TablelensError",
     "UnsafePathError",
@@ -23,6 +24,25 @@ class UnsafePathError(TablelensError, ValueError):
 
 class CorruptFileError(TablelensError, ValueError):
     """A stored file (table, manifest, media) cannot be read; the message names the file and the fault."""
+
+
+class FormatError(TablelensError, ValueError):
+    """A dataset in another tool's format (COCO, YOLO, Pascal VOC, an image folder, ...) is malformed.
+
+    `file` is the file at fault, `line` the 1-based line in it (text formats) and `field` the part of it (for
+    example `annotations[12].bbox`); the message starts with them, so it says where to look.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        if field:
+            where = f"{where}: {field}" if where else field
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

@@ -1,0 +1,72 @@
+"""Mask layers painted from instance shapes (COCO polygons and RLE, YOLO segments) when first needed.
+
+A converter's dataset may hold 100,000 images: their masks are never decoded when the table is read, only when a
+mask is shown or logged, and the decoded array is not kept (a logged mask is a PNG file from then on). Shapes are
+decoded with pycocotools — the code COCO's own evaluation uses — so a mask here is the mask `COCO.annToMask`
+gives, pixel for pixel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from .._core.hashing import sha256_bytes
+from ..media.image import Mask
+
+__all__ = ["PaintedMask", "Shape", "shape_rle"]
+
+# (class id, segmentation as COCO writes it: a list of polygons [x1, y1, x2, y2, ...] in pixels, or an RLE
+# {"size": [h, w], "counts": str | list[int]})
+Shape = tuple[int, Any]
+
+
+def shape_rle(segmentation: Any, height: int, width: int) -> dict[str, Any]:
+    """One compressed RLE for a COCO segmentation, exactly as `COCO.annToRLE` builds it."""
+    if isinstance(segmentation, list):
+        return mask_utils.merge(mask_utils.frPyObjects(segmentation, height, width))
+    if isinstance(segmentation.get("counts"), list):
+        return mask_utils.frPyObjects(segmentation, height, width)
+    return segmentation
+
+
+class PaintedMask(Mask):
+    """A mask layer of class ids (0 where no shape is) painted from `shapes` in order: a later shape covers an
+    earlier one where they overlap.
+
+    `size` is (width, height), or a function giving it (a YOLO image's size is known only from its file).
+    With `relative=True` polygon coordinates are fractions of the width and height (YOLO's segments).
+    """
+
+    def __init__(self, size: tuple[int, int] | Callable[[], tuple[int, int]], shapes: Sequence[Shape],
+                 relative: bool = False) -> None:
+        super().__init__()
+        self._size = size
+        self._shapes = list(shapes)
+        self._relative = relative
+        self._key: str | None = None
+
+    def _wh(self) -> tuple[int, int]:
+        return self._size() if callable(self._size) else self._size
+
+    def array(self) -> np.ndarray:
+        """The painted class ids (uint8, or uint16 when an id is above 255); computed anew on every call."""
+        w, h = self._wh()
+        top = max((c for c, _ in self._shapes), default=0)
+        out = np.zeros((h, w), np.uint16 if top > 255 else np.uint8)
+        for class_id, seg in self._shapes:
+            if self._relative:
+                seg = [[v * (w if i % 2 == 0 else h) for i, v in enumerate(poly)] for poly in seg]
+            out[mask_utils.decode(shape_rle(seg, h, w)).astype(bool)] = class_id
+        return out
+
+    def content_key(self) -> str:
+        """A hash of the shapes (known without painting): logging the same dataset again skips painting."""
+        if self._key is None:
+            text = json.dumps([list(self._wh()), self._relative, self._shapes], separators=(",", ":"))
+            self._key = sha256_bytes(b"painted-mask:" + text.encode())
+        return self._key
