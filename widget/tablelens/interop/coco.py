@@ -232,8 +232,11 @@ def _segmentation(seg: Any, file: str, field: str, width: int, height: int
     """(polygons, compressed RLE): one of them, checked against the image size."""
     if isinstance(seg, list):
         for p, poly in enumerate(seg):
-            if (not isinstance(poly, list) or len(poly) < 4 or len(poly) % 2
-                    or not all(type(v) in _NUM and v - v == 0 for v in poly)):
+            try:  # one C-speed pass: sum() refuses anything but numbers, and is NaN or infinite if any of them is
+                total = sum(poly) if type(poly) is list else None
+            except TypeError:
+                total = None
+            if total is None or total - total != 0 or len(poly) < 4 or len(poly) % 2:
                 raise FormatError("a polygon is a list of an even number (at least 4) of finite coordinates "
                                   "[x1, y1, x2, y2, ...]", file=file, field=f"{field}[{p}]")
         return seg, None
