@@ -21,6 +21,7 @@ from ._core.errors import (
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .interop import coco as _coco  # noqa: F401  (each registers its format for Table.from_* / Table.to_*)
+from .interop import voc as _voc  # noqa: F401
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .interop import yolo as _yolo  # noqa: F401
 from .media import Classes, Image
