@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import interop as _interop  # noqa: F401  (registers Artifact.from_dir/export layouts, Table.from_*/to_*)
 from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
@@ -20,10 +21,6 @@ from ._core.errors import (
     UnsafePathError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
-from .interop import coco as _coco  # noqa: F401  (each registers its format for Table.from_* / Table.to_*)
-from .interop import voc as _voc  # noqa: F401
-from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
-from .interop import yolo as _yolo  # noqa: F401
 from .media import Classes, Image
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec

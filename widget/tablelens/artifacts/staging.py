@@ -182,7 +182,7 @@ class Staging:
         _ENCODED.put(key, pixels.digest, fmt)
         path = f"media/images/{pixels.digest[:20]}.{fmt}"
         self.add_bytes(path, data, pixels.digest)
-        pixels._bytes = None  # keep memory flat: the digest is known, the array can encode again if asked
+        pixels.release()  # keep memory flat: the digest is known, the array can encode again if asked
         return path
 
     def add_mask(self, mask: Mask) -> str:

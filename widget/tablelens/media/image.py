@@ -72,6 +72,13 @@ class Pixels:
             f"Image data must be a numpy array, a PIL image, a file path or another Image, got {type(data).__name__}"
         )
 
+    @classmethod
+    def from_encoded(cls, data: bytes, name: str = "<bytes>") -> Pixels:
+        """Pixels given as the bytes of an image file (a `datasets` Image feature): stored as they are."""
+        px = cls(fmt=_sniff_format(data, name), digest=sha256_bytes(data))
+        px._bytes = data
+        return px
+
     @property
     def path(self) -> str | None:
         """Local file holding the encoded pixels, when there is one."""
@@ -123,8 +130,9 @@ class Pixels:
             self._size = facts.size
 
     def release(self) -> None:
-        """Forget encoded bytes that can be read again from a file (keeps memory flat when logging many images)."""
-        if self._path is not None:
+        """Forget encoded bytes that can be made again, read from the file or encoded from the array (keeps memory
+        flat when logging many images); bytes given as such are kept."""
+        if self._path is not None or self._array is not None or self._pil is not None:
             self._bytes = None
 
     @property
