@@ -232,3 +232,15 @@ def test_results_naming_unknown_images_or_categories(coco_files: tuple[Path, Pat
     del dets[0]["score"]
     with pytest.raises(tl.FormatError, match=r"\[0\]\.score"):
         tl.Table.from_coco(ann_path, images_dir, results=dets)
+
+
+def test_a_table_read_from_coco_is_queried_before_it_is_logged(coco_files: tuple[Path, Path]) -> None:
+    """An unlogged table with images is staged in a scratch folder for the engine (and the Explorer)."""
+    ann_path, images_dir = coco_files
+    table = tl.Table.from_coco(ann_path, images_dir)
+    oracle = quiet_coco(ann_path)
+    with_dogs = sorted({a["image_id"] for a in oracle.loadAnns(oracle.getAnnIds(catIds=[18]))})
+    has_dog = ("{$gte: [{$size: {$filter: {input: '$image.boxes.ground_truth', as: 'b', "
+               "cond: {$eq: ['$$b.class_id', 18]}}}}, 1]}")
+    result = tl.query(table, filter=has_dog)
+    assert sorted(result.to_pandas()["image_id"]) == with_dogs

@@ -9,6 +9,7 @@ gives, pixel for pixel.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,12 @@ from .._core.hashing import sha256_bytes
 from ..media.image import Mask
 
 __all__ = ["PaintedMask", "Shape", "shape_rle"]
+
+# pycocotools' decoder asks numpy 2 for copy=False on its own RLE objects and numpy warns; the mask is right. A
+# filter here (narrowed to that message and module) rather than around each call: warnings.catch_warnings is not
+# thread-safe, and masks are painted in the encoding threads.
+warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy keyword",
+                        category=DeprecationWarning, module="pycocotools")
 
 # (class id, segmentation as COCO writes it: a list of polygons [x1, y1, x2, y2, ...] in pixels, or an RLE
 # {"size": [h, w], "counts": str | list[int]})

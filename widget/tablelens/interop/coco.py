@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from pycocotools import mask as mask_utils
 
 from .._core.errors import FormatError
@@ -29,6 +30,25 @@ __all__ = ["read_coco", "write_coco", "write_coco_results"]
 
 COLUMNS = ["image_id", "file_name", "width", "height", "image", "annotations"]
 _NUM = (int, float)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (from annotations built in memory) as Python numbers; JSON's own values pass untouched."""
+    if type(value) in _NUM or isinstance(value, bool):
+        return value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _plain_list(value: Any) -> Any:
+    if type(value) is list and all(type(v) in _NUM for v in value):
+        return value
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value
 
 
 # ------------------------------------------------------------------------------------------------------ reading
@@ -109,6 +129,7 @@ def _list(data: Mapping[str, Any], key: str, file: str, required: bool = True) -
 
 
 def _int(value: Any, file: str, field: str) -> int:
+    value = _plain(value)
     if type(value) is int:
         return value
     if isinstance(value, float) and value.is_integer():
@@ -178,22 +199,22 @@ def _annotations(data: Mapping[str, Any], file: str, by_id: dict[int, int],
     for j, ann in enumerate(anns):
         if type(ann) is not dict:
             raise FormatError("must be an object", file=file, field=f"annotations[{j}]")
-        image_id = ann.get("image_id")
+        image_id = _plain(ann.get("image_id"))
         k = by_id.get(image_id) if type(image_id) is int else None
         if k is None:
             raise FormatError(f"image id {image_id!r} names no entry of 'images'", file=file,
                               field=f"annotations[{j}].image_id")
-        cid = ann.get("category_id")
+        cid = _plain(ann.get("category_id"))
         if type(cid) is not int or cid not in category_ids:
             raise FormatError(f"category id {cid!r} names no entry of 'categories'", file=file,
                               field=f"annotations[{j}].category_id")
-        ann_id = ann.get("id")
+        ann_id = _plain(ann.get("id"))
         if type(ann_id) is not int:
             raise FormatError(f"must be an integer, got {ann_id!r}", file=file, field=f"annotations[{j}].id")
         if ann_id in seen_ids:
             raise FormatError(f"annotation id {ann_id} appears twice", file=file, field=f"annotations[{j}].id")
         seen_ids.add(ann_id)
-        iscrowd = ann.get("iscrowd", 0)
+        iscrowd = _plain(ann.get("iscrowd", 0))
         if iscrowd not in (0, 1) or type(iscrowd) is not int:
             raise FormatError(f"must be 0 or 1, got {iscrowd!r}", file=file, field=f"annotations[{j}].iscrowd")
         seg = ann.get("segmentation")
@@ -201,7 +222,7 @@ def _annotations(data: Mapping[str, Any], file: str, by_id: dict[int, int],
         _, _, width, height, _ = images[k]
         if seg:  # None and [] hold no shape
             polygons, rle = _segmentation(seg, file, f"annotations[{j}].segmentation", width, height)
-        bbox = ann.get("bbox")
+        bbox = _plain_list(ann.get("bbox"))
         if bbox is None and (polygons or rle):
             bbox = [float(v) for v in mask_utils.toBbox(_rle(polygons, rle, height, width))]
         if type(bbox) is not list or len(bbox) != 4:
@@ -210,7 +231,7 @@ def _annotations(data: Mapping[str, Any], file: str, by_id: dict[int, int],
         if not (type(x) in _NUM and type(y) in _NUM and type(w) in _NUM and type(h) in _NUM
                 and x - x == 0 and y - y == 0 and w - w == 0 and h - h == 0 and w >= 0 and h >= 0):
             raise _bad_bbox(bbox, file, f"annotations[{j}].bbox")
-        area = ann.get("area")
+        area = _plain(ann.get("area"))
         if area is None:
             area = float(mask_utils.area(_rle(polygons, rle, height, width))) if polygons or rle else w * h
         elif type(area) not in _NUM or area - area != 0 or area < 0:
@@ -309,19 +330,19 @@ def _results(source: Any, by_id: dict[int, int], category_ids: set[int]) -> list
         where = f"[{j}]"
         if type(det) is not dict:
             raise FormatError("must be an object", file=file, field=where)
-        image_id = det.get("image_id")
+        image_id = _plain(det.get("image_id"))
         k = by_id.get(image_id) if type(image_id) is int else None
         if k is None:
             raise FormatError(f"image id {image_id!r} names no image of the annotations", file=file,
                               field=f"{where}.image_id")
-        cid = det.get("category_id")
+        cid = _plain(det.get("category_id"))
         if type(cid) is not int or cid not in category_ids:
             raise FormatError(f"category id {cid!r} names no category of the annotations", file=file,
                               field=f"{where}.category_id")
-        score = det.get("score")
+        score = _plain(det.get("score"))
         if type(score) not in _NUM or score - score != 0:
             raise FormatError(f"must be a finite number, got {score!r}", file=file, field=f"{where}.score")
-        bbox = det.get("bbox")
+        bbox = _plain_list(det.get("bbox"))
         if bbox is None and isinstance(det.get("segmentation"), Mapping):
             bbox = [float(v) for v in mask_utils.toBbox(det["segmentation"])]
         if (type(bbox) is not list or len(bbox) != 4

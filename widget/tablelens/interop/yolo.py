@@ -304,16 +304,17 @@ def write_yolo(
             cls = index[box["class_id"]]
             if segments is not None and segments[k]:
                 for poly in segments[k]:
-                    lines.append(" ".join([str(cls), *(_num(v) for v in poly)]))
+                    lines.append(" ".join([str(cls), *(_num(v, exact=True) for v in poly)]))
                 continue
             pos = box["position"]
-            if "middle" in pos and box.get("domain") != "pixel":
+            exact = "middle" in pos and box.get("domain") != "pixel"
+            if exact:  # YOLO's own form: written back digit for digit
                 cx, cy, w, h = pos["middle"][0], pos["middle"][1], pos["width"], pos["height"]
             else:
                 x0, y0, x1, y1 = box_corners(box, img.width, img.height)
                 cx, cy = (x0 + x1) / 2 / img.width, (y0 + y1) / 2 / img.height
                 w, h = (x1 - x0) / img.width, (y1 - y0) / img.height
-            lines.append(f"{cls} {_num(cx)} {_num(cy)} {_num(w)} {_num(h)}")
+            lines.append(f"{cls} {_num(cx, exact)} {_num(cy, exact)} {_num(w, exact)} {_num(h, exact)}")
         label = os.path.join(folder, "labels", s, stem + ".txt")
         os.makedirs(os.path.dirname(label), exist_ok=True)
         with open(label, "w", encoding="utf-8") as f:
@@ -326,11 +327,13 @@ def write_yolo(
     return out
 
 
-def _num(v: float) -> str:
+def _num(v: float, exact: bool) -> str:
+    """A coordinate as text: digit for digit when it was read from YOLO, else to 10 significant digits (a
+    computed fraction such as 0.5141249999999999 is written 0.514125)."""
     f = float(v)
     if not math.isfinite(f):
         raise ValueError(f"a box coordinate is not finite ({v!r})")
-    return repr(f)
+    return repr(f) if exact else f"{f:.10g}"
 
 
 register_converter("yolo", read_yolo, write_yolo)
