@@ -166,7 +166,9 @@ class Staging:
             ext = "jpg" if fmt == "jpeg" else fmt
             digest = pixels.digest
             path = f"media/images/{digest[:20]}.{ext}"
-            self.add_local_file(path, pixels.path, digest)
+            known = self._entries.get(path)
+            if known is None or known.digest != digest:  # a file many cells name is added once
+                self.add_local_file(path, pixels.path, digest)
             pixels.release()
             return path
         key = pixels.content_key()
