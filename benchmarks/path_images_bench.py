@@ -45,13 +45,13 @@ def machine() -> str:
             f"pyarrow {pa.__version__}, Pillow {PIL.__version__}")
 
 
-def make_files(folder: Path, n: int) -> list[str]:
-    """n distinct 640x480 JPEGs (smooth colour fields with noise, ~50 KB each)."""
+def make_files(folder: Path, n: int, w: int, h: int) -> list[str]:
+    """n distinct JPEGs of w x h (smooth colour fields with noise; ~50 KB each at 640x480)."""
     rng = np.random.default_rng(0)
     paths = []
     for i in range(n):
         small = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
-        img = np.asarray(PILImage.fromarray(small).resize((640, 480), PILImage.Resampling.BICUBIC)).astype(np.int16)
+        img = np.asarray(PILImage.fromarray(small).resize((w, h), PILImage.Resampling.BICUBIC)).astype(np.int16)
         img = (img + rng.normal(0, 6, img.shape)).clip(0, 255).astype(np.uint8)
         p = folder / f"img_{i:05d}.jpg"
         PILImage.fromarray(img).save(p, quality=85)
@@ -86,7 +86,7 @@ def baseline(paths: list[str], cell_files: np.ndarray, boxes: list[list[dict]], 
     offsets = pa.array(np.concatenate([[0], np.cumsum(lens)]).astype(np.int32))
     table = pa.table({
         "path": pa.array(names), "digest": pa.array([digests[p] for p in names]),
-        "width": pa.array(np.full(len(names), 640, np.int32)), "height": pa.array(np.full(len(names), 480, np.int32)),
+        "width": pa.array(np.full(len(names), 0, np.int32)), "height": pa.array(np.full(len(names), 0, np.int32)),
         "boxes": pa.ListArray.from_arrays(offsets, pa.array(flat, box_type.value_type)),
     })
     pq.write_table(table, out)
@@ -98,6 +98,7 @@ def main() -> None:
     ap.add_argument("--cells", type=int, default=100_000)
     ap.add_argument("--files", type=int, default=1_000)
     ap.add_argument("--boxes", type=int, default=10, help="boxes per cell")
+    ap.add_argument("--size", default="640x480", help="pixel size of the files, WxH")
     ap.add_argument("--profile", action="store_true", help="print the top of a cProfile of add + log")
     args = ap.parse_args()
     print(f"machine: {machine()}")
@@ -105,8 +106,9 @@ def main() -> None:
     try:
         (work / "images").mkdir()
         t0 = time.perf_counter()
-        paths = make_files(work / "images", args.files)
-        print(f"{args.files:,} distinct 640x480 JPEG files made in {time.perf_counter() - t0:.1f} s "
+        w, h = (int(v) for v in args.size.split("x"))
+        paths = make_files(work / "images", args.files, w, h)
+        print(f"{args.files:,} distinct {w}x{h} JPEG files made in {time.perf_counter() - t0:.1f} s "
               f"({sum(os.path.getsize(p) for p in paths) / 2**20:.0f} MiB)")
         rng = np.random.default_rng(1)
         cell_files = rng.integers(0, len(paths), args.cells)

@@ -1,20 +1,16 @@
-"""What the dataset-format converters share: checked numbers with errors that name the file and field, the image
-column of a table, boxes in pixels, atomic writes."""
+"""What the dataset-format converters share: the image column of a table, boxes in pixels, widths recovered from
+corners, atomic writes."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from .._core.errors import FormatError
 from ..media.classes import Classes
 from ..media.image import Image
 from ..model import Table
@@ -24,30 +20,11 @@ __all__ = [
     "atomic_write",
     "box_corners",
     "extent",
-    "finite",
-    "integer",
+    "image_extension",
     "table_rows",
     "write_image_file",
+    "write_json",
 ]
-
-
-def finite(value: Any, file: str, field: str, line: int | None = None) -> float:
-    """`value` as a finite float; a FormatError naming the file and field otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise FormatError(f"must be a number, got {value!r}", file=file, line=line, field=field)
-    f = float(value)
-    if not math.isfinite(f):
-        raise FormatError(f"must be finite, got {value!r}", file=file, line=line, field=field)
-    return f
-
-
-def integer(value: Any, file: str, field: str, line: int | None = None) -> int:
-    """`value` as an int (integral floats such as 3.0 too); a FormatError naming the file and field otherwise."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        return int(value)
-    raise FormatError(f"must be an integer, got {value!r}", file=file, line=line, field=field)
 
 
 def extent(lo: float, hi: float) -> float:
@@ -147,9 +124,3 @@ def write_image_file(img: Image, dest: str) -> None:
 
 def image_extension(img: Image) -> str:
     return "jpg" if img.format == "jpeg" else img.format
-
-
-def sequence_of(value: Any, file: str, field: str, kind: type | tuple[type, ...] = list) -> Sequence[Any]:
-    if not isinstance(value, kind):
-        raise FormatError(f"must be a list, got {type(value).__name__}", file=file, field=field)
-    return value
