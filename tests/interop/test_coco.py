@@ -244,3 +244,27 @@ def test_a_table_read_from_coco_is_queried_before_it_is_logged(coco_files: tuple
                "cond: {$eq: ['$$b.class_id', 18]}}}}, 1]}")
     result = tl.query(table, filter=has_dog)
     assert sorted(result.to_pandas()["image_id"]) == with_dogs
+
+
+def test_masks_painted_run_by_run_equal_pycocotools_decode() -> None:
+    """The hand-written RLE reading and painting (interop/_masks.py) against pycocotools' own decoder."""
+    from pycocotools import mask as mask_utils
+
+    from tablelens.interop._masks import PaintedMask, rle_counts
+
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        h, w = (int(v) for v in rng.integers(1, 90, 2))
+        shapes, expected = [], np.zeros((h, w), np.uint16)
+        for k in range(int(rng.integers(1, 5))):
+            m = np.asfortranarray((rng.random((h, w)) < rng.uniform(0, 1)).astype(np.uint8))
+            if k % 2:
+                m[:, : w // 2] = 0  # long runs as well as single pixels
+            rle = mask_utils.encode(m)
+            rle["counts"] = rle["counts"].decode("ascii")
+            assert sum(rle_counts(rle["counts"])) == h * w
+            cid = int(rng.integers(1, 300))
+            shapes.append((cid, rle))
+            expected[mask_utils.decode(rle).astype(bool)] = cid
+        got = PaintedMask((w, h), shapes).array()
+        assert np.array_equal(got, expected), trial

@@ -24,7 +24,7 @@ from ..media.image import Image, Pixels
 from ..model import Table
 from ..model.converters import register_converter
 from ._common import Rows, box_corners, extent, image_extension, table_rows, write_json
-from ._masks import PaintedMask
+from ._masks import PaintedMask, rle_counts
 
 __all__ = ["read_coco", "write_coco", "write_coco_results"]
 
@@ -279,40 +279,14 @@ def _segmentation(seg: Any, file: str, field: str, width: int, height: int
     if not isinstance(counts, str):
         raise FormatError(f"must be a string (compressed) or a list of integers, got {type(counts).__name__}",
                           file=file, field=f"{field}.counts")
-    total = _compressed_total(counts)
+    # checked before pycocotools ever decodes it: its C decoder trusts the counts
+    runs = rle_counts(counts)
+    total = None if runs is None else sum(runs)
     if total != height * width:
         got = "are not a compressed RLE" if total is None else f"cover {total} pixels"
         raise FormatError(f"the compressed counts {got}, not height x width ({height * width})",
                           file=file, field=f"{field}.counts")
     return None, {"size": size, "counts": counts}
-
-
-def _compressed_total(counts: str) -> int | None:
-    """The pixels a compressed RLE string covers, decoded as pycocotools' `rleFrString` does; None when it is
-    not one. Checked before pycocotools decodes it, since its C decoder trusts the counts."""
-    cnts: list[int] = []
-    p, n = 0, len(counts)
-    while p < n:
-        x = k = 0
-        more = True
-        while more:
-            if p >= n:
-                return None
-            c = ord(counts[p]) - 48
-            if not 0 <= c <= 63:
-                return None
-            x |= (c & 0x1F) << (5 * k)
-            more = bool(c & 0x20)
-            p += 1
-            k += 1
-            if not more and c & 0x10:
-                x |= -1 << (5 * k)
-        if len(cnts) > 2:
-            x += cnts[-2]
-        if x < 0:
-            return None
-        cnts.append(x)
-    return sum(cnts)
 
 
 def _rle(polygons: Any, rle: Any, height: int, width: int) -> dict[str, Any]:
