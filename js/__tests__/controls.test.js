@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { currentTableName, shortDate } from "../sidebar.js";
 import { errorFor, get, isCompareMode, isGroupMode, versionSpec } from "../state.js";
-import { addSortKey, columnChoices, errorSnippet } from "../toolbar.js";
+import { columnChoices } from "../toolbar/choices.js";
+import { errorSnippet } from "../toolbar/error-view.js";
+import { addSortKey, reverseSortKey } from "../toolbar/sort-control.js";
 import { fakeModel } from "./fake-model.js";
 
 describe("errorSnippet", () => {
@@ -30,6 +32,7 @@ describe("sort and group choices", () => {
     expect(addSortKey([], "a")).toEqual([["a", "asc"]]);
     expect(addSortKey([["a", "asc"]], "b")).toEqual([["a", "asc"], ["b", "asc"]]);
     expect(addSortKey([["a", "asc"], ["b", "asc"]], "a")).toEqual([["a", "desc"], ["b", "asc"]]);
+    expect(reverseSortKey([["a", "asc"], ["b", "desc"]], 1)).toEqual([["a", "asc"], ["b", "asc"]]);
   });
 
   it("offers the columns that can be grouped", () => {
@@ -45,13 +48,12 @@ describe("state helpers", () => {
     expect(get(model, "group_by")).toEqual([]);
     expect(get(model, "page_size")).toBe(50);
     expect(get({ get: () => undefined }, "mode")).toBe("rows");
-    expect(get(fakeModel({ group_by: "label" }), "group_by")).toEqual(["label"]);
-    expect(get(fakeModel({ group_by: "" }), "group_by")).toEqual([]);
-    expect(get(fakeModel({ sort: ["a", ["b", "desc"], ["c", "weird"]] }), "sort")).toEqual([
-      ["a", "asc"],
-      ["b", "desc"],
-      ["c", "asc"],
-    ]);
+  });
+
+  it("reads sort and group_by as the kernel echoes them (the kernel normalises them, not the browser)", () => {
+    const sort = [["a", "asc"], ["b", "desc"]];
+    expect(get(fakeModel({ sort }), "sort")).toEqual(sort);
+    expect(get(fakeModel({ group_by: ["label", "$meta.source"] }), "group_by")).toEqual(["label", "$meta.source"]);
   });
 
   it("finds the error of a control", () => {

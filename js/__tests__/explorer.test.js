@@ -389,7 +389,9 @@ describe("Explorer view", () => {
 });
 
 describe("table helpers", async () => {
-  const { defaultWidth, headerSort, nestedPaths } = await import("../table.js");
+  const { defaultWidth } = await import("../table/columns.js");
+  const { headerSort } = await import("../table/header.js");
+  const { nestedPaths } = await import("../table/nested-paths.js");
 
   it("cycles a header's sort asc -> desc -> off, and adds keys with Shift", () => {
     expect(headerSort([], "a", false)).toEqual([["a", "asc"]]);
