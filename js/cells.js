@@ -314,11 +314,11 @@ export function sameCell(a, b) {
 
 /**
  * Total count of each table in a `$hist` or `$counts` summary.
- * @param {{counts?: unknown} | null | undefined} summary
+ * @param {Partial<HistValue> | Partial<CountsValue> | null | undefined} summary
  * @returns {number[]}
  */
 export function summaryTotals(summary) {
-  const counts = summary && Array.isArray(summary.counts) ? /** @type {unknown[]} */ (summary.counts) : [];
+  const counts = summary && Array.isArray(summary.counts) ? summary.counts : [];
   return counts.map((list) => (Array.isArray(list) ? list.reduce((n, c) => n + (Number(c) || 0), 0) : 0));
 }
 

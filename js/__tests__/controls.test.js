@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import { currentTableName, shortDate } from "../sidebar.js";
 import { errorFor, get, isCompareMode, isGroupMode, versionSpec } from "../state.js";
@@ -5,6 +6,8 @@ import { columnChoices } from "../toolbar/choices.js";
 import { errorSnippet } from "../toolbar/error-view.js";
 import { addSortKey, reverseSortKey } from "../toolbar/sort-control.js";
 import { fakeModel } from "./fake-model.js";
+
+/** @import { SeenColumns } from "../types/frontend" */
 
 describe("errorSnippet", () => {
   it("points a caret at the error position", () => {
@@ -36,6 +39,7 @@ describe("sort and group choices", () => {
   });
 
   it("offers the columns that can be grouped", () => {
+    /** @type {SeenColumns} */
     const seen = new Map([["id", "int"], ["img", "image"], ["label", "str"], ["score", "hist"]]);
     expect(columnChoices(seen, true)).toEqual(["id", "label"]);
     expect(columnChoices(seen, false)).toEqual(["id", "img", "label", "score"]);
@@ -47,7 +51,7 @@ describe("state helpers", () => {
     const model = fakeModel({ group_by: null });
     expect(get(model, "group_by")).toEqual([]);
     expect(get(model, "page_size")).toBe(50);
-    expect(get({ get: () => undefined }, "mode")).toBe("rows");
+    expect(get(/** @type {any} a model without traits */ ({ get: () => undefined }), "mode")).toBe("rows");
   });
 
   it("reads sort and group_by as the kernel echoes them (the kernel normalises them, not the browser)", () => {
@@ -58,7 +62,7 @@ describe("state helpers", () => {
 
   it("finds the error of a control", () => {
     const model = fakeModel({ error: { message: "bad", control: "sort", position: null } });
-    expect(errorFor(model, "sort").message).toBe("bad");
+    expect(errorFor(model, "sort")?.message).toBe("bad");
     expect(errorFor(model, "filter")).toBe(null);
     expect(errorFor(fakeModel(), null)).toBe(null);
   });
