@@ -1,7 +1,8 @@
 // @ts-check
 // The filter editor: a growing <textarea> (Enter applies, Shift+Enter adds a line, Escape restores the applied
 // filter), its clear button and Apply button, and the recent filters that drop down under it while it has the
-// focus (one click applies one). The filter's error is drawn into `errorSlot` by error-view.js.
+// focus (one click applies one). The filter's error is drawn into `errorSlot` by error-view.js. Its element does
+// not box the editor and the Apply button (display: contents): both are items of the toolbar's row.
 
 import { button, el } from "../dom.js";
 import { get, onChange, setTraits } from "../state.js";
@@ -12,7 +13,8 @@ import { get, onChange, setTraits } from "../state.js";
  * @param {{model: Model}} ctx
  */
 export function createFilterEditor({ model }) {
-  const root = el("div", "tl-filter-col");
+  const root = el("div", "tl-filter-editor");
+  const col = el("div", "tl-filter-col");
   const box = el("div", "tl-filter-box");
   const input = el("textarea", "tl-filter-input", null, {
     "data-role": "filter",
@@ -31,7 +33,8 @@ export function createFilterEditor({ model }) {
   suggest.hidden = true;
   const errorSlot = el("div", "tl-error-slot");
   box.append(input, clearButton);
-  root.append(box, suggest, errorSlot);
+  col.append(box, suggest, errorSlot);
+  root.append(col, applyButton);
 
   function resize() {
     input.style.height = "auto";
@@ -102,7 +105,6 @@ export function createFilterEditor({ model }) {
   draw();
   return {
     el: root,
-    applyButton,
     input,
     errorSlot,
     apply,
@@ -111,7 +113,6 @@ export function createFilterEditor({ model }) {
     cleanup() {
       off();
       root.remove();
-      applyButton.remove();
     },
   };
 }

@@ -57,9 +57,9 @@ export function createToolbar(ctx) {
   });
 
   const filterRow = el("div", "tl-toolbar-row tl-filter-row");
-  filterRow.append(sidebarToggle, filter.el, filter.applyButton, recent.el);
+  filterRow.append(sidebarToggle, filter.el, recent.el);
   const viewRow = el("div", "tl-toolbar-row tl-view-row");
-  viewRow.append(group.el, sort.el, compare.el, quick.el, columns.el, mediaControls.el, el("span", "tl-spacer"), ...status.els);
+  viewRow.append(group.el, sort.el, compare.el, quick.el, columns.el, mediaControls.el, el("span", "tl-spacer"), status.el);
   root.append(filterRow, viewRow);
 
   const parts = [errors, filter, recent, group, sort, compare, quick, columns, mediaControls, status];

@@ -1,6 +1,7 @@
 // @ts-check
 // What the toolbar says about the result: a busy indicator while a query runs (data-role="busy"), the source
-// label, and the row count (data-role="row-count", the number also in data-count).
+// label, and the row count (data-role="row-count", the number also in data-count). Its element does not box them
+// (display: contents): they sit in the toolbar's row as its own items.
 
 import { rowCountText } from "../cells.js";
 import { el } from "../dom.js";
@@ -12,6 +13,7 @@ import { get, onChange } from "../state.js";
  * @param {{model: Model}} ctx
  */
 export function createStatus({ model }) {
+  const root = el("span", "tl-status");
   const busySlot = el("span", "tl-busy-slot");
   const sourceLabel = el("span", "tl-source-label");
   const rowCount = el("span", "tl-row-count", null, { "data-role": "row-count", "aria-live": "polite" });
@@ -48,15 +50,15 @@ export function createStatus({ model }) {
     onChange(model, ["busy"], drawBusy),
     onChange(model, ["source_label"], drawSource),
   ];
+  root.append(busySlot, sourceLabel, rowCount);
   drawCount();
   drawSource();
   drawBusy();
   return {
-    /** in toolbar order */
-    els: [busySlot, sourceLabel, rowCount],
+    el: root,
     cleanup() {
       for (const off of offs) off();
-      for (const node of [busySlot, sourceLabel, rowCount]) node.remove();
+      root.remove();
     },
   };
 }
