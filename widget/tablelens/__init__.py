@@ -22,7 +22,7 @@ from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .media import Classes, Image
 from .model import JoinedTable, Table
-from .query import QueryCancelled, QueryResult, QuerySpec
+from .query import QueryCancelled, QueryResult, QuerySpec, configure
 from .sources import query
 
 __version__ = "0.1.0"
@@ -47,6 +47,7 @@ __all__ = [
     "TablelensError",
     "UnsafePathError",
     "__version__",
+    "configure",
     "init",
     "log_artifact",
     "query",
