@@ -11,12 +11,19 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# Node takes a script's module type from the nearest package.json above it. The venv lies inside this project,
+# whose package.json says "type": "module", so JupyterLab's bundled yarn.js (CommonJS, run as `node yarn.js config`
+# at every Lab start) would load as an ES module and fail ("Dynamic require of \"util\"...", pages of minified JS).
+# This file makes everything in the venv CommonJS again.
+$(VENV)/package.json: | $(BIN)/python
+	echo '{"type": "commonjs"}' > $@
+
 # pip builds the front end (npm install + esbuild) through hatch-jupyter-builder
-$(STAMP): $(BIN)/python pyproject.toml package.json
+$(STAMP): $(BIN)/python pyproject.toml package.json | $(VENV)/package.json
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(VENV)/package.json
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
 browser:
@@ -30,17 +37,21 @@ lint: install
 	$(BIN)/ruff check widget tests benchmarks
 	$(BIN)/lint-imports --no-cache
 
+# vitest, then the type check (tsc over js/ and its tests): a type error fails the test run
 test-js: install
 	npm test --silent
+	npm run typecheck --silent
 
 test-python: install browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: lint test-js test-python
 
+# Lab logs only warnings: what is printed is the data made and the URL to open
 demo: install
 	$(BIN)/python -m tablelens.demo --store notebooks/tablelens-store
 	cd notebooks && TABLELENS_DIR=$$PWD/tablelens-store ../$(BIN)/jupyter lab quickstart.ipynb \
+	  --ServerApp.log_level=WARN --LabApp.log_level=WARN \
 	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean:

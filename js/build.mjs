@@ -17,6 +17,7 @@ const dev = watch || process.argv.includes("--dev");
 
 await mkdir(out, { recursive: true });
 
+/** @type {import("esbuild").BuildOptions} */
 const options = {
   entryPoints: { explorer: join(root, "js", "index.js") },
   bundle: true,

@@ -1,3 +1,4 @@
+// @ts-check
 // The DOM of one cell. Every piece of data is written with textContent / createElement: cell text, captions,
 // class and column names are never parsed as HTML.
 
@@ -17,29 +18,58 @@ import {
   treeLabel,
 } from "./cells.js";
 import { compareBarSpec, countsSpec, histogramSpec } from "./charts.js";
+import { el } from "./dom.js";
 import { TABLE_COLORS, TABLE_LABELS } from "./theme.js";
 
+/**
+ * @import { CountsValue, HistValue, ImageCell, ImageValue, Row, SchemaColumn, Side } from "./types/protocol"
+ * @import { CompareOpts, MediaApi, MediaCtx } from "./types/frontend"
+ * @import { ChartManager, ChartSpec } from "./charts.js"
+ * @import { Decoded } from "./cells.js"
+ * @import { ChartTheme } from "./theme.js"
+ */
+
+/**
+ * What cells are drawn with.
+ * @typedef {object} CellEnv
+ * @property {MediaApi} [media]
+ * @property {MediaCtx} [mediaCtx]
+ * @property {ChartManager} [charts]
+ * @property {() => ChartTheme} [theme]
+ * @property {string[]} [labels] the two tables' names: [A, B]
+ * @property {Row} [row] the row of the cell
+ * @property {string} [rowLabel] its key values, for chart titles
+ * @property {number} [imageSize] longest side of a thumbnail, CSS px
+ */
+
 /** Strings longer than this are clipped in the cell (full text on hover and on expand). */
-export const CLIP_CHARS = 120;
+const CLIP_CHARS = 120;
 const TITLE_CHARS = 4000;
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+/**
+ * The message of an error, or its text.
+ * @param {unknown} err
+ */
+function errorText(err) {
+  const message = err && typeof err === "object" && "message" in err ? err.message : null;
+  return message ? String(message) : String(err);
 }
 
 /**
  * Fill `td` with the cell `raw` of `column` (a schema entry). Returns a cleanup function.
- * @param env `{media, mediaCtx, charts, theme: () => chartTheme, labels: [A, B], row, rowLabel, imageSize}`
+ * @param {HTMLElement} td
+ * @param {unknown} raw
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @returns {() => void}
  */
 export function renderCell(td, raw, column, env) {
+  /** @type {(() => void)[]} */
   const cleanups = [];
   try {
-    td.append(renderValue(raw, column, env, cleanups, { top: true }));
+    td.append(renderValue(raw, column, env, cleanups));
   } catch (err) {
-    td.append(el("span", "tl-cell-error", `cannot show this cell: ${err && err.message ? err.message : err}`));
+    td.append(el("span", "tl-cell-error", `cannot show this cell: ${errorText(err)}`));
   }
   return () => {
     for (const c of cleanups.splice(0)) {
@@ -52,8 +82,15 @@ export function renderCell(td, raw, column, env) {
   };
 }
 
-/** A node for one value (recursive for compare pairs). */
-export function renderValue(raw, column, env, cleanups, opts = {}) {
+/**
+ * A node for one value (recursive for compare pairs).
+ * @param {unknown} raw
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups where drawings that need one (images, charts) add their cleanup
+ * @returns {HTMLElement}
+ */
+function renderValue(raw, column, env, cleanups) {
   const kind = column && column.kind;
   const d = decodeCell(raw);
   switch (d.type) {
@@ -82,7 +119,7 @@ export function renderValue(raw, column, env, cleanups, opts = {}) {
       return renderNdarray(d.value);
     case "list":
     case "dict":
-      return renderTree(raw);
+      return renderTree(d.value);
     case "image":
       return renderImage(d.value, null, column, env, cleanups);
     case "images":
@@ -98,6 +135,7 @@ export function renderValue(raw, column, env, cleanups, opts = {}) {
   }
 }
 
+/** @param {string} text */
 function renderString(text) {
   const { text: shown, clipped } = clipText(text, CLIP_CHARS);
   const node = el("span", "tl-str");
@@ -105,10 +143,7 @@ function renderString(text) {
   node.append(content);
   node.title = text.length > TITLE_CHARS ? `${text.slice(0, TITLE_CHARS)}…` : text;
   if (clipped || text.includes("\n")) {
-    const more = el("button", "tl-expand", "⤢");
-    more.type = "button";
-    more.title = "show the full text";
-    more.setAttribute("aria-label", "show the full text");
+    const more = el("button", "tl-expand", "⤢", { type: "button", title: "show the full text", "aria-label": "show the full text" });
     more.addEventListener("click", (ev) => {
       ev.stopPropagation();
       const open = node.classList.toggle("tl-str-open");
@@ -120,6 +155,7 @@ function renderString(text) {
   return node;
 }
 
+/** @param {import("./types/protocol").NdarrayValue} nd */
 function renderNdarray(nd) {
   const s = ndarraySummary(nd);
   const node = el("span", "tl-ndarray");
@@ -129,16 +165,18 @@ function renderNdarray(nd) {
   return node;
 }
 
-/** A list or dict as a collapsed tree; expands one level per click. */
-export function renderTree(value) {
+/**
+ * A list or dict as a collapsed tree; expands one level per click.
+ * @param {unknown} value
+ * @returns {HTMLElement}
+ */
+function renderTree(value) {
   const node = el("span", "tl-tree");
   if (!isTree(value)) {
     node.append(el("span", "tl-muted", Array.isArray(value) ? "[]" : "{}"));
     return node;
   }
-  const toggle = el("button", "tl-tree-toggle");
-  toggle.type = "button";
-  toggle.setAttribute("aria-expanded", "false");
+  const toggle = el("button", "tl-tree-toggle", null, { type: "button", "aria-expanded": "false" });
   const arrow = el("span", "tl-tree-arrow", "▸");
   const label = el("span", "tl-tree-label", treeLabel(value));
   const preview = el("span", "tl-tree-preview", previewValue(value, 80));
@@ -146,6 +184,7 @@ export function renderTree(value) {
   toggle.title = treeLabel(value);
   toggle.append(arrow, preview, label);
   node.append(toggle);
+  /** @type {HTMLElement | null} */
   let children = null;
   toggle.addEventListener("click", (ev) => {
     ev.stopPropagation();
@@ -160,7 +199,7 @@ export function renderTree(value) {
       for (const [k, v] of entries) {
         const li = el("li");
         li.append(el("span", "tl-tree-key", `${k}: `));
-        li.append(isTree(v) ? renderTree(v) : renderValue(v, null, {}, [], {}));
+        li.append(isTree(v) ? renderTree(v) : renderValue(v, null, {}, []));
         children.append(li);
       }
       if (more) children.append(el("li", "tl-muted", `… ${more} more`));
@@ -171,10 +210,18 @@ export function renderTree(value) {
   return node;
 }
 
+/** @param {CellEnv} env */
 function imageSize(env) {
   return env.imageSize || 96;
 }
 
+/**
+ * @param {ImageValue | null} image
+ * @param {CompareOpts | null} compare
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
 function renderImage(image, compare, column, env, cleanups) {
   // the media module's cell root inside carries data-role="image"
   const holder = el("div", "tl-image");
@@ -191,11 +238,17 @@ function renderImage(image, compare, column, env, cleanups) {
     });
     if (typeof cleanup === "function") cleanups.push(cleanup);
   } catch (err) {
-    holder.append(el("span", "tl-cell-error", `cannot show image: ${err && err.message ? err.message : err}`));
+    holder.append(el("span", "tl-cell-error", `cannot show image: ${errorText(err)}`));
   }
   return holder;
 }
 
+/**
+ * @param {(ImageCell | ImageValue)[]} images
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
 function renderImages(images, column, env, cleanups) {
   const holder = el("div", "tl-image-grid");
   holder.dataset.role = "image-grid";
@@ -205,7 +258,7 @@ function renderImages(images, column, env, cleanups) {
   }
   if (!env.media || !env.mediaCtx) return holder;
   try {
-    const list = images.map((im) => (im && im.$image ? im.$image : im));
+    const list = images.map((im) => (im && "$image" in im ? im.$image : /** @type {ImageValue} */ (im)));
     const cleanup = env.media.renderImageGrid(holder, list, env.mediaCtx, {
       size: Math.round(imageSize(env) / 2),
       compare: null,
@@ -214,17 +267,28 @@ function renderImages(images, column, env, cleanups) {
     });
     if (typeof cleanup === "function") cleanups.push(cleanup);
   } catch (err) {
-    holder.append(el("span", "tl-cell-error", `cannot show images: ${err && err.message ? err.message : err}`));
+    holder.append(el("span", "tl-cell-error", `cannot show images: ${errorText(err)}`));
   }
   return holder;
 }
 
+/**
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ */
 function chartTitle(column, env) {
   const name = column ? column.label || column.name : "";
   const key = env.rowLabel ? ` — ${env.rowLabel}` : "";
   return `${name}${key}`;
 }
 
+/**
+ * @param {"hist" | "counts"} type
+ * @param {HistValue | CountsValue} summary
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
 function renderChart(type, summary, column, env, cleanups) {
   const holder = el("div", `tl-chart tl-chart-${type}`);
   holder.dataset.role = "histogram";
@@ -233,14 +297,23 @@ function renderChart(type, summary, column, env, cleanups) {
   holder.setAttribute("aria-label", `${type === "hist" ? "histogram" : "top values"} (n = ${totals.join(" / ")})`);
   holder.title = "click for an interactive chart";
   const title = chartTitle(column, env);
+  /** @type {(small: boolean) => ChartSpec} */
   const build = (small) => {
     const opts = { theme: env.theme ? env.theme() : null, small, labels: env.labels, title };
-    return type === "hist" ? histogramSpec(summary, opts) : countsSpec(summary, opts);
+    return type === "hist"
+      ? histogramSpec(/** @type {HistValue} */ (summary), opts)
+      : countsSpec(/** @type {CountsValue} */ (summary), opts);
   };
   if (env.charts) cleanups.push(env.charts.add(holder, build, title));
   return holder;
 }
 
+/**
+ * @param {[unknown, unknown]} pair
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
 function renderCompare(pair, column, env, cleanups) {
   const numbers = cmpNumbers(pair);
   if (numbers) {
@@ -253,9 +326,10 @@ function renderCompare(pair, column, env, cleanups) {
     holder.title = `${labelOf(env, 0)}: ${text[0]}\n${labelOf(env, 1)}: ${text[1]}\n(click for an interactive chart)`;
     // numbers stay readable (and searchable) next to the chart
     const values = el("div", "tl-cmp-values");
-    numbers.forEach((n, t) => values.append(side(t, el("span", "tl-num", text[t]), env)));
+    for (const t of /** @type {Side[]} */ ([0, 1])) values.append(side(t, el("span", "tl-num", text[t]), env));
     if (!sameCell(pair[0], pair[1])) wrap.classList.add("tl-cmp-diff");
     const title = chartTitle(column, env);
+    /** @type {(small: boolean) => ChartSpec} */
     const build = (small) =>
       compareBarSpec(numbers, { theme: env.theme ? env.theme() : null, small, labels: env.labels, title });
     if (env.charts) cleanups.push(env.charts.add(holder, build, title));
@@ -272,27 +346,44 @@ function renderCompare(pair, column, env, cleanups) {
   return wrap;
 }
 
+/**
+ * @param {Decoded} da
+ * @param {Decoded} db
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
 function renderCompareImages(da, db, column, env, cleanups) {
   // the media module draws both versions from one call (overlaid or side by side, per the overlay trait)
   const wrap = el("div", "tl-cmp tl-cmp-images");
   const a = da.type === "image" ? da.value : null;
   const b = db.type === "image" ? db.value : null;
+  /** @type {Side} */
   const t = a ? 0 : 1;
   wrap.append(renderImage(a || b, { other: a ? b : null, side: t }, column, env, cleanups));
   const missing = a ? db : da;
   if (missing.type !== "image") {
     const note = el("div", "tl-muted tl-cmp-missing");
-    note.append(side(1 - t, renderValue(missing.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
+    note.append(side(t === 0 ? 1 : 0, renderValue(missing.type === "absent" ? { $absent: true } : null, column, env, cleanups), env));
     wrap.append(note);
   }
   return wrap;
 }
 
+/**
+ * @param {CellEnv} env
+ * @param {Side} t
+ */
 function labelOf(env, t) {
   return (env.labels && env.labels[t]) || TABLE_LABELS[t];
 }
 
-/** One side of a compare cell: a colored A/B marker then the value. */
+/**
+ * One side of a compare cell: a colored A/B marker then the value.
+ * @param {Side} t
+ * @param {HTMLElement} valueNode
+ * @param {CellEnv} env
+ */
 function side(t, valueNode, env) {
   const row = el("div", `tl-cmp-side tl-side-${t}`);
   const marker = el("span", "tl-side-marker", TABLE_LABELS[t]);

@@ -1,19 +1,39 @@
+// @ts-check
 // Cell decoding and formatting: pure functions, no DOM. Cells arrive as JSON (docs/protocol.md "Cells"); the
 // tagged objects ($num, $date, $ndarray, $image, $hist, $counts, $images, $cmp, $absent) are recognised only when
 // the tag is the object's single key.
 
+/** @import { Cell, CellTag, CountsValue, HistValue, ImageCell, ImageValue, Mode, NdarrayValue } from "./types/protocol" */
+
+/** @type {ReadonlySet<string>} */
 const TAGS = new Set(["$num", "$date", "$ndarray", "$image", "$hist", "$counts", "$images", "$cmp", "$absent"]);
 
-/** The tag of a tagged cell ("$num", ...) or null. */
-export function cellTag(value) {
+/**
+ * The tag of a tagged cell ("$num", ...) or null.
+ * @param {unknown} value
+ * @returns {CellTag | null}
+ */
+function cellTag(value) {
   if (!value || typeof value !== "object" || Array.isArray(value)) return null;
   const keys = Object.keys(value);
-  return keys.length === 1 && TAGS.has(keys[0]) ? keys[0] : null;
+  return keys.length === 1 && TAGS.has(keys[0]) ? /** @type {CellTag} */ (keys[0]) : null;
 }
+
+/**
+ * What a cell holds, by type.
+ * @typedef {{type: "null", value: null} | {type: "bool", value: boolean} | {type: "number", value: number}
+ *   | {type: "str", value: string} | {type: "list", value: Cell[]} | {type: "dict", value: {[key: string]: Cell}}
+ *   | {type: "date", value: string} | {type: "ndarray", value: NdarrayValue} | {type: "image", value: ImageValue}
+ *   | {type: "hist", value: HistValue} | {type: "counts", value: CountsValue}
+ *   | {type: "images", value: (ImageCell | ImageValue)[]} | {type: "cmp", value: [Cell, Cell]}
+ *   | {type: "absent", value: null}} Decoded
+ */
 
 /**
  * What a cell holds: `{type, value}` with type one of null, bool, number, str, list, dict, date, ndarray, image,
  * hist, counts, images, cmp, absent. Numbers from `{$num}` become NaN / ±Infinity.
+ * @param {unknown} value a cell (anything: a cell the kernel did not send is `undefined`)
+ * @returns {Decoded}
  */
 export function decodeCell(value) {
   if (value === null || value === undefined) return { type: "null", value: null };
@@ -22,31 +42,37 @@ export function decodeCell(value) {
   if (typeof value === "string") return { type: "str", value };
   if (Array.isArray(value)) return { type: "list", value };
   if (typeof value !== "object") return { type: "str", value: String(value) };
+  /** @type {any} a tagged cell: its single key says what it holds */
+  const v = value;
   switch (cellTag(value)) {
     case "$num":
-      return { type: "number", value: decodeNumber(value) };
+      return { type: "number", value: /** @type {number} */ (decodeNumber(value)) };
     case "$date":
-      return { type: "date", value: String(value.$date) };
+      return { type: "date", value: String(v.$date) };
     case "$ndarray":
-      return { type: "ndarray", value: value.$ndarray || {} };
+      return { type: "ndarray", value: v.$ndarray || {} };
     case "$image":
-      return { type: "image", value: value.$image || {} };
+      return { type: "image", value: v.$image || {} };
     case "$hist":
-      return { type: "hist", value: value.$hist || { edges: [], counts: [] } };
+      return { type: "hist", value: v.$hist || { edges: [], counts: [] } };
     case "$counts":
-      return { type: "counts", value: value.$counts || { values: [], counts: [] } };
+      return { type: "counts", value: v.$counts || { values: [], counts: [] } };
     case "$images":
-      return { type: "images", value: Array.isArray(value.$images) ? value.$images : [] };
+      return { type: "images", value: Array.isArray(v.$images) ? v.$images : [] };
     case "$cmp":
-      return { type: "cmp", value: Array.isArray(value.$cmp) ? [value.$cmp[0], value.$cmp[1]] : [null, null] };
+      return { type: "cmp", value: Array.isArray(v.$cmp) ? [v.$cmp[0], v.$cmp[1]] : [null, null] };
     case "$absent":
       return { type: "absent", value: null };
     default:
-      return { type: "dict", value };
+      return { type: "dict", value: /** @type {{[key: string]: Cell}} */ (value) };
   }
 }
 
-/** A JS number from a plain number or `{$num: "NaN"|"Infinity"|"-Infinity"}`; null otherwise. */
+/**
+ * A JS number from a plain number or `{$num: "NaN"|"Infinity"|"-Infinity"}`; null otherwise.
+ * @param {unknown} value
+ * @returns {number | null}
+ */
 export function decodeNumber(value) {
   if (typeof value === "number") return value;
   if (value && typeof value === "object" && "$num" in value) {
@@ -60,14 +86,11 @@ export function decodeNumber(value) {
   return null;
 }
 
-/** True when the cell is a number (including NaN / ±inf). */
-export function isNumberCell(value) {
-  return decodeNumber(value) !== null;
-}
-
 /**
  * A number as shown in a cell. Integers as they are; floats with up to 6 significant digits, in exponent form
  * when very large or small; a float column's whole numbers keep a ".0" so they read as floats.
+ * @param {number | null | undefined} x
+ * @param {string | null} [kind] the column's kind ("float" keeps the ".0")
  */
 export function formatNumber(x, kind) {
   if (x === null || x === undefined) return "null";
@@ -87,12 +110,16 @@ export function formatNumber(x, kind) {
   return text;
 }
 
+/** @param {string} text */
 function trimExponent(text) {
   // 1.2300e+5 -> 1.23e+5
   return text.replace(/\.?0+e/, "e");
 }
 
-/** The full-precision text of a number, for tooltips. */
+/**
+ * The full-precision text of a number, for tooltips.
+ * @param {number | null | undefined} x
+ */
 export function numberTitle(x) {
   if (x === null || x === undefined) return "null";
   if (Number.isNaN(x)) return "NaN";
@@ -106,6 +133,7 @@ const ISO = /^(\d{4,}-\d\d-\d\d)(?:[T ](\d\d:\d\d)(?::(\d\d)(\.\d+)?)?)?(Z|[+-]\
  * A timestamp as shown in a cell: "2024-01-02 03:04:05Z" — the ISO text with a space for the "T", zero fractions
  * dropped, the time zone kept as sent (never converted to the viewer's zone, so every viewer sees the same).
  */
+/** @param {unknown} iso */
 export function formatDate(iso) {
   const text = String(iso ?? "");
   const m = ISO.exec(text);
@@ -118,19 +146,32 @@ export function formatDate(iso) {
   return out;
 }
 
-/** `text` cut to `max` characters: `{text, clipped}` (the cut text ends with an ellipsis). */
+/**
+ * `text` cut to `max` characters: `{text, clipped}` (the cut text ends with an ellipsis).
+ * @param {unknown} text
+ * @param {number} [max]
+ */
 export function clipText(text, max = 300) {
   const s = String(text ?? "");
   if (s.length <= max) return { text: s, clipped: false };
   return { text: `${s.slice(0, Math.max(0, max - 1))}…`, clipped: true };
 }
 
-/** A one-line preview of a value for collapsed trees and compare cells; at most `max` characters. */
+/**
+ * A one-line preview of a value for collapsed trees and compare cells; at most `max` characters.
+ * @param {unknown} value
+ * @param {number} [max]
+ */
 export function previewValue(value, max = 60) {
   const text = previewText(value, max + 1);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/**
+ * @param {unknown} value
+ * @param {number} budget
+ * @returns {string}
+ */
 function previewText(value, budget) {
   const d = decodeCell(value);
   switch (d.type) {
@@ -177,7 +218,10 @@ function previewText(value, budget) {
   }
 }
 
-/** Label of a collapsed list or dict: "[3 items]", "{a, b, c}", "{a, b, … 7 keys}". */
+/**
+ * Label of a collapsed list or dict: "[3 items]", "{a, b, c}", "{a, b, … 7 keys}".
+ * @param {unknown} value
+ */
 export function treeLabel(value) {
   if (Array.isArray(value)) {
     return value.length === 1 ? "[1 item]" : `[${value.length} items]`;
@@ -188,8 +232,14 @@ export function treeLabel(value) {
   return `{${keys.slice(0, 2).join(", ")}, … ${keys.length} keys}`;
 }
 
-/** Children of a list or dict as `[label, value]` pairs, at most `limit`; `more` counts the rest. */
+/**
+ * Children of a list or dict as `[label, value]` pairs, at most `limit`; `more` counts the rest.
+ * @param {unknown} value
+ * @param {number} [limit]
+ * @returns {{entries: [string, unknown][], more: number}}
+ */
 export function treeEntries(value, limit = 200) {
+  /** @type {[string, unknown][]} */
   let entries;
   if (Array.isArray(value)) entries = value.map((v, i) => [String(i), v]);
   else if (value && typeof value === "object") entries = Object.entries(value);
@@ -197,13 +247,20 @@ export function treeEntries(value, limit = 200) {
   return { entries: entries.slice(0, limit), more: Math.max(0, entries.length - limit) };
 }
 
-/** True when a value expands into a tree (a non-empty list, or a dict that is not a tagged cell). */
+/**
+ * True when a value expands into a tree (a non-empty list, or a dict that is not a tagged cell).
+ * @param {unknown} value
+ */
 export function isTree(value) {
   const d = decodeCell(value);
   return (d.type === "list" && d.value.length > 0) || (d.type === "dict" && Object.keys(d.value).length > 0);
 }
 
-/** `{label, preview}` of an `$ndarray`: "float32 3×224×224" and "[0.1, 0.2, …]" of the first values. */
+/**
+ * `{label, preview}` of an `$ndarray`: "float32 3×224×224" and "[0.1, 0.2, …]" of the first values.
+ * @param {NdarrayValue} nd
+ * @param {number} [previewCount]
+ */
 export function ndarraySummary(nd, previewCount = 6) {
   const shape = Array.isArray(nd.shape) ? nd.shape : [];
   const dtype = nd.dtype ? String(nd.dtype) : "array";
@@ -221,16 +278,25 @@ export function ndarraySummary(nd, previewCount = 6) {
   };
 }
 
-/** For a `$cmp` pair: the two numbers (null for a side that is absent/null) when it is numeric, else null. */
+/**
+ * For a `$cmp` pair: the two numbers (null for a side that is absent/null) when it is numeric, else null.
+ * @param {[unknown, unknown]} pair
+ * @returns {[number | null, number | null] | null}
+ */
 export function cmpNumbers(pair) {
   const nums = pair.map((v) => decodeNumber(v));
   const empty = pair.map((v) => v === null || v === undefined || cellTag(v) === "$absent");
   if (nums.some((n, i) => n === null && !empty[i])) return null;
   if (nums.every((n) => n === null)) return null;
-  return nums;
+  return [nums[0], nums[1]];
 }
 
-/** Deep equality of two cells (NaN equals NaN), used to highlight compare cells whose sides differ. */
+/**
+ * Deep equality of two cells (NaN equals NaN), used to highlight compare cells whose sides differ.
+ * @param {unknown} a
+ * @param {unknown} b
+ * @returns {boolean}
+ */
 export function sameCell(a, b) {
   const na = decodeNumber(a);
   const nb = decodeNumber(b);
@@ -241,16 +307,27 @@ export function sameCell(a, b) {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameCell(a[k], b[k]));
+  const ra = /** @type {Record<string, unknown>} */ (a);
+  const rb = /** @type {Record<string, unknown>} */ (b);
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameCell(ra[k], rb[k]));
 }
 
-/** Total count of each table in a `$hist` or `$counts` summary. */
+/**
+ * Total count of each table in a `$hist` or `$counts` summary.
+ * @param {Partial<HistValue> | Partial<CountsValue> | null | undefined} summary
+ * @returns {number[]}
+ */
 export function summaryTotals(summary) {
-  const counts = Array.isArray(summary && summary.counts) ? summary.counts : [];
+  const counts = summary && Array.isArray(summary.counts) ? summary.counts : [];
   return counts.map((list) => (Array.isArray(list) ? list.reduce((n, c) => n + (Number(c) || 0), 0) : 0));
 }
 
-/** The text of a group/row count for the toolbar: "12 of 100 rows", "7 groups". */
+/**
+ * The text of a group/row count for the toolbar: "12 of 100 rows", "7 groups".
+ * @param {unknown} numRows
+ * @param {unknown} totalRows
+ * @param {Mode | string} mode
+ */
 export function rowCountText(numRows, totalRows, mode) {
   const n = Number(numRows) || 0;
   const grouped = mode === "groups" || mode === "compare-groups";

@@ -1,3 +1,4 @@
+// @ts-check
 // Plotly charts: loading plotly.js once per page (docs/protocol.md "Assets"), pure chart-spec builders for
 // `$hist`, `$counts` and numeric `$cmp` cells, and a manager that draws a chart only when its container scrolls
 // into view, as a static small chart that opens an interactive one on click.
@@ -5,11 +6,41 @@
 import { decodeNumber, formatNumber, previewValue } from "./cells.js";
 import { TABLE_COLORS, TABLE_LABELS } from "./theme.js";
 
+/**
+ * @import { Buffer, CountsValue, HistValue } from "./types/protocol"
+ * @import { Protocol } from "./protocol.js"
+ * @import { ChartTheme } from "./theme.js"
+ */
+
+/**
+ * What the front end uses of Plotly (plotly.js has no types here: its objects are plain data).
+ * @typedef {object} Plotly
+ * @property {(el: HTMLElement, data: PlotlyObject[], layout: PlotlyObject, config: PlotlyObject) => Promise<unknown>} newPlot
+ * @property {(el: HTMLElement) => void} purge
+ */
+/** @typedef {Record<string, any>} PlotlyObject a trace, layout or config: Plotly's own schema */
+/** @typedef {{data: PlotlyObject[], layout: PlotlyObject, config: PlotlyObject}} ChartSpec */
+/**
+ * @typedef {object} SpecOpts
+ * @property {ChartTheme | null} [theme]
+ * @property {boolean} [small] a static chart for a cell (else the interactive one of the dialog)
+ * @property {string[]} [labels] the two tables' names
+ * @property {string} [title]
+ */
+
 const PLOTLY_KEY = "__tablelens_plotly__";
 
-/** The Plotly module for this page: from the cache on globalThis, else asked from the kernel. */
+/** globalThis, where the loaded Plotly is kept for every widget of the page. */
+const page = /** @type {{[PLOTLY_KEY]?: Promise<Plotly>, Plotly?: Plotly}} */ (/** @type {unknown} */ (globalThis));
+
+/**
+ * The Plotly module for this page: from the cache on globalThis, else asked from the kernel.
+ * @param {Protocol} protocol
+ * @param {{timeoutMs?: number}} [opts]
+ * @returns {Promise<Plotly>}
+ */
 export function loadPlotly(protocol, { timeoutMs = 120000 } = {}) {
-  const cached = globalThis[PLOTLY_KEY];
+  const cached = page[PLOTLY_KEY];
   if (cached) return cached;
   const promise = (async () => {
     const { msg, buffers } = await protocol.request("asset", { name: "plotly" }, { timeoutMs });
@@ -17,21 +48,25 @@ export function loadPlotly(protocol, { timeoutMs = 120000 } = {}) {
     if (!buffer) throw new Error("the kernel sent no plotly.js bytes");
     return importScript(buffer);
   })();
-  globalThis[PLOTLY_KEY] = promise;
+  page[PLOTLY_KEY] = promise;
   promise.catch(() => {
-    if (globalThis[PLOTLY_KEY] === promise) delete globalThis[PLOTLY_KEY]; // let a later chart retry
+    if (page[PLOTLY_KEY] === promise) delete page[PLOTLY_KEY]; // let a later chart retry
   });
   return promise;
 }
 
-/** Load plotly's bytes through a Blob URL: import() (how anywidget itself loads modules), else a script tag. */
+/**
+ * Load plotly's bytes through a Blob URL: import() (how anywidget itself loads modules), else a script tag.
+ * @param {Buffer} buffer
+ * @returns {Promise<Plotly>}
+ */
 async function importScript(buffer) {
   const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : buffer;
-  const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+  const url = URL.createObjectURL(new Blob([/** @type {BlobPart} */ (bytes)], { type: "text/javascript" }));
   try {
     try {
       const mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
-      const plotly = (mod && mod.default && mod.default.newPlot ? mod.default : null) || globalThis.Plotly;
+      const plotly = (mod && mod.default && mod.default.newPlot ? mod.default : null) || page.Plotly;
       if (plotly && plotly.newPlot) return plotly;
     } catch {
       // fall back to a classic script (a UMD build sets window.Plotly)
@@ -43,8 +78,8 @@ async function importScript(buffer) {
       script.onerror = () => reject(new Error("plotly.js failed to load"));
       document.head.append(script);
     });
-    if (!globalThis.Plotly || !globalThis.Plotly.newPlot) throw new Error("plotly.js did not define Plotly");
-    return globalThis.Plotly;
+    if (!page.Plotly || !page.Plotly.newPlot) throw new Error("plotly.js did not define Plotly");
+    return page.Plotly;
   } finally {
     URL.revokeObjectURL(url);
   }
@@ -52,8 +87,13 @@ async function importScript(buffer) {
 
 // ---------------------------------------------------------------- spec builders (pure)
 
+/**
+ * @param {ChartTheme | null | undefined} theme
+ * @param {boolean | undefined} small
+ * @returns {PlotlyObject}
+ */
 function baseLayout(theme, small) {
-  const t = theme || {};
+  const t = theme || /** @type {Partial<ChartTheme>} */ ({});
   const font = { family: t.family, color: t.font, size: small ? 9 : 12 };
   const axis = {
     gridcolor: t.grid,
@@ -76,37 +116,62 @@ function baseLayout(theme, small) {
   };
 }
 
-/** Plotly `config` for a small static chart or an interactive one. */
+/**
+ * Plotly `config` for a small static chart or an interactive one.
+ * @param {boolean} interactive
+ * @returns {PlotlyObject}
+ */
 export function chartConfig(interactive) {
   return interactive
     ? { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] }
     : { staticPlot: true, displayModeBar: false, responsive: false };
 }
 
+/**
+ * @param {unknown} e a histogram edge: a number, `{$num}`, `{$date}` or a date string
+ * @returns {{x: number, date: boolean}}
+ */
 function edgeValue(e) {
   const n = decodeNumber(e);
   if (n !== null) return { x: n, date: false };
-  if (e && typeof e === "object" && "$date" in e) return { x: Date.parse(e.$date), date: true };
+  if (e && typeof e === "object" && "$date" in e) return { x: Date.parse(String(e.$date)), date: true };
   if (typeof e === "string" && !Number.isNaN(Date.parse(e))) return { x: Date.parse(e), date: true };
   return { x: NaN, date: false };
 }
 
+/**
+ * @param {string[] | undefined} labels
+ * @param {number} i
+ */
 function tableLabel(labels, i) {
-  return (labels && labels[i]) || TABLE_LABELS[i] || `table ${i}`;
+  return (labels && labels[i]) || (i === 0 || i === 1 ? TABLE_LABELS[i] : `table ${i}`);
+}
+
+/**
+ * The color of table `t` (table 0's beyond the two).
+ * @param {number} t
+ */
+function colorOf(t) {
+  return t === 1 ? TABLE_COLORS[1] : TABLE_COLORS[0];
 }
 
 /**
  * A histogram from `{edges, counts: [[...] per table]}`: bar traces over the edges (bar i spans edges i..i+1),
  * one trace per table, overlaid, colored by table.
- * @param opts `{theme, small, labels: [nameA, nameB], title}`
+ * @param {Partial<HistValue> | null | undefined} hist
+ * @param {SpecOpts} [opts]
+ * @returns {ChartSpec}
  */
 export function histogramSpec(hist, opts = {}) {
   const edges = (hist && Array.isArray(hist.edges) ? hist.edges : []).map(edgeValue);
   const countsPerTable = hist && Array.isArray(hist.counts) ? hist.counts : [];
   const isDate = edges.some((e) => e.date);
   const bins = Math.max(0, edges.length - 1);
+  /** @type {(number | string)[]} */
   const x = [];
+  /** @type {number[]} */
   const width = [];
+  /** @type {string[]} */
   const ranges = [];
   for (let i = 0; i < bins; i++) {
     const lo = edges[i].x;
@@ -122,7 +187,7 @@ export function histogramSpec(hist, opts = {}) {
     x,
     y: x.map((_, i) => Number(counts[i]) || 0),
     width,
-    marker: { color: TABLE_COLORS[t] || TABLE_COLORS[0], line: { width: 0 } },
+    marker: { color: colorOf(t), line: { width: 0 } },
     opacity: multi ? 0.6 : 0.9,
     customdata: ranges,
     hovertemplate: `%{customdata}<br>%{y}${multi ? `<extra>${escapeHover(tableLabel(opts.labels, t))}</extra>` : "<extra></extra>"}`,
@@ -143,12 +208,16 @@ export function histogramSpec(hist, opts = {}) {
 /**
  * Bar chart of top values from `{values, counts: [[...] per table]}`: horizontal bars, most frequent on top,
  * grouped per table.
+ * @param {Partial<CountsValue> | null | undefined} summary
+ * @param {SpecOpts} [opts]
+ * @returns {ChartSpec}
  */
 export function countsSpec(summary, opts = {}) {
   const values = summary && Array.isArray(summary.values) ? summary.values : [];
   const countsPerTable = summary && Array.isArray(summary.counts) ? summary.counts : [];
   const labels = values.map((v) => previewValue(v, opts.small ? 14 : 40));
   // the same text twice would merge bars on a category axis: make labels unique
+  /** @type {Map<string, number>} */
   const seen = new Map();
   const y = labels.map((l) => {
     const n = seen.get(l) || 0;
@@ -162,7 +231,7 @@ export function countsSpec(summary, opts = {}) {
     name: tableLabel(opts.labels, t),
     y: y.map(escapeHover),
     x: y.map((_, i) => Number(counts[i]) || 0),
-    marker: { color: TABLE_COLORS[t] || TABLE_COLORS[0] },
+    marker: { color: colorOf(t) },
     hovertemplate: `%{y}: %{x}${multi ? `<extra>${escapeHover(tableLabel(opts.labels, t))}</extra>` : "<extra></extra>"}`,
   }));
   const layout = baseLayout(opts.theme, opts.small);
@@ -178,11 +247,16 @@ export function countsSpec(summary, opts = {}) {
   return { data, layout, config: chartConfig(!opts.small) };
 }
 
-/** A numeric compare cell `[a, b]` (null = absent) as one bar per table. */
+/**
+ * A numeric compare cell `[a, b]` (null = absent) as one bar per table.
+ * @param {[number | null, number | null]} numbers
+ * @param {SpecOpts} [opts]
+ * @returns {ChartSpec}
+ */
 export function compareBarSpec(numbers, opts = {}) {
   const names = [0, 1].map((t) => tableLabel(opts.labels, t));
-  const y = [0, 1].map((t) => (numbers[t] === null || !Number.isFinite(numbers[t]) ? null : numbers[t]));
-  const text = [0, 1].map((t) => (numbers[t] === null ? "absent" : formatNumber(numbers[t])));
+  const y = numbers.map((n) => (n === null || !Number.isFinite(n) ? null : n));
+  const text = numbers.map((n) => (n === null ? "absent" : formatNumber(n)));
   const data = [
     {
       type: "bar",
@@ -207,44 +281,50 @@ export function compareBarSpec(numbers, opts = {}) {
   return { data, layout, config: chartConfig(!opts.small) };
 }
 
-/** Plotly renders trace names/labels as (restricted) HTML: escape untrusted text. */
+/**
+ * Plotly renders trace names/labels as (restricted) HTML: escape untrusted text.
+ * @param {unknown} text
+ */
 export function escapeHover(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** @param {number} x */
 function fmt(x) {
   return formatNumber(x, "float");
 }
 
 /** Size of the small static charts, in CSS pixels. */
-export const SMALL_CHART = Object.freeze({ width: 180, height: 64 });
-
-/** A spec sized for a cell (small) or for the enlarged dialog. */
-export function sized(spec, width, height) {
-  return { ...spec, layout: { ...spec.layout, width, height } };
-}
+const SMALL_CHART = Object.freeze({ width: 180, height: 64 });
 
 // ---------------------------------------------------------------- drawing
+
+/** @typedef {{build: (small: boolean) => ChartSpec, drawn: boolean, title: string}} ChartEntry */
 
 /**
  * Draws charts lazily: `add(container, build)` registers a container and a `build(small: boolean) -> spec`;
  * the chart is drawn when the container becomes visible and opens an interactive chart on click.
- * @param opts `{loadPlotly: () => Promise<Plotly>, openDialog: (title, fillBody) => close}`
+ * @param {object} opts
+ * @param {() => Promise<Plotly>} opts.loadPlotly
+ * @param {(title: string, fill: (body: HTMLElement) => unknown) => () => void} opts.openDialog
  */
 export function createChartManager({ loadPlotly: load, openDialog }) {
-  const entries = new Map(); // container -> {build, drawn, title}
+  /** @type {Map<HTMLElement, ChartEntry>} */
+  const entries = new Map();
+  /** @type {Promise<Plotly> | null} */
   let plotlyPromise = null;
   const getPlotly = () => (plotlyPromise ||= load().catch((e) => ((plotlyPromise = null), Promise.reject(e))));
   const observer =
     typeof IntersectionObserver === "function"
       ? new IntersectionObserver(
           (records) => {
-            for (const r of records) if (r.isIntersecting) draw(r.target);
+            for (const r of records) if (r.isIntersecting) draw(/** @type {HTMLElement} */ (r.target));
           },
           { rootMargin: "200px 0px" },
         )
       : null;
 
+  /** @param {HTMLElement} container */
   async function draw(container) {
     const entry = entries.get(container);
     if (!entry || entry.drawn) return;
@@ -263,10 +343,11 @@ export function createChartManager({ loadPlotly: load, openDialog }) {
       if (!entries.has(container)) return;
       drawFallback(container, spec);
       container.dataset.drawn = "fallback";
-      container.title = `interactive chart unavailable: ${err && err.message ? err.message : err}`;
+      container.title = `interactive chart unavailable: ${err instanceof Error ? err.message : err}`;
     }
   }
 
+  /** @param {ChartEntry} entry */
   function openInteractive(entry) {
     openDialog(entry.title || "chart", async (body) => {
       const spec = entry.build(false);
@@ -282,17 +363,26 @@ export function createChartManager({ loadPlotly: load, openDialog }) {
       } catch (err) {
         const msg = document.createElement("div");
         msg.className = "tl-muted";
-        msg.textContent = `cannot draw the chart: ${err && err.message ? err.message : err}`;
+        msg.textContent = `cannot draw the chart: ${err instanceof Error ? err.message : err}`;
         body.append(msg);
         return () => {};
       }
     });
   }
 
+  /**
+   * Draw a chart in `container` once it is visible; a click opens the interactive one. Returns the cleanup.
+   * @param {HTMLElement} container
+   * @param {(small: boolean) => ChartSpec} build
+   * @param {string} title
+   * @returns {() => void}
+   */
   function add(container, build, title) {
+    /** @type {ChartEntry} */
     const entry = { build, drawn: false, title };
     entries.set(container, entry);
     container.tabIndex = -1;
+    /** @param {MouseEvent} ev */
     const onClick = (ev) => {
       ev.stopPropagation();
       openInteractive(entry);
@@ -315,17 +405,23 @@ export function createChartManager({ loadPlotly: load, openDialog }) {
     for (const container of [...entries.keys()]) entries.delete(container);
   }
 
-  return { add, dispose, open: (container) => entries.has(container) && openInteractive(entries.get(container)) };
+  return { add, dispose };
 }
+/** @typedef {ReturnType<typeof createChartManager>} ChartManager */
 
-/** A plain DOM bar chart of a spec's first values, used when plotly.js cannot be loaded. */
-export function drawFallback(container, spec) {
+/**
+ * A plain DOM bar chart of a spec's first values, used when plotly.js cannot be loaded.
+ * @param {HTMLElement} container
+ * @param {ChartSpec} spec
+ */
+function drawFallback(container, spec) {
   container.replaceChildren();
   const box = document.createElement("div");
   box.className = "tl-fallback-chart";
   const traces = spec.data || [];
   const horizontal = traces[0] && traces[0].orientation === "h";
-  const series = traces.map((t) => ((horizontal ? t.x : t.y) || []).map((v) => (Number.isFinite(v) ? v : 0)));
+  /** @type {number[][]} */
+  const series = traces.map((t) => ((horizontal ? t.x : t.y) || []).map((/** @type {unknown} */ v) => (typeof v === "number" && Number.isFinite(v) ? v : 0)));
   const max = Math.max(1e-12, ...series.flat().map(Math.abs));
   const n = Math.max(0, ...series.map((s) => s.length));
   for (let i = 0; i < n; i++) {
@@ -333,7 +429,7 @@ export function drawFallback(container, spec) {
       const bar = document.createElement("span");
       bar.className = "tl-fallback-bar";
       const frac = Math.abs(series[t][i] || 0) / max;
-      bar.style.background = TABLE_COLORS[t] || TABLE_COLORS[0];
+      bar.style.background = colorOf(t);
       if (horizontal) bar.style.width = `${(frac * 100).toFixed(1)}%`;
       else bar.style.height = `${(frac * 100).toFixed(1)}%`;
       box.append(bar);

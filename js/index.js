@@ -1,4 +1,7 @@
-// tablelens Explorer: the anywidget front end (issue 4). It knows the kernel only through docs/protocol.md.
+// @ts-check
+// tablelens Explorer: the anywidget front end. It knows the kernel only through docs/protocol.md (types in
+// js/types/protocol.d.ts). The view is made of components (each `{el, cleanup}`): the toolbar (js/toolbar/), the
+// sidebar, and the table (js/table/); image cells, their overlays and the enlarged view are js/media's.
 //
 // Stable data-role attributes (automation and tests rely on them; one element each unless noted):
 //   explorer        the root element
@@ -26,8 +29,15 @@
 //   histogram       (many) a chart container ($hist, $counts or numeric $cmp; data-chart="hist"|"counts"|"cmp";
 //                   data-drawn="plotly"|"fallback" once drawn); click opens an interactive chart
 //   dialog          the enlarged/interactive chart dialog while open
+//   viewer          the enlarged image view while open (js/media)
 // Pager buttons carry data-action="prev-page" / "next-page".
+//
+// Overlays (the chart dialog, the enlarged image view, the box hover card, the menus) are mounted inside the root
+// element, never on document.body: in marimo the widget lives in a shadow root that holds its CSS. Modal ones are
+// shown in the browser's top layer (<dialog> showModal, popover), so the host's scrolling and clipping around
+// the widget do not move or cut them. The root carries the host's theme (js/theme.js, js/theme.css).
 
+import "./theme.css";
 import "./styles.css";
 import { createChartManager, loadPlotly } from "./charts.js";
 import { el, openDialog } from "./dom.js";
@@ -35,23 +45,33 @@ import * as media from "./media/index.js";
 import { createMediaContext, createProtocol } from "./protocol.js";
 import { createSidebar } from "./sidebar.js";
 import { get, isCompareMode, isGroupMode, onChange } from "./state.js";
-import { createTable, nestedPaths } from "./table.js";
-import { TABLE_COLORS } from "./theme.js";
-import { createToolbar } from "./toolbar.js";
+import { createTable } from "./table/index.js";
+import { nestedPaths } from "./table/nested-paths.js";
+import { TABLE_COLORS, watchHostTheme } from "./theme.js";
+import { createToolbar } from "./toolbar/index.js";
 
+/** @import { RenderProps } from "./types/protocol" */
+/** @import { SeenColumns } from "./types/frontend" */
+
+/**
+ * anywidget's render: draw the Explorer in `el`; returns the cleanup.
+ * @param {RenderProps} props
+ */
 function render({ model, el: host }) {
+  /** @type {(() => void)[]} */
   const cleanups = [];
-  const root = el("div", "tl-explorer", null, { "data-role": "explorer" });
+  const root = el("div", "tl-explorer tl-theme", null, { "data-role": "explorer" });
   root.style.setProperty("--tl-a", TABLE_COLORS[0]);
   root.style.setProperty("--tl-b", TABLE_COLORS[1]);
   const protocol = createProtocol(model);
   const mediaSession = createMediaContext(protocol, model);
+  mediaSession.ctx.overlayRoot = root;
   const charts = createChartManager({
     loadPlotly: () => loadPlotly(protocol),
     openDialog: (title, fill) => openDialog(root, title, fill),
   });
 
-  // columns seen so far (name -> kind): the choices of Group by, Sort and column visibility
+  /** @type {SeenColumns} columns seen so far (name -> kind): the choices of Group by, Sort and column visibility */
   const seenColumns = new Map();
   const noteSchema = () => {
     const mode = get(model, "mode");
@@ -63,6 +83,7 @@ function render({ model, el: host }) {
   };
   noteSchema();
 
+  /** @type {ReturnType<typeof createTable> | null} */
   let table = null;
   const toolbar = createToolbar({
     model,
@@ -76,7 +97,7 @@ function render({ model, el: host }) {
     },
   });
   const sidebar = createSidebar({ model });
-  table = createTable({
+  const tableView = createTable({
     model,
     protocol,
     media,
@@ -85,9 +106,10 @@ function render({ model, el: host }) {
     onRows: () => toolbar.refreshColumns(),
   });
 
+  table = tableView;
   const body = el("div", "tl-body");
   const main = el("div", "tl-main");
-  main.append(table.el);
+  main.append(tableView.el);
   body.append(sidebar.el, main);
   root.append(toolbar.el, body);
 
@@ -111,6 +133,8 @@ function render({ model, el: host }) {
       noteSchema();
       toolbar.refreshColumns();
     }),
+    // the host's theme changed: redraw so that the charts take its colors
+    watchHostTheme(root, () => tableView.redraw()),
     onChange(model, ["overlay"], () => {
       try {
         media.onOverlayChange(mediaSession.ctx);
@@ -123,7 +147,7 @@ function render({ model, el: host }) {
   host.append(root);
   return () => {
     for (const c of cleanups.splice(0)) c();
-    table.cleanup();
+    tableView.cleanup();
     toolbar.cleanup();
     sidebar.cleanup();
     charts.dispose();
@@ -133,8 +157,8 @@ function render({ model, el: host }) {
   };
 }
 
+/** anywidget's initialize: nothing to set up per model (views do their own work, and anywidget waits little). */
 function initialize() {
-  // nothing to set up per model: views do their own work, and anywidget waits little for this module
 }
 
 export default { initialize, render };

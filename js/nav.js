@@ -1,13 +1,18 @@
+// @ts-check
 // Keyboard navigation of the table, as a pure function of the focused cell, the key and the table's size.
+
+/** @typedef {null | "select" | "select-range" | "next-page" | "prev-page" | "clear" | "open"} NavAction */
+/** @typedef {{row: number, col: number, action: NavAction, handled: boolean}} NavResult */
 
 /**
  * Where the focus goes after `key`.
- * @param pos `{row, col}` the focused cell (row -1 = none yet)
- * @param event `{key, ctrlKey?, metaKey?, shiftKey?}`
- * @param dims `{rows, cols, hasPrev, hasNext}` rows/columns on this page; whether other pages exist
- * @returns `{row, col, action}` — action is null, "select" (toggle the focused row), "select-range",
- *   "next-page", "prev-page", "clear" (Escape), or "open" (expand the focused cell); `handled` false when the
- *   key is not ours (let the browser have it).
+ * @param {{row?: number, col?: number}} pos the focused cell (row -1 = none yet)
+ * @param {{key: string, ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean}} event
+ * @param {{rows: number, cols: number, hasPrev?: boolean, hasNext?: boolean}} dims rows/columns on this page;
+ *   whether other pages exist
+ * @returns {NavResult} action is null, "select" (toggle the focused row), "select-range", "next-page",
+ *   "prev-page", "clear" (Escape), or "open" (expand the focused cell); `handled` false when the key is not ours
+ *   (let the browser have it).
  */
 export function navigate(pos, event, dims) {
   const rows = Math.max(0, dims.rows | 0);
@@ -15,6 +20,7 @@ export function navigate(pos, event, dims) {
   let row = Math.min(Math.max(pos.row ?? -1, -1), rows - 1);
   let col = Math.min(Math.max(pos.col ?? 0, 0), cols - 1);
   const mod = event.ctrlKey || event.metaKey;
+  /** @type {(action?: NavAction, handled?: boolean) => NavResult} */
   const out = (action = null, handled = true) => ({ row, col, action, handled });
   if (rows === 0) return out(null, false);
   if (row < 0) {
@@ -68,19 +74,39 @@ export function navigate(pos, event, dims) {
   }
 }
 
-/** Keys of the rows from index `a` to `b` inclusive (either order). */
+/**
+ * Keys of the rows from index `a` to `b` inclusive (either order).
+ * @template T
+ * @param {T[]} keys
+ * @param {number} a
+ * @param {number} b
+ * @returns {T[]}
+ */
 export function rangeKeys(keys, a, b) {
   const lo = Math.max(0, Math.min(a, b));
   const hi = Math.min(keys.length - 1, Math.max(a, b));
   return keys.slice(lo, hi + 1);
 }
 
-/** The selection after toggling `key`: a new array. */
+/**
+ * The selection after toggling `key`: a new array.
+ * @template T
+ * @param {T[]} selected
+ * @param {T} key
+ * @returns {T[]}
+ */
 export function toggleKey(selected, key) {
   return selected.includes(key) ? selected.filter((k) => k !== key) : [...selected, key];
 }
 
-/** The selection with every key of `keys` added (`on`) or removed. */
+/**
+ * The selection with every key of `keys` added (`on`) or removed.
+ * @template T
+ * @param {T[]} selected
+ * @param {T[]} keys
+ * @param {boolean} on
+ * @returns {T[]}
+ */
 export function setKeys(selected, keys, on) {
   const set = new Set(selected);
   for (const k of keys) on ? set.add(k) : set.delete(k);

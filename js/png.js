@@ -1,24 +1,45 @@
+// @ts-check
 // A small exact PNG decoder for segmentation masks (pixel value = class id). Canvas decoding may color-manage or
 // premultiply and cannot return 16-bit values; this reads the samples as stored. Non-interlaced PNGs of any color
 // type; for several channels the first one is returned. Inflate uses the platform's DecompressionStream.
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+/** @type {Readonly<Record<number, number>>} channels per color type */
 const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
-/** Bytes of a DataView / ArrayBuffer / typed array, without copying. */
+/**
+ * @typedef {object} PngHeader
+ * @property {number} width
+ * @property {number} height
+ * @property {number} bitDepth
+ * @property {number} colorType
+ * @property {number} interlace
+ */
+
+/**
+ * Bytes of a DataView / ArrayBuffer / typed array, without copying.
+ * @param {ArrayBufferLike | ArrayBufferView} buffer
+ * @returns {Uint8Array}
+ */
 export function toBytes(buffer) {
   if (buffer instanceof Uint8Array) return buffer;
   if (ArrayBuffer.isView(buffer)) return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   return new Uint8Array(buffer);
 }
 
-/** Parse the chunks: header fields and the concatenated IDAT stream. */
-export function parsePng(bytes) {
-  bytes = toBytes(bytes);
+/**
+ * Parse the chunks: header fields and the concatenated IDAT stream.
+ * @param {ArrayBufferLike | ArrayBufferView} buffer
+ * @returns {PngHeader & {channels: number, compressed: Uint8Array}}
+ */
+export function parsePng(buffer) {
+  const bytes = toBytes(buffer);
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error("not a PNG file");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
+  /** @type {PngHeader | null} */
   let header = null;
+  /** @type {Uint8Array[]} */
   const idat = [];
   while (pos + 8 <= bytes.length) {
     const length = view.getUint32(pos);
@@ -52,6 +73,7 @@ export function parsePng(bytes) {
   return { ...header, channels: CHANNELS[header.colorType], compressed: stream };
 }
 
+/** @param {number} a @param {number} b @param {number} c */
 function paeth(a, b, c) {
   const p = a + b - c;
   const pa = Math.abs(p - a);
@@ -64,8 +86,11 @@ function paeth(a, b, c) {
 /**
  * Undo PNG scanline filters and extract the first channel of every pixel.
  * Returns Uint8Array (bit depth <= 8) or Uint16Array (bit depth 16), row-major, width*height long.
+ * @param {Uint8Array} raw
+ * @param {{width: number, height: number, bitDepth: number, channels: number}} header
+ * @returns {Uint8Array | Uint16Array}
  */
-export function unfilter(raw, { width, height, bitDepth, channels }) {
+function unfilter(raw, { width, height, bitDepth, channels }) {
   const bitsPerPixel = bitDepth * channels;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const stride = Math.ceil((width * bitsPerPixel) / 8);
@@ -114,13 +139,20 @@ export function unfilter(raw, { width, height, bitDepth, channels }) {
   return out;
 }
 
-/** Inflate a zlib stream with DecompressionStream. */
-export async function inflate(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+/**
+ * Inflate a zlib stream with DecompressionStream.
+ * @param {Uint8Array} bytes
+ */
+async function inflate(bytes) {
+  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Decode a PNG's first channel exactly: `{width, height, data}`. */
+/**
+ * Decode a PNG's first channel exactly: `{width, height, data}`.
+ * @param {ArrayBufferLike | ArrayBufferView} buffer
+ * @returns {Promise<{width: number, height: number, data: Uint8Array | Uint16Array}>}
+ */
 export async function decodeMaskPng(buffer) {
   const png = parsePng(buffer);
   const raw = await inflate(png.compressed);

@@ -1,3 +1,4 @@
+// @ts-check
 // Custom messages between the browser and the kernel (docs/protocol.md "Messages"): fresh integer ids, one
 // pending promise per request, stale answers dropped, binary buffers turned into images and masks.
 //
@@ -10,8 +11,14 @@
 
 import { decodeMaskPng, toBytes } from "./png.js";
 
+/**
+ * @import { AnswerOf, BrowserMessage, Buffer, KernelMessage, MediaItem, Model, RequestPayload, RequestType } from "./types/protocol"
+ * @import { MaskValue, MediaCtx, ThumbValue } from "./types/frontend"
+ */
+
 /** Rejection reason of a request whose answer will never be used; callers ignore it. */
 export class StaleAnswer extends Error {
+  /** @param {string} [message] */
   constructor(message = "stale answer") {
     super(message);
     this.name = "StaleAnswer";
@@ -20,15 +27,19 @@ export class StaleAnswer extends Error {
 
 /** Rejection reason of a request the kernel answered with `{"type": "error"}`. */
 export class RequestError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = "RequestError";
   }
 }
 
-/** True for the rejection of a superseded/stale request (nothing to show the user). */
+/**
+ * True for the rejection of a superseded/stale request (nothing to show the user).
+ * @param {unknown} err
+ */
 export function isStale(err) {
-  return err instanceof StaleAnswer || (err && err.name === "StaleAnswer");
+  return err instanceof StaleAnswer || (err instanceof Error && err.name === "StaleAnswer");
 }
 
 const ID_KEY = "__tablelens_next_request_id__";
@@ -37,83 +48,119 @@ const ID_KEY = "__tablelens_next_request_id__";
  * The next request id. Shared by every view on the page (kept on globalThis, as module copies may differ): two
  * views of one model receive each other's answers, and must not take them for their own.
  */
-export function nextRequestId() {
-  const id = Number.isSafeInteger(globalThis[ID_KEY]) ? globalThis[ID_KEY] : 1;
-  globalThis[ID_KEY] = id + 1;
+function nextRequestId() {
+  const page = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis));
+  const stored = page[ID_KEY];
+  const id = typeof stored === "number" && Number.isSafeInteger(stored) ? stored : 1;
+  page[ID_KEY] = id + 1;
   return id;
 }
 
 /**
+ * @typedef {object} Pending
+ * @property {RequestType} type
+ * @property {boolean} supersede
+ * @property {(answer: {msg: KernelMessage, buffers: Buffer[]}) => void} resolve
+ * @property {(err: Error) => void} reject
+ * @property {ReturnType<typeof setTimeout> | null} timer
+ */
+
+/**
  * The request/answer machinery over one model.
- * @param model anywidget model proxy (get, send, on, off)
+ * @param {Model} model anywidget model proxy (get, send, on, off)
+ * @param {{timeoutMs?: number}} [opts]
  */
 export function createProtocol(model, { timeoutMs = 0 } = {}) {
-  const pending = new Map(); // id -> {type, resolve, reject, timer}
-  const latest = new Map(); // type -> id of the latest superseding request
+  /** @type {Map<number, Pending>} */
+  const pending = new Map();
+  /** @type {Map<RequestType, number>} type -> id of the latest superseding request */
+  const latest = new Map();
   let disposed = false;
 
-  function settle(id, fn, value) {
+  /**
+   * @param {number} id
+   * @param {{msg: KernelMessage, buffers: Buffer[]} | Error} value an answer resolves, an Error rejects
+   */
+  function settle(id, value) {
     const entry = pending.get(id);
     if (!entry) return;
     pending.delete(id);
     if (entry.timer) clearTimeout(entry.timer);
-    entry[fn](value);
+    if (value instanceof Error) entry.reject(value);
+    else entry.resolve(value);
   }
 
+  /**
+   * @param {KernelMessage} msg
+   * @param {Buffer[]} [buffers]
+   */
   function onMessage(msg, buffers) {
     if (!msg || typeof msg !== "object" || typeof msg.id !== "number") return;
     const entry = pending.get(msg.id);
     if (!entry) return; // superseded, cancelled or not ours: drop
     if (entry.supersede && latest.get(entry.type) !== msg.id) {
-      settle(msg.id, "reject", new StaleAnswer());
+      settle(msg.id, new StaleAnswer());
       return;
     }
     if (msg.type === "error") {
-      settle(msg.id, "reject", new RequestError(String(msg.message || "request failed")));
+      settle(msg.id, new RequestError(String(msg.message || "request failed")));
       return;
     }
     if (msg.type === "rows" && msg.result_version !== model.get("result_version")) {
-      settle(msg.id, "reject", new StaleAnswer("result changed"));
+      settle(msg.id, new StaleAnswer("result changed"));
       return;
     }
-    settle(msg.id, "resolve", { msg, buffers: buffers || [] });
+    settle(msg.id, { msg, buffers: buffers || [] });
   }
   model.on("msg:custom", onMessage);
 
   /**
    * Send `{type, id, ...payload}`; resolves with `{msg, buffers}` of the answer.
-   * @param {{supersede?: boolean, timeoutMs?: number}} opts
+   * @template {RequestType} T
+   * @param {T} type
+   * @param {RequestPayload<T>} payload
+   * @param {{supersede?: boolean, timeoutMs?: number}} [opts]
+   * @returns {Promise<{msg: AnswerOf<T>, buffers: Buffer[]}>}
    */
-  function request(type, payload = {}, opts = {}) {
+  function request(type, payload, opts = {}) {
     if (disposed) return Promise.reject(new StaleAnswer("widget closed"));
     const supersede = opts.supersede ?? true;
     const id = nextRequestId();
     if (supersede) {
       const prev = latest.get(type);
-      if (prev !== undefined) settle(prev, "reject", new StaleAnswer("superseded"));
+      if (prev !== undefined) settle(prev, new StaleAnswer("superseded"));
       latest.set(type, id);
     }
+    /** @type {Promise<{msg: AnswerOf<T>, buffers: Buffer[]}>} */
     const promise = new Promise((resolve, reject) => {
-      const entry = { type, supersede, resolve, reject, timer: null };
+      /** @type {Pending} */
+      const entry = { type, supersede, resolve: /** @type {Pending["resolve"]} */ (resolve), reject, timer: null };
       const ms = opts.timeoutMs ?? timeoutMs;
       if (ms > 0) {
-        entry.timer = setTimeout(() => settle(id, "reject", new RequestError(`no answer to "${type}" request`)), ms);
+        entry.timer = setTimeout(() => settle(id, new RequestError(`no answer to "${type}" request`)), ms);
       }
       pending.set(id, entry);
     });
-    model.send({ type, id, ...payload });
+    model.send(/** @type {BrowserMessage} */ (/** @type {unknown} */ ({ type, id, ...payload })));
     return promise;
   }
 
-  /** Drop every pending request of `type`: their promises reject with StaleAnswer, late answers are ignored. */
+  /**
+   * Drop every pending request of `type`: their promises reject with StaleAnswer, late answers are ignored.
+   * @param {RequestType} type
+   */
   function cancel(type) {
-    for (const [id, entry] of [...pending]) if (entry.type === type) settle(id, "reject", new StaleAnswer("cancelled"));
+    for (const [id, entry] of [...pending]) if (entry.type === type) settle(id, new StaleAnswer("cancelled"));
     latest.delete(type);
   }
 
-  /** Ask for a window of the current result; resolves with the `rows` answer message. */
+  /**
+   * Ask for a window of the current result; resolves with the `rows` answer message.
+   * @param {number} offset
+   * @param {number} limit
+   */
   async function requestRows(offset, limit) {
-    const resultVersion = model.get("result_version");
+    const resultVersion = Number(model.get("result_version")) || 0;
     const { msg } = await request("rows", { result_version: resultVersion, offset, limit });
     return msg;
   }
@@ -121,7 +168,7 @@ export function createProtocol(model, { timeoutMs = 0 } = {}) {
   function dispose() {
     disposed = true;
     model.off("msg:custom", onMessage);
-    for (const id of [...pending.keys()]) settle(id, "reject", new StaleAnswer("widget closed"));
+    for (const id of [...pending.keys()]) settle(id, new StaleAnswer("widget closed"));
   }
 
   return {
@@ -135,15 +182,25 @@ export function createProtocol(model, { timeoutMs = 0 } = {}) {
   };
 }
 
-/** The bytes of answer item `item` as a Blob of its mime type. */
-export function itemBlob(item, buffers) {
-  const buffer = buffers[item.buffer];
+/** @typedef {ReturnType<typeof createProtocol>} Protocol */
+
+/**
+ * The bytes of answer item `item` as a Blob of its mime type.
+ * @param {MediaItem} item
+ * @param {Buffer[]} buffers
+ */
+function itemBlob(item, buffers) {
+  const buffer = item.buffer === undefined ? undefined : buffers[item.buffer];
   if (!buffer) throw new Error("missing buffer");
-  return new Blob([toBytes(buffer)], { type: item.mime || "image/png" });
+  return new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (toBytes(buffer))], { type: item.mime || "image/png" });
 }
 
-/** A displayable image from a Blob: an ImageBitmap where the platform has createImageBitmap, else a Blob URL. */
-export async function blobToImage(blob) {
+/**
+ * A displayable image from a Blob: an ImageBitmap where the platform has createImageBitmap, else a Blob URL.
+ * @param {Blob} blob
+ * @returns {Promise<ImageBitmap | string>}
+ */
+async function blobToImage(blob) {
   if (typeof globalThis.createImageBitmap === "function") {
     try {
       return await globalThis.createImageBitmap(blob);
@@ -154,28 +211,55 @@ export async function blobToImage(blob) {
   return URL.createObjectURL(blob);
 }
 
-/** Split a list of unique-by-key items into batches of at most `max`. */
-export function uniqueItems(items) {
+/**
+ * The items with distinct keys (the first of each key), in order.
+ * @template {{key: string}} T
+ * @param {(T | null | undefined)[]} items
+ * @returns {T[]}
+ */
+function uniqueItems(items) {
+  /** @type {Map<string, T>} */
   const seen = new Map();
   for (const item of items) if (item && item.key != null && !seen.has(item.key)) seen.set(item.key, item);
   return [...seen.values()];
 }
 
 /**
- * The media context handed to js/media (see the interface in js/table.js): thumbnails, masks and full images
+ * @template I, V
+ * @typedef {{item: I, resolve: (value: V) => void, reject: (err: unknown) => void}} Waiting
+ */
+/**
+ * @typedef {{thumbs: Waiting<{key: string, size: number}, ThumbValue>[], masks: Waiting<{key: string}, MaskValue>[]}} Queue
+ */
+
+/**
+ * The media context handed to js/media (MediaCtx in js/types/frontend.d.ts): thumbnails, masks and full images
  * fetched in batches, one `thumbs` (or `masks`) message per page render rather than one per image.
  * Values in the maps are ImageBitmap (or a Blob URL string) for images, `{width, height, data}` for masks, and
  * `{error}` for an item the kernel could not produce.
+ * @param {Protocol} protocol
+ * @param {Model} model
+ * @param {{flushDelayMs?: number, cacheSize?: number}} [opts]
  */
 export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSize = 600 } = {}) {
-  const thumbCache = new Map(); // `${key}@${size}` -> Promise<value>  (insertion order = LRU order)
-  const maskCache = new Map(); // key -> Promise<value>
-  let queue = { thumbs: [], masks: [] }; // [{item, resolve, reject}]
+  /** @type {Map<string, Promise<ThumbValue>>} `${key}@${size}` -> image (insertion order = LRU order) */
+  const thumbCache = new Map();
+  /** @type {Map<string, Promise<MaskValue>>} key -> mask */
+  const maskCache = new Map();
+  /** @type {Queue} */
+  let queue = { thumbs: [], masks: [] };
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
 
+  /**
+   * @template V
+   * @param {Map<string, Promise<V>>} cache
+   * @param {string} k
+   * @param {Promise<V>} promise
+   */
   function remember(cache, k, promise) {
     cache.set(k, promise);
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value);
+    while (cache.size > cacheSize) cache.delete(/** @type {string} */ (cache.keys().next().value));
     promise.catch(() => cache.delete(k)); // retry next time
   }
 
@@ -184,39 +268,61 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     timer = setTimeout(flush, flushDelayMs);
   }
 
+  /**
+   * @param {MediaItem} item
+   * @param {Buffer[]} buffers
+   * @returns {Promise<ThumbValue>}
+   */
   async function decodeThumb(item, buffers) {
     if (item.error) return { error: String(item.error) };
     try {
       return await blobToImage(itemBlob(item, buffers));
     } catch (e) {
-      return { error: `cannot decode image: ${e.message || e}` };
+      return { error: `cannot decode image: ${errorText(e)}` };
     }
   }
 
+  /**
+   * @param {MediaItem} item
+   * @param {Buffer[]} buffers
+   * @returns {Promise<MaskValue>}
+   */
   async function decodeMask(item, buffers) {
     if (item.error) return { error: String(item.error) };
     try {
-      return await decodeMaskPng(buffers[item.buffer]);
+      const buffer = item.buffer === undefined ? undefined : buffers[item.buffer];
+      if (!buffer) throw new Error("missing buffer");
+      return await decodeMaskPng(buffer);
     } catch (e) {
-      return { error: `cannot decode mask: ${e.message || e}` };
+      return { error: `cannot decode mask: ${errorText(e)}` };
     }
   }
 
+  /**
+   * @template {{key: string}} I
+   * @template V
+   * @param {"thumbs" | "masks"} type
+   * @param {Waiting<I, V>[]} waiting
+   * @param {(item: MediaItem, buffers: Buffer[]) => Promise<V>} decode
+   */
   function send(type, waiting, decode) {
     if (!waiting.length) return;
     const items = uniqueItems(waiting.map((w) => w.item));
-    protocol.request(type, { items }, { supersede: false }).then(
+    const payload = /** @type {RequestPayload<"thumbs"> & RequestPayload<"masks">} */ (/** @type {unknown} */ ({ items }));
+    protocol.request(type, payload, { supersede: false }).then(
       async ({ msg, buffers }) => {
+        /** @type {Map<string, MediaItem>} */
         const byKey = new Map();
         for (const answer of msg.items || []) byKey.set(answer.key, answer);
+        /** @type {Map<string, V>} */
         const decoded = new Map();
         await Promise.all(
           items.map(async (it) => {
             const answer = byKey.get(it.key);
-            decoded.set(it.key, answer ? await decode(answer, buffers) : { error: "no answer for this image" });
+            decoded.set(it.key, answer ? await decode(answer, buffers) : /** @type {V} */ ({ error: "no answer for this image" }));
           }),
         );
-        for (const w of waiting) w.resolve(decoded.get(w.item.key));
+        for (const w of waiting) w.resolve(/** @type {V} */ (decoded.get(w.item.key)));
       },
       (err) => {
         for (const w of waiting) w.reject(err);
@@ -232,44 +338,79 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     send("masks", q.masks, decodeMask);
   }
 
-  function enqueue(kind, item) {
+  /**
+   * @param {{key: string, size: number}} item
+   * @returns {Promise<ThumbValue>}
+   */
+  function enqueueThumb(item) {
     return new Promise((resolve, reject) => {
-      queue[kind].push({ item, resolve, reject });
+      queue.thumbs.push({ item, resolve, reject });
       schedule();
     });
   }
 
+  /**
+   * @param {{key: string}} item
+   * @returns {Promise<MaskValue>}
+   */
+  function enqueueMask(item) {
+    return new Promise((resolve, reject) => {
+      queue.masks.push({ item, resolve, reject });
+      schedule();
+    });
+  }
+
+  /**
+   * @template V
+   * @param {[string, Promise<V>][]} entries
+   * @returns {Promise<Map<string, V>>}
+   */
   async function collect(entries) {
+    /** @type {Map<string, V>} */
     const map = new Map();
     const results = await Promise.all(entries.map(([, p]) => p));
     entries.forEach(([key], i) => map.set(key, results[i]));
     return map;
   }
 
-  /** Thumbnails: items `[{key, size}]` (size = longest side in device pixels) -> Map<key, image|{error}>. */
+  /**
+   * Thumbnails: items `[{key, size}]` (size = longest side in device pixels) -> Map<key, image|{error}>.
+   * @param {{key: string, size: number}[]} items
+   */
   function requestThumbs(items) {
+    /** @type {[string, Promise<ThumbValue>][]} */
     const entries = [];
     for (const it of uniqueItems(items || [])) {
       const size = Math.max(1, Math.round(Number(it.size) || 128));
       const k = `${it.key}@${size}`;
-      if (!thumbCache.has(k)) remember(thumbCache, k, enqueue("thumbs", { key: String(it.key), size }));
-      entries.push([it.key, thumbCache.get(k)]);
+      let p = thumbCache.get(k);
+      if (!p) remember(thumbCache, k, (p = enqueueThumb({ key: String(it.key), size })));
+      entries.push([it.key, p]);
     }
     return collect(entries);
   }
 
-  /** Masks: items `[{key}]` -> Map<key, {width, height, data: Uint8Array|Uint16Array}|{error}>. */
+  /**
+   * Masks: items `[{key}]` -> Map<key, {width, height, data: Uint8Array|Uint16Array}|{error}>.
+   * @param {{key: string}[]} items
+   */
   function requestMasks(items) {
+    /** @type {[string, Promise<MaskValue>][]} */
     const entries = [];
     for (const it of uniqueItems(items || [])) {
       const k = String(it.key);
-      if (!maskCache.has(k)) remember(maskCache, k, enqueue("masks", { key: k }));
-      entries.push([it.key, maskCache.get(k)]);
+      let p = maskCache.get(k);
+      if (!p) remember(maskCache, k, (p = enqueueMask({ key: k })));
+      entries.push([it.key, p]);
     }
     return collect(entries);
   }
 
-  /** The full-resolution image (enlarged view): resolves with an image or `{error}`; supersedes the previous. */
+  /**
+   * The full-resolution image (enlarged view): resolves with an image or `{error}`; supersedes the previous.
+   * @param {string} key
+   * @returns {Promise<ThumbValue>}
+   */
   async function requestImage(key) {
     const { msg, buffers } = await protocol.request("image", { key: String(key) });
     const item = (msg.items || []).find((it) => it.key === key) || (msg.items || [])[0];
@@ -292,6 +433,7 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     // failed/cancelled promises remove themselves from the caches
   }
 
+  /** @type {MediaCtx} */
   const ctx = {
     requestThumbs,
     requestMasks,
@@ -304,4 +446,15 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     },
   };
   return { ctx, newPage, flush };
+}
+
+/** @typedef {ReturnType<typeof createMediaContext>} MediaSession */
+
+/**
+ * The message of an error, or its text.
+ * @param {unknown} e
+ */
+function errorText(e) {
+  const message = e && typeof e === "object" && "message" in e ? e.message : null;
+  return message ? String(message) : String(e);
 }

@@ -1,22 +1,34 @@
+// @ts-check
 // The sidebar: the artifact's versions (each with a Compare action) and its tables.
 
 import { button, el } from "./dom.js";
 import { get, onChange, setTraits, versionSpec } from "./state.js";
 import { TABLE_COLORS } from "./theme.js";
 
-/** The table name shown in `source_label` ("preds:v3 / predictions" -> "predictions"), or "". */
+/** @import { Model } from "./types/protocol" */
+
+/**
+ * The table name shown in `source_label` ("preds:v3 / predictions" -> "predictions"), or "".
+ * @param {string | null | undefined} sourceLabel
+ */
 export function currentTableName(sourceLabel) {
   const s = String(sourceLabel || "");
   const i = s.lastIndexOf(" / ");
   return i >= 0 ? s.slice(i + 3).trim() : "";
 }
 
-/** Short date for the versions list: "2024-01-02 03:04". */
+/**
+ * Short date for the versions list: "2024-01-02 03:04".
+ * @param {string | null | undefined} iso
+ */
 export function shortDate(iso) {
   const m = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)/.exec(String(iso || ""));
   return m ? `${m[1]} ${m[2]}` : String(iso || "");
 }
 
+/**
+ * @param {{model: Model}} ctx
+ */
 export function createSidebar({ model }) {
   const root = el("aside", "tl-sidebar", null, { "data-role": "sidebar", "aria-label": "versions and tables" });
   const source = el("div", "tl-source");

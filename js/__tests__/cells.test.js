@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import {
   clipText,
@@ -158,7 +159,7 @@ describe("compare and summaries", () => {
   it("reads numeric compare pairs", () => {
     expect(cmpNumbers([1, 2])).toEqual([1, 2]);
     expect(cmpNumbers([1, { $absent: true }])).toEqual([1, null]);
-    expect(cmpNumbers([{ $num: "NaN" }, null])[1]).toBe(null);
+    expect(cmpNumbers([{ $num: "NaN" }, null])).toEqual([NaN, null]);
     expect(cmpNumbers(["a", 2])).toBe(null);
     expect(cmpNumbers([null, null])).toBe(null);
   });

@@ -1,3 +1,4 @@
+// @ts-check
 import { afterEach, describe, expect, it } from "vitest";
 import { chartConfig, compareBarSpec, countsSpec, escapeHover, histogramSpec, loadPlotly } from "../charts.js";
 import { TABLE_COLORS } from "../theme.js";
@@ -94,27 +95,32 @@ describe("escapeHover", () => {
 });
 
 describe("loadPlotly", () => {
+  /** @type {any} the page, where the loaded Plotly is kept */
+  const page = globalThis;
   afterEach(() => {
-    delete globalThis.__tablelens_plotly__;
+    delete page.__tablelens_plotly__;
   });
 
   it("asks the kernel once per page and caches the promise on globalThis", async () => {
+    /** @type {unknown[][]} */
     const calls = [];
     const never = new Promise(() => {});
-    const protocol = { request: (...args) => (calls.push(args), never) };
+    /** @type {any} a stand-in for the protocol: only `request` is used */
+    const protocol = { request: (/** @type {unknown[]} */ ...args) => (calls.push(args), never) };
     const a = loadPlotly(protocol);
-    const b = loadPlotly({ request: () => Promise.reject(new Error("not used")) });
+    const b = loadPlotly(/** @type {any} */ ({ request: () => Promise.reject(new Error("not used")) }));
     expect(a).toBe(b);
-    expect(globalThis.__tablelens_plotly__).toBe(a);
+    expect(page.__tablelens_plotly__).toBe(a);
     expect(calls).toHaveLength(1);
     expect(calls[0][0]).toBe("asset");
     expect(calls[0][1]).toEqual({ name: "plotly" });
   });
 
   it("forgets a failed load so that a later chart retries", async () => {
+    /** @type {any} */
     const protocol = { request: () => Promise.reject(new Error("kernel gone")) };
     await expect(loadPlotly(protocol)).rejects.toThrow("kernel gone");
     await Promise.resolve();
-    expect(globalThis.__tablelens_plotly__).toBeUndefined();
+    expect(page.__tablelens_plotly__).toBeUndefined();
   });
 });

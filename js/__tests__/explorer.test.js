@@ -1,9 +1,14 @@
 // @vitest-environment happy-dom
+// @ts-check
 // The whole view against a fake model: what a user sees and what the kernel receives.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import widget from "../index.js";
 import { fakeModel, settle } from "./fake-model.js";
 
+/** @import { Row, SchemaColumn } from "../types/protocol" */
+/** @import { FakeModel } from "./fake-model.js" */
+
+/** @type {SchemaColumn[]} */
 const SCHEMA = [
   { name: "id", kind: "int", label: "id", table: null },
   { name: "score", kind: "float", label: "score", table: null },
@@ -11,6 +16,7 @@ const SCHEMA = [
   { name: "meta", kind: "dict", label: "meta", table: null },
 ];
 
+/** @type {Row[]} */
 const ROWS = [
   { _key: 10, cells: { id: 1, score: 0.5, text: "<img src=x onerror=alert(1)>", meta: { a: 1, b: { c: 2 } } } },
   { _key: 11, cells: { id: 2, score: { $num: "NaN" }, text: "plain", meta: null } },
@@ -22,9 +28,12 @@ const VERSIONS = [
   { version: "v4", aliases: [], created_at: "2024-01-03T03:04:05Z", current: false, compared: false },
 ];
 
+/** @type {(() => void) | null} */
 let cleanup = null;
-let host = null;
+/** @type {HTMLElement} */
+let host = document.createElement("div");
 
+/** @param {Record<string, unknown>} [traits] */
 function mount(traits = {}) {
   const model = fakeModel({
     schema: SCHEMA,
@@ -40,20 +49,47 @@ function mount(traits = {}) {
   return model;
 }
 
+/**
+ * The kernel answers the last `rows` request.
+ * @param {FakeModel} model
+ * @param {Row[]} [rows]
+ * @param {Record<string, unknown>} [extra]
+ */
 function answerRows(model, rows = ROWS, extra = {}) {
   const req = model.lastSent("rows");
   model.answer({ type: "rows", id: req.id, result_version: req.result_version, offset: req.offset, total: 3, rows, ...extra });
 }
 
+// the tests read and drive whatever element a role names (inputs, selects, buttons): `any` here
+/**
+ * @param {string} role
+ * @param {Element} [root]
+ * @returns {any}
+ */
 const q = (role, root = host) => root.querySelector(`[data-role="${role}"]`);
+/**
+ * @param {string} role
+ * @param {Element} [root]
+ * @returns {any[]}
+ */
 const qa = (role, root = host) => [...root.querySelectorAll(`[data-role="${role}"]`)];
+/**
+ * @param {string} selector
+ * @returns {any}
+ */
+const $ = (selector) => host.querySelector(selector);
 
+/**
+ * @param {EventTarget} target
+ * @param {string} k
+ * @param {KeyboardEventInit} [opts]
+ */
 function key(target, k, opts = {}) {
   target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...opts }));
 }
 
 beforeEach(() => {
-  delete globalThis.__tablelens_plotly__;
+  delete (/** @type {Record<string, unknown>} */ (/** @type {unknown} */ (globalThis))).__tablelens_plotly__;
 });
 
 afterEach(() => {
@@ -85,7 +121,8 @@ describe("Explorer view", () => {
     const model = mount();
     answerRows(model);
     await settle();
-    const cell = (key, col) => host.querySelector(`[data-key="${key}"] [data-column="${col}"]`);
+    /** @type {(key: number, col: string) => any} */
+    const cell = (key, col) => $(`[data-key="${key}"] [data-column="${col}"]`);
     expect(cell(10, "text").querySelector("img")).toBeNull();
     expect(cell(10, "text").textContent).toContain("<img src=x onerror=alert(1)>");
     expect(cell(11, "score").textContent).toBe("NaN");
@@ -154,7 +191,7 @@ describe("Explorer view", () => {
   it("offers recent filters under the editor while it has the focus", () => {
     const model = mount({ recent_filters: ["{$eq: ['$id', 1]}", "{$eq: ['$id', 2]}"] });
     const input = q("filter");
-    const list = host.querySelector(".tl-filter-suggest");
+    const list = $(".tl-filter-suggest");
     expect(list.hidden).toBe(true);
     input.focus();
     expect(list.hidden).toBe(false);
@@ -236,11 +273,11 @@ describe("Explorer view", () => {
       { _key: 2, cells: { id: 2, score: { $cmp: [0.1, { $absent: true }] }, text: { $cmp: ["x", { $absent: true }] } } },
     ]);
     await settle();
-    const text = host.querySelector('[data-key="1"] [data-column="text"]');
+    const text = $('[data-key="1"] [data-column="text"]');
     expect(text.querySelectorAll(".tl-cmp-side")).toHaveLength(2);
     expect(text.textContent).toContain("cat");
     expect(text.textContent).toContain("dog");
-    const score = host.querySelector('[data-key="2"] [data-column="score"]');
+    const score = $('[data-key="2"] [data-column="score"]');
     expect(q("histogram", score).dataset.chart).toBe("cmp");
     expect(score.textContent).toContain("absent");
     q("quick-filter").querySelector('[data-value="only0"]').click();
@@ -266,7 +303,7 @@ describe("Explorer view", () => {
     qa("row")[1].querySelector(".tl-select-row").click();
     expect(model.get("selected_keys")).toEqual([11]);
     expect(qa("row")[1].getAttribute("aria-selected")).toBe("true");
-    const grid = host.querySelector(".tl-scroller");
+    const grid = $(".tl-scroller");
     key(grid, "ArrowDown"); // focus row 0
     key(grid, "ArrowDown"); // row 1
     key(grid, "ArrowDown"); // row 2
@@ -274,13 +311,13 @@ describe("Explorer view", () => {
     expect(model.get("selected_keys")).toEqual([11, 12]);
     key(grid, "Enter");
     expect(model.get("selected_keys")).toEqual([11]);
-    expect(host.querySelector(".tl-focus").dataset.column).toBe("id");
+    expect($(".tl-focus").dataset.column).toBe("id");
     key(grid, "ArrowRight");
-    expect(host.querySelector(".tl-focus").dataset.column).toBe("score");
+    expect($(".tl-focus").dataset.column).toBe("score");
     model.kernelSet({ selected_keys: [10] });
     expect(qa("row").map((r) => r.getAttribute("aria-selected"))).toEqual(["true", "false", "false"]);
     // Enter on a button inside a cell is that button's, not the row selection's
-    const toggle = host.querySelector('[data-key="10"] .tl-tree-toggle');
+    const toggle = $('[data-key="10"] .tl-tree-toggle');
     key(toggle, "Enter");
     expect(model.get("selected_keys")).toEqual([10]);
   });
@@ -306,7 +343,7 @@ describe("Explorer view", () => {
     await settle();
     model.kernelSync({ schema: [{ name: "label", kind: "key", label: "label", table: null }], mode: "groups", result_version: 2 });
     expect(qa("row")).toHaveLength(3);
-    expect(host.querySelector('[data-role="cell"][data-column="score"]')).not.toBeNull();
+    expect($('[data-role="cell"][data-column="score"]')).not.toBeNull();
     answerRows(model, [{ _key: 0, cells: { label: "cat" } }]);
     await settle();
     expect(qa("row")).toHaveLength(1);
@@ -317,22 +354,22 @@ describe("Explorer view", () => {
     const model = mount();
     answerRows(model, [{ ...ROWS[2], truncated: ["text"] }]);
     await settle();
-    const cell = host.querySelector('[data-key="12"] [data-column="text"]');
+    const cell = $('[data-key="12"] [data-column="text"]');
     expect(cell.classList.contains("tl-truncated")).toBe(true);
     expect(cell.querySelector(".tl-cut").title).toMatch(/cut/);
-    expect(host.querySelector('[data-key="12"] [data-column="id"] .tl-cut')).toBeNull();
+    expect($('[data-key="12"] [data-column="id"] .tl-cut')).toBeNull();
   });
 
   it("pages through the result with rows requests", async () => {
     const model = mount({ page_size: 2, num_rows: 3 });
     answerRows(model, ROWS.slice(0, 2), { total: 3 });
     await settle();
-    host.querySelector('[data-action="next-page"]').click();
+    $('[data-action="next-page"]').click();
     expect(model.lastSent("rows")).toMatchObject({ offset: 2, limit: 2 });
     answerRows(model, ROWS.slice(2), { offset: 2, total: 3 });
     await settle();
     expect(qa("row").map((r) => r.dataset.key)).toEqual(["12"]);
-    expect(host.querySelector(".tl-rownum").textContent).toBe("3");
+    expect($(".tl-rownum").textContent).toBe("3");
   });
 
   it("shows busy while a query runs", () => {
@@ -352,10 +389,10 @@ describe("Explorer view", () => {
     box.checked = false;
     box.dispatchEvent(new Event("change"));
     expect(model.get("hidden_columns")).toEqual(["text"]);
-    expect(host.querySelector('[data-role="cell"][data-column="text"]')).toBeNull();
-    host.querySelector('th[data-column="score"] .tl-th-name').click();
+    expect($('[data-role="cell"][data-column="text"]')).toBeNull();
+    $('th[data-column="score"] .tl-th-name').click();
     expect(model.get("sort")).toEqual([["score", "asc"]]);
-    host.querySelector('th[data-column="score"] .tl-th-name').click();
+    $('th[data-column="score"] .tl-th-name').click();
     expect(model.get("sort")).toEqual([["score", "desc"]]);
     const sortSelect = q("sort");
     sortSelect.value = "id";
@@ -372,7 +409,7 @@ describe("Explorer view", () => {
     ]);
     await settle(5);
     expect(host.querySelectorAll('[data-role="cell"] .tl-image')).toHaveLength(2);
-    expect(host.querySelector("i")).toBeNull();
+    expect($("i")).toBeNull();
     expect(model.sent.filter((m) => m.type === "thumbs").length).toBeLessThanOrEqual(1);
   });
 
@@ -389,7 +426,9 @@ describe("Explorer view", () => {
 });
 
 describe("table helpers", async () => {
-  const { defaultWidth, headerSort, nestedPaths } = await import("../table.js");
+  const { defaultWidth } = await import("../table/columns.js");
+  const { headerSort } = await import("../table/header.js");
+  const { nestedPaths } = await import("../table/nested-paths.js");
 
   it("cycles a header's sort asc -> desc -> off, and adds keys with Shift", () => {
     expect(headerSort([], "a", false)).toEqual([["a", "asc"]]);
@@ -402,6 +441,7 @@ describe("table helpers", async () => {
   });
 
   it("finds nested paths in dict cells", () => {
+    /** @type {Pick<Row, "cells">[]} */
     const rows = [{ cells: { m: { a: 1, b: { c: 2 } } } }, { cells: { m: { d: null } } }];
     expect(nestedPaths(rows, [{ name: "m", kind: "dict" }])).toEqual(["$m.a", "$m.b", "$m.b.c", "$m.d"]);
     expect(nestedPaths(rows, [{ name: "m", kind: "str" }])).toEqual([]);

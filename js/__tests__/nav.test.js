@@ -1,7 +1,12 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import { navigate, rangeKeys, setKeys, toggleKey } from "../nav.js";
 
 const dims = { rows: 5, cols: 3, hasPrev: false, hasNext: false };
+/**
+ * @param {string} k
+ * @param {{ctrlKey?: boolean, metaKey?: boolean, shiftKey?: boolean}} [extra]
+ */
 const key = (k, extra = {}) => ({ key: k, ...extra });
 
 describe("navigate", () => {

@@ -1,6 +1,8 @@
+// @ts-check
 // Build PNG files in tests (node's zlib), with a chosen scanline filter per row.
 import { deflateSync } from "node:zlib";
 
+/** @param {Uint8Array} bytes */
 function crc32(bytes) {
   let c = ~0;
   for (const b of bytes) {
@@ -10,6 +12,10 @@ function crc32(bytes) {
   return ~c >>> 0;
 }
 
+/**
+ * @param {string} type
+ * @param {Uint8Array} data
+ */
 function chunk(type, data) {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
@@ -20,6 +26,7 @@ function chunk(type, data) {
   return out;
 }
 
+/** @param {number} a @param {number} b @param {number} c */
 function paeth(a, b, c) {
   const p = a + b - c;
   const pa = Math.abs(p - a);
@@ -29,7 +36,13 @@ function paeth(a, b, c) {
   return pb <= pc ? b : c;
 }
 
-/** A PNG of `width`x`height` samples (`values`, row-major) of `bitDepth` (8 or 16), colorType 0 (gray). */
+/**
+ * A PNG of `width`x`height` samples (`values`, row-major) of `bitDepth` (8 or 16), colorType 0 (gray).
+ * @param {number} width
+ * @param {number} height
+ * @param {ArrayLike<number>} values
+ * @param {{bitDepth?: number, colorType?: number, channels?: number, filters?: number[]}} [opts]
+ */
 export function makePng(width, height, values, { bitDepth = 8, colorType = 0, channels = 1, filters = [0] } = {}) {
   const bytesPerSample = bitDepth / 8;
   const bpp = channels * bytesPerSample;

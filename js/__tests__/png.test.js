@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import { decodeMaskPng, parsePng } from "../png.js";
 import { makePng } from "./png-helpers.js";

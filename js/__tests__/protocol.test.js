@@ -1,7 +1,11 @@
+// @ts-check
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createMediaContext, createProtocol, isStale, RequestError, StaleAnswer } from "../protocol.js";
 import { fakeModel, settle } from "./fake-model.js";
 import { makePng } from "./png-helpers.js";
+
+/** @type {any} a request payload left empty: the protocol sends whatever it is given */
+const noPayload = {};
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -59,6 +63,7 @@ describe("request ids and answers", () => {
     const { id } = model.lastSent();
     model.answer({ type: "image", id: id + 1000, items: [] });
     model.answer({ type: "image" });
+    // @ts-expect-error not a message at all
     model.answer(null);
     expect(p.pendingCount).toBe(1);
     model.answer({ type: "image", id, items: [] });
@@ -68,7 +73,7 @@ describe("request ids and answers", () => {
   it("rejects with the kernel's message on an error answer", async () => {
     const model = fakeModel();
     const p = createProtocol(model);
-    const pending = p.request("rows", {});
+    const pending = p.request("rows", noPayload);
     model.answer({ type: "error", id: model.lastSent().id, message: "no such column: x" });
     const err = await pending.catch((e) => e);
     expect(err).toBeInstanceOf(RequestError);
@@ -79,8 +84,8 @@ describe("request ids and answers", () => {
     const model = fakeModel();
     const p1 = createProtocol(model);
     const p2 = createProtocol(model);
-    p1.request("rows", {});
-    p2.request("rows", {});
+    p1.request("rows", noPayload);
+    p2.request("rows", noPayload);
     const [a, b] = model.sent;
     expect(a.id).not.toBe(b.id);
   });
@@ -101,15 +106,15 @@ describe("request ids and answers", () => {
   it("cancel and dispose reject what is pending and stop listening", async () => {
     const model = fakeModel();
     const p = createProtocol(model);
-    const t = p.request("thumbs", {}, { supersede: false });
+    const t = p.request("thumbs", noPayload, { supersede: false });
     p.cancel("thumbs");
     await expect(t).rejects.toBeInstanceOf(StaleAnswer);
-    const r = p.request("rows", {});
+    const r = p.request("rows", noPayload);
     const before = model.listenerCount();
     p.dispose();
     await expect(r).rejects.toBeInstanceOf(StaleAnswer);
     expect(model.listenerCount()).toBe(before - 1);
-    await expect(p.request("rows", {})).rejects.toBeInstanceOf(StaleAnswer);
+    await expect(p.request("rows", noPayload)).rejects.toBeInstanceOf(StaleAnswer);
   });
 });
 
@@ -117,8 +122,9 @@ describe("media context", () => {
   function setup() {
     const model = fakeModel();
     const protocol = createProtocol(model);
+    /** @type {object[]} */
     const bitmaps = [];
-    vi.stubGlobal("createImageBitmap", async (blob) => {
+    vi.stubGlobal("createImageBitmap", async (/** @type {Blob} */ blob) => {
       const bm = { width: 1, height: 1, type: blob.type, size: blob.size };
       bitmaps.push(bm);
       return bm;
@@ -202,8 +208,9 @@ describe("media context", () => {
       [new DataView(png.buffer)],
     );
     const masks = await pending;
-    expect(masks.get("m1").width).toBe(3);
-    expect([...masks.get("m1").data]).toEqual([0, 1, 2, 3, 4, 255]);
+    const m1 = /** @type {import("../types/frontend").DecodedMask} */ (masks.get("m1"));
+    expect(m1.width).toBe(3);
+    expect([...m1.data]).toEqual([0, 1, 2, 3, 4, 255]);
     expect(masks.get("m2")).toEqual({ error: "size differs from the image" });
   });
 

@@ -1,15 +1,26 @@
+// @ts-check
 // A fake kernel for trying the built front end in a plain browser page, without Jupyter (see harness.html).
 // It holds a small generated table and answers the messages of docs/protocol.md roughly the way the real kernel
 // does: enough to look at every view (rows, groups, compare, compare-groups), not a query engine.
 
+/**
+ * @import { BrowserMessage, KernelMessage, Model, Traits } from "../types/protocol"
+ */
+/** @typedef {{_key: number, cells: Record<string, any>}} FakeRow a row with loosely typed cells (made here) */
+
 const N = 240;
 const LABELS = ["cat", "dog", "bird", "<img src=x onerror=alert(1)>"];
 
+/** @param {number} seed */
 function rand(seed) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
+/**
+ * @param {number} version
+ * @returns {FakeRow[]}
+ */
 function makeRows(version) {
   const r = rand(version * 7919);
   const rows = [];
@@ -45,29 +56,38 @@ function makeRows(version) {
   return rows;
 }
 
+/** @type {Record<string, import("../types/protocol").ColumnKind>} */
 const KINDS = {
   id: "int", score: "float", label: "str", text: "str", ok: "bool", created: "datetime", meta: "dict",
   emb: "ndarray", maybe: "int", image: "image",
 };
 
+/**
+ * @param {unknown[]} values
+ * @param {number[]} edges
+ */
 function hist(values, edges) {
+  /** @type {number[]} */
   const counts = new Array(edges.length - 1).fill(0);
   for (const v of values) {
     if (typeof v !== "number") continue;
-    let b = Math.floor(((v - edges[0]) / (edges.at(-1) - edges[0])) * counts.length);
+    let b = Math.floor(((v - edges[0]) / (edges[edges.length - 1] - edges[0])) * counts.length);
     b = Math.min(counts.length - 1, Math.max(0, b));
     counts[b]++;
   }
   return counts;
 }
 
+/** @param {unknown[][]} lists */
 function topCounts(lists) {
+  /** @type {Map<string, number[]>} */
   const all = new Map();
   lists.forEach((list, t) => {
     for (const v of list) {
       const k = JSON.stringify(v);
-      if (!all.has(k)) all.set(k, [0, 0]);
-      all.get(k)[t]++;
+      let c = all.get(k);
+      if (!c) all.set(k, (c = [0, 0]));
+      c[t]++;
     }
   });
   const entries = [...all.entries()].sort((a, b) => b[1][0] + b[1][1] - (a[1][0] + a[1][1])).slice(0, 5);
@@ -77,21 +97,40 @@ function topCounts(lists) {
   };
 }
 
+/**
+ * A model proxy over a fake kernel.
+ * @param {{delayMs?: number, traits?: Partial<Traits>}} [opts]
+ * @returns {Model}
+ */
 export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
+  /** @type {Record<number, FakeRow[]>} */
   const tables = { 3: makeRows(3), 4: makeRows(4) };
+  /** @type {Traits} */
   const values = {
     filter: "", group_by: [], sort: [], compare: "", quick_filter: "all", hidden_columns: [], page_size: 50,
     overlay: { hidden_classes: {}, hidden_layers: [], score_min: {}, mask_opacity: 0.5, compare_style: "overlay" },
     recent_filters: [], source_label: "preds:v3 / predictions", schema: [], versions: [], tables: ["predictions", "ground_truth"],
     num_rows: 0, total_rows: N, mode: "rows", result_version: 0, error: {}, busy: false, selected_keys: [],
   };
+  /** @type {Map<string, Set<(...args: any[]) => void>>} */
   const listeners = new Map();
+  /** @type {FakeRow[]} */
   let result = [];
+  /** @type {Uint8Array | null} */
   let plotlyBytes = null;
 
+  /**
+   * @param {string} event
+   * @param {...unknown} args
+   */
   const emit = (event, ...args) => {
     for (const cb of [...(listeners.get(event) || [])]) cb(...args);
   };
+  /**
+   * @template {keyof Traits} K
+   * @param {K} name
+   * @param {Traits[K]} value
+   */
   const setTrait = (name, value) => {
     if (JSON.stringify(values[name]) === JSON.stringify(value)) return;
     values[name] = value;
@@ -112,6 +151,7 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     ];
   }
 
+  /** @param {FakeRow[]} rows */
   function applyFilter(rows) {
     const f = values.filter.trim();
     if (!f) return rows;
@@ -123,6 +163,7 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     throw Object.assign(new Error(`cannot read the filter near "${f.slice(0, 8)}"`), { position: Math.min(3, f.length) });
   }
 
+  /** @param {FakeRow[]} rows */
   function sortRows(rows) {
     const keys = values.sort;
     if (!keys.length) return rows;
@@ -140,6 +181,11 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     });
   }
 
+  /**
+   * @param {string[]} names
+   * @param {boolean} compare
+   * @returns {import("../types/protocol").SchemaColumn[]}
+   */
   function baseSchema(names, compare) {
     return names
       .filter((n) => !values.hidden_columns.includes(n))
@@ -154,7 +200,9 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
         const a = applyFilter(tables[3]);
         const b = cv ? applyFilter(tables[cv] || makeRows(cv)) : null;
         const names = Object.keys(KINDS);
+        /** @type {import("../types/protocol").Mode} */
         let mode;
+        /** @type {import("../types/protocol").SchemaColumn[]} */
         let schema;
         if (!values.group_by.length) {
           if (!b) {
@@ -162,6 +210,7 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
             mode = "rows";
             schema = baseSchema(names, false);
           } else {
+            /** @type {Map<number, [FakeRow | null, FakeRow | null]>} */
             const byKey = new Map();
             for (const r of a) byKey.set(r._key, [r, null]);
             for (const r of b) byKey.set(r._key, [byKey.get(r._key)?.[0] || null, r]);
@@ -172,12 +221,14 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
             if (q === "only1") pairs = pairs.filter(([x, y]) => !x && y);
             result = sortRows(
               pairs.map(([x, y]) => {
-                const cells = { id: (x || y).cells.id };
+                const row = /** @type {FakeRow} */ (x || y);
+                /** @type {Record<string, any>} */
+                const cells = { id: row.cells.id };
                 for (const n of names) {
                   if (n === "id") continue;
                   cells[n] = { $cmp: [x ? x.cells[n] : { $absent: true }, y ? y.cells[n] : { $absent: true }] };
                 }
-                return { _key: (x || y)._key, cells };
+                return { _key: row._key, cells };
               }),
             );
             mode = "compare";
@@ -185,20 +236,24 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
           }
         } else {
           const key = values.group_by[0];
+          /** @param {FakeRow} r */
           const get = (r) => {
-            if (key.startsWith("$")) return key.slice(1).split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : null), r.cells);
+            if (key.startsWith("$")) return key.slice(1).split(".").reduce((/** @type {any} */ v, k) => (v && typeof v === "object" ? v[k] : null), r.cells);
             return r.cells[key];
           };
+          /** @type {Map<string, FakeRow[][]>} */
           const groups = new Map();
           for (const [t, rows] of [a, b].entries()) {
             if (!rows) continue;
             for (const r of rows) {
               const k = JSON.stringify(get(r) ?? null);
-              if (!groups.has(k)) groups.set(k, [[], []]);
-              groups.get(k)[t].push(r);
+              let g = groups.get(k);
+              if (!g) groups.set(k, (g = [[], []]));
+              g[t].push(r);
             }
           }
           const edges = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1];
+          /** @param {FakeRow[][]} g */
           const lists = (g) => (b ? g : [g[0]]);
           result = [...groups.entries()].map(([k, g], i) => ({
             _key: i,
@@ -212,14 +267,16 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
             },
           }));
           mode = b ? "compare-groups" : "groups";
-          schema = [
+          /** @type {import("../types/protocol").SchemaColumn[]} */
+          const grouped = [
             { name: key, kind: "key", label: key, table: null },
             { name: "count", kind: "count", label: "count", table: null },
             { name: "score", kind: "hist", label: "score", table: null },
             { name: "label", kind: "counts", label: "label", table: null },
             { name: "ok", kind: "counts", label: "ok", table: null },
             { name: "image", kind: "images", label: "image", table: null },
-          ].filter((c, i) => !values.hidden_columns.includes(c.name) && (i < 2 || c.name !== key));
+          ];
+          schema = grouped.filter((c, i) => !values.hidden_columns.includes(c.name) && (i < 2 || c.name !== key));
         }
         setTrait("error", {});
         if (values.filter && !values.recent_filters.includes(values.filter)) {
@@ -231,15 +288,21 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
         setTrait("num_rows", result.length);
         setTrait("result_version", values.result_version + 1);
       } catch (err) {
-        setTrait("error", { message: err.message, control: "filter", position: err.position ?? null });
+        const e = /** @type {Error & {position?: number}} */ (err);
+        setTrait("error", { message: e.message, control: "filter", position: e.position ?? null });
       }
       setTrait("busy", false);
     }, delayMs);
   }
 
+  /**
+   * @param {string} key
+   * @param {number} size
+   */
   async function thumb(key, size) {
     const canvas = new OffscreenCanvas(Math.round((size * 4) / 3), size);
     const g = canvas.getContext("2d");
+    if (!g) throw new Error("no 2d canvas");
     const hue = (Number(String(key).replace(/\D/g, "")) * 47) % 360;
     g.fillStyle = `hsl(${hue} 60% 60%)`;
     g.fillRect(0, 0, canvas.width, canvas.height);
@@ -250,6 +313,10 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     return new Uint8Array(await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer());
   }
 
+  /**
+   * @param {BrowserMessage} msg
+   * @returns {Promise<[KernelMessage, DataView[]]>}
+   */
   async function answer(msg) {
     await new Promise((r) => setTimeout(r, delayMs / 3));
     if (msg.type === "rows") {
@@ -262,7 +329,9 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     }
     if (msg.type === "thumbs" || msg.type === "image") {
       const items = msg.type === "image" ? [{ key: msg.key, size: 480 }] : msg.items;
+      /** @type {DataView[]} */
       const buffers = [];
+      /** @type {import("../types/protocol").MediaItem[]} */
       const out = [];
       for (const it of items) {
         buffers.push(new DataView((await thumb(it.key, it.size)).buffer));
@@ -271,9 +340,10 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
       return [{ type: msg.type, id: msg.id, items: out }, buffers];
     }
     if (msg.type === "masks") return [{ type: "masks", id: msg.id, items: msg.items.map((it) => ({ key: it.key, error: "no masks here" })) }, []];
-    return [{ type: "error", id: msg.id, message: `unknown request ${msg.type}` }, []];
+    return [{ type: "error", id: /** @type {{id: number}} */ (msg).id, message: `unknown request ${/** @type {{type: string}} */ (msg).type}` }, []];
   }
 
+  /** @type {Model} */
   const model = {
     get: (name) => values[name],
     set: (name, value) => setTrait(name, value),
@@ -283,11 +353,12 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     send(msg) {
       answer(msg).then(([reply, buffers]) => emit("msg:custom", reply, buffers));
     },
-    on(event, cb) {
-      if (!listeners.has(event)) listeners.set(event, new Set());
-      listeners.get(event).add(cb);
+    on(/** @type {string} */ event, /** @type {(...args: any[]) => void} */ cb) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(cb);
     },
-    off(event, cb) {
+    off(/** @type {string} */ event, /** @type {(...args: any[]) => void} */ cb) {
       listeners.get(event)?.delete(cb);
     },
   };

@@ -1,3 +1,4 @@
+// @ts-check
 // Compare mode: how an image of version A and the same row's image of version B are shown. Pure: it decides the
 // panels; view.js draws them.
 //   overlay style      one base image, A's overlays solid and B's dashed on top of it (when both images have
@@ -5,18 +6,41 @@
 //   side-by-side style A and B each in their own panel with their own overlays
 // A side without the row (or without an image) leaves one panel labelled "A only" / "B only".
 
-/** Sides [A, B] of a compare cell rendered for `image` with opts.compare = {other, side}. */
-export function compareSides(image, compare) {
+/**
+ * @import { ImageValue, Side } from "../types/protocol"
+ * @import { CompareOpts } from "../types/frontend"
+ */
+
+/**
+ * One image panel: its base image and the images whose overlays are drawn on it.
+ * @typedef {object} Panel
+ * @property {ImageValue | null} base
+ * @property {string | null} label
+ * @property {{image: ImageValue | null, side: Side | null, dashed: boolean}[]} sources
+ */
+
+/**
+ * Sides [A, B] of a compare cell rendered for `image` with opts.compare = {other, side}.
+ * @param {ImageValue | null | undefined} image
+ * @param {CompareOpts | null | undefined} compare
+ * @returns {[ImageValue | null, ImageValue | null]}
+ */
+function compareSides(image, compare) {
   const side = compare && compare.side === 1 ? 1 : 0;
   const other = compare ? compare.other ?? null : null;
   return side === 0 ? [image ?? null, other] : [other, image ?? null];
 }
 
-const dimsOf = (im) => (im && im.width > 0 && im.height > 0 ? `${im.width}x${im.height}` : null);
+/** @param {ImageValue} im */
+const dimsOf = (im) => (im && im.width && im.height && im.width > 0 && im.height > 0 ? `${im.width}x${im.height}` : null);
 
 /**
  * Panels to draw: [{base: $image, label: string|null, sources: [{image, side, dashed}]}] and notes.
  * Without compare: one panel of the image alone (side null).
+ * @param {ImageValue | null} image
+ * @param {CompareOpts | null | undefined} compare
+ * @param {string} style the overlay's compare style
+ * @returns {{panels: Panel[], notes: string[], key?: boolean}}
  */
 export function comparePanels(image, compare, style) {
   if (!compare) return { panels: [{ base: image, label: null, sources: [{ image, side: null, dashed: false }] }], notes: [] };
@@ -30,6 +54,7 @@ export function comparePanels(image, compare, style) {
       notes: [],
     };
   }
+  /** @type {string[]} */
   const notes = [];
   let sideBySide = style === "side-by-side";
   if (!sideBySide && (a.error || b.error || dimsOf(a) !== dimsOf(b))) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The media controls: the legend (layer and class toggles), a threshold slider per score key, the mask opacity
 // slider, the compare style switch and "show all". They act on every image at once through the `overlay` trait:
 // a click changes the trait (remembered, visible from Python); a slider redraws live while dragged and stores
@@ -16,8 +17,20 @@ import {
 } from "./overlay-state.js";
 import { applyOverlay, currentOverlay, mediaState } from "./registry.js";
 
+/**
+ * @import { OverlayDict, SchemaColumn } from "../types/protocol"
+ * @import { MediaCtx } from "../types/frontend"
+ * @import { Shape } from "./legend.js"
+ * @import { OverlayView } from "./overlay-state.js"
+ * @import { ControlsHandle } from "./registry.js"
+ */
+
 const COMMIT_EVERY_MS = 200;
 
+/**
+ * Whether the widget shows a compare view.
+ * @param {MediaCtx} ctx
+ */
 function compareMode(ctx) {
   try {
     const mode = ctx.model && ctx.model.get ? ctx.model.get("mode") : "";
@@ -27,7 +40,20 @@ function compareMode(ctx) {
   }
 }
 
-/** A range slider wired for live redraw while dragging and throttled commits to the trait. */
+/**
+ * A range slider wired for live redraw while dragging and throttled commits to the trait.
+ * @param {MediaCtx} ctx
+ * @param {object} spec
+ * @param {string} spec.role
+ * @param {string} spec.label
+ * @param {number} spec.min
+ * @param {number} spec.max
+ * @param {number} spec.step
+ * @param {Record<string, string>} spec.dataset
+ * @param {(view: OverlayView) => number} spec.read
+ * @param {(overlay: OverlayDict, value: number) => OverlayDict} spec.write
+ * @param {(value: number) => string} spec.format
+ */
 function slider(ctx, { role, label, min, max, step, dataset, read, write, format }) {
   const s = mediaState(ctx);
   const input = el("input", {
@@ -35,6 +61,7 @@ function slider(ctx, { role, label, min, max, step, dataset, read, write, format
     dataset: { role, ...dataset },
   });
   const output = el("output", { className: "tl-media-value" });
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   let last = 0;
   const commit = () => {
@@ -56,6 +83,7 @@ function slider(ctx, { role, label, min, max, step, dataset, read, write, format
   const row = el("label", { className: "tl-media-slider" }, el("span", { className: "tl-media-slider-label", text: label }), input, output);
   return {
     row,
+    /** @param {OverlayView} view */
     sync(view) {
       if (s.dragging && document.activeElement === input) return;
       const v = read(view);
@@ -68,19 +96,33 @@ function slider(ctx, { role, label, min, max, step, dataset, read, write, format
 /**
  * renderMediaControls(container, schemaColumns, ctx) -> cleanup.
  * Lists what the image columns of `schemaColumns` and the images on show contain; hidden when there is nothing.
+ * @param {HTMLElement} container
+ * @param {SchemaColumn[] | undefined} schemaColumns (undefined: those of the last call, for the enlarged view)
+ * @param {MediaCtx} ctx
+ * @returns {() => void}
  */
 export function renderMediaControls(container, schemaColumns, ctx) {
   const s = mediaState(ctx);
   if (Array.isArray(schemaColumns)) s.schemaColumns = schemaColumns;
   const root = el("div", { className: "tl-media-controls", dataset: { role: "media-controls" } });
   container.append(root);
+  /** @type {string | null} */
   let shapeKey = null;
+  /** @type {ReturnType<typeof slider>[]} */
   let sliders = [];
+  /** @type {HTMLButtonElement[]} */
   let compareButtons = [];
 
+  /** @param {(overlay: OverlayDict) => OverlayDict} fn */
   const act = (fn) => applyOverlay(ctx, fn(currentOverlay(ctx)), { commit: true });
   const legendActions = {
+    /** @param {string} layer */
     toggleLayer: (layer) => act((o) => toggleLayer(o, layer)),
+    /**
+     * @param {string} layer
+     * @param {number | string} id
+     * @param {boolean} solo show only this class of the layer
+     */
     toggleClass: (layer, id, solo) => {
       if (!solo) return act((o) => toggleClass(o, layer, id));
       const layerShape = lastShape.layers.find((l) => l.name === layer);
@@ -92,8 +134,10 @@ export function renderMediaControls(container, schemaColumns, ctx) {
       });
     },
   };
+  /** @type {Shape} */
   let lastShape = { layers: [], scores: [], hasMasks: false, hasCompare: false };
 
+  /** @param {Shape} shape */
   function build(shape) {
     lastShape = shape;
     sliders = [];
@@ -167,6 +211,7 @@ export function renderMediaControls(container, schemaColumns, ctx) {
     root.hidden = !shape.layers.length && !shape.hasCompare;
   }
 
+  /** @type {ControlsHandle} */
   const ctl = {
     rebuild() {
       const described = [...s.views].flatMap((v) => v.describe());
@@ -180,13 +225,15 @@ export function renderMediaControls(container, schemaColumns, ctx) {
     },
     sync() {
       const view = readOverlay(currentOverlay(ctx));
-      for (const b of root.querySelectorAll('[data-role="class-toggle"]')) {
-        const hidden = view.hiddenClasses.get(b.dataset.layer)?.has(Number(b.dataset.classId)) ?? false;
+      const classToggles = /** @type {NodeListOf<HTMLButtonElement>} */ (root.querySelectorAll('[data-role="class-toggle"]'));
+      for (const b of classToggles) {
+        const hidden = view.hiddenClasses.get(b.dataset.layer ?? "")?.has(Number(b.dataset.classId)) ?? false;
         b.setAttribute("aria-pressed", hidden ? "false" : "true");
         b.classList.toggle("tl-media-off", hidden);
       }
-      for (const c of root.querySelectorAll('[data-role="layer-toggle"]')) {
-        const hidden = view.hiddenLayers.has(c.dataset.layer);
+      const layerToggles = /** @type {NodeListOf<HTMLInputElement>} */ (root.querySelectorAll('[data-role="layer-toggle"]'));
+      for (const c of layerToggles) {
+        const hidden = view.hiddenLayers.has(c.dataset.layer ?? "");
         c.checked = !hidden;
         c.closest('[data-role="legend-layer"]')?.classList.toggle("tl-media-off", hidden);
       }

@@ -1,3 +1,4 @@
+// @ts-check
 // What the media controls list: layers, the classes present in each, score keys (with their range), whether
 // there are masks and compare cells. Gathered from the schema's image columns (when the kernel puts layers /
 // scores / classes there, as in the Parquet column metadata of docs/storage.md) and from the images on show.
@@ -7,6 +8,28 @@ import { el } from "./dom.js";
 import { maskStats, isMask } from "./masks.js";
 import { classSet } from "./palette.js";
 
+/**
+ * @import { SchemaColumn } from "../types/protocol"
+ * @import { Described } from "./registry.js"
+ * @import { ClassEntry } from "./palette.js"
+ */
+
+/** @typedef {{id: number | string, name: string, color: string, known: boolean}} LegendClass */
+/** @typedef {{name: string, boxes: boolean, mask: boolean, classes: Map<number | string, LegendClass>}} LayerEntry */
+/**
+ * What the controls list.
+ * @typedef {object} Shape
+ * @property {{name: string, boxes: boolean, mask: boolean, classes: LegendClass[]}[]} layers
+ * @property {{key: string, max: number}[]} scores
+ * @property {boolean} hasMasks
+ * @property {boolean} hasCompare
+ */
+
+/**
+ * @param {Map<string, LayerEntry>} layers
+ * @param {string} name
+ * @returns {LayerEntry}
+ */
 function layerEntry(layers, name) {
   let e = layers.get(name);
   if (!e) {
@@ -16,6 +39,10 @@ function layerEntry(layers, name) {
   return e;
 }
 
+/**
+ * @param {LayerEntry} entry
+ * @param {ClassEntry} cls
+ */
 function addClass(entry, cls) {
   const prev = entry.classes.get(cls.id);
   if (!prev || (!prev.known && cls.known)) entry.classes.set(cls.id, { id: cls.id, name: cls.name, color: cls.color, known: cls.known });
@@ -24,12 +51,19 @@ function addClass(entry, cls) {
 /**
  * Shape of the controls: {layers: [{name, boxes, mask, classes: [{id, name, color, known}]}],
  * scores: [{key, max}], hasMasks, hasCompare}. Plain data, so it can be compared to skip needless rebuilds.
+ * @param {SchemaColumn[] | null | undefined} schemaColumns
+ * @param {Described[]} described
+ * @param {{compareMode?: boolean}} [opts]
+ * @returns {Shape}
  */
 export function collectShape(schemaColumns, described, { compareMode = false } = {}) {
+  /** @type {Map<string, LayerEntry>} */
   const layers = new Map();
+  /** @type {Map<string, number>} */
   const scores = new Map();
   let hasCompare = compareMode;
-  const schemaClasses = new Map(); // layer -> class set of the column (listed until images say what is present)
+  /** @type {Map<string, import("./palette.js").ClassSet>} layer -> class set of the column (listed until images say what is present) */
+  const schemaClasses = new Map();
   for (const col of Array.isArray(schemaColumns) ? schemaColumns : []) {
     if (!col || (col.kind !== "image" && col.kind !== "images")) continue;
     const cs = classSet(Array.isArray(col.classes) ? col.classes : undefined);
@@ -43,7 +77,7 @@ export function collectShape(schemaColumns, described, { compareMode = false } =
       schemaClasses.set(String(name), cs);
     }
     if (col.scores && typeof col.scores === "object") {
-      for (const keys of Object.values(col.scores)) for (const k of Array.isArray(keys) ? keys : []) if (!scores.has(k)) scores.set(k, 1);
+      for (const keys of Object.values(col.scores)) for (const k of Array.isArray(keys) ? keys : []) if (!scores.has(k)) scores.set(String(k), 1);
     }
   }
   for (const d of described) {
@@ -103,7 +137,8 @@ export function collectShape(schemaColumns, described, { compareMode = false } =
 /**
  * Legend DOM: [data-role=legend] with a [data-role=legend-layer] block per layer: a layer checkbox
  * ([data-role=layer-toggle]) and a button per class ([data-role=class-toggle][data-layer][data-class-id]).
- * `on` = {toggleLayer(layer), toggleClass(layer, id, solo)}.
+ * @param {Shape} shape
+ * @param {{toggleLayer(layer: string): void, toggleClass(layer: string, id: number | string, solo: boolean): void}} on
  */
 export function buildLegend(shape, on) {
   const root = el("div", { className: "tl-media-legend", dataset: { role: "legend" } });
@@ -134,7 +169,7 @@ export function buildLegend(shape, on) {
             title: `${c.name}${c.known ? "" : " (not in the class set)"} — click to hide/show, Alt+click to show only this class`,
           },
           dataset: { role: "class-toggle", layer: layer.name, classId: c.id },
-          on: { click: (e) => on.toggleClass(layer.name, c.id, e.altKey || e.metaKey) },
+          on: { click: (/** @type {MouseEvent} */ e) => on.toggleClass(layer.name, c.id, e.altKey || e.metaKey) },
         },
         el("span", { className: "tl-media-swatch", style: { backgroundColor: c.color } }),
         el("span", { className: "tl-media-class-name", text: c.name }),

@@ -1,15 +1,32 @@
+// @ts-check
 // The `overlay` trait (docs/protocol.md): what every image shows. Pure functions: reading the dict into fast
 // lookups (tolerant of anything Python may have set), asking what is visible, and making the next dict after a
 // user action (never mutating the current one, so the model sees a new value).
 //   {"hidden_classes": {layer: [class_id]}, "hidden_layers": [layer], "score_min": {score: x},
 //    "mask_opacity": 0.5, "compare_style": "overlay" | "side-by-side"}
 
-export const DEFAULT_OPACITY = 0.5;
-export const COMPARE_STYLES = Object.freeze(["overlay", "side-by-side"]);
+/** @import { Box, CompareStyle, OverlayDict } from "../types/protocol" */
 
+/**
+ * The overlay dict as fast lookups.
+ * @typedef {object} OverlayView
+ * @property {Set<string>} hiddenLayers
+ * @property {Map<string, Set<number>>} hiddenClasses layer -> hidden class ids
+ * @property {Map<string, number>} scoreMin score key -> threshold
+ * @property {number} maskOpacity 0..1
+ * @property {CompareStyle} compareStyle
+ */
+
+const DEFAULT_OPACITY = 0.5;
+
+/** @type {WeakMap<object, Readonly<OverlayView>>} */
 const views = new WeakMap();
 const EMPTY = Object.freeze({});
 
+/**
+ * @param {unknown} v
+ * @returns {number | null}
+ */
 function num(v) {
   const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
   return typeof n === "number" && Number.isFinite(n) ? n : null;
@@ -18,20 +35,24 @@ function num(v) {
 /**
  * Lookups of an overlay dict: {hiddenLayers: Set, hiddenClasses: Map<layer, Set<id>>, scoreMin: Map<key, x>,
  * maskOpacity (0..1), compareStyle}. Memoized per dict object: redrawing 50 images reads it once.
+ * @param {unknown} raw the trait's value (anything Python may have set)
+ * @returns {Readonly<OverlayView>}
  */
 export function readOverlay(raw) {
-  const dict = raw && typeof raw === "object" ? raw : EMPTY;
+  const dict = /** @type {OverlayDict} */ (raw && typeof raw === "object" ? raw : EMPTY);
   const hit = views.get(dict);
   if (hit) return hit;
   const hiddenLayers = new Set(Array.isArray(dict.hidden_layers) ? dict.hidden_layers.map(String) : []);
+  /** @type {Map<string, Set<number>>} */
   const hiddenClasses = new Map();
   if (dict.hidden_classes && typeof dict.hidden_classes === "object") {
     for (const [layer, ids] of Object.entries(dict.hidden_classes)) {
       if (!Array.isArray(ids)) continue;
-      const set = new Set(ids.map(num).filter((n) => n !== null));
+      const set = new Set(/** @type {number[]} */ (ids.map(num).filter((n) => n !== null)));
       if (set.size) hiddenClasses.set(layer, set);
     }
   }
+  /** @type {Map<string, number>} */
   const scoreMin = new Map();
   if (dict.score_min && typeof dict.score_min === "object") {
     for (const [k, v] of Object.entries(dict.score_min)) {
@@ -51,20 +72,37 @@ export function readOverlay(raw) {
   return view;
 }
 
+/**
+ * @param {OverlayView} view
+ * @param {string} layer
+ */
 export const isLayerHidden = (view, layer) => view.hiddenLayers.has(String(layer));
 
+/**
+ * @param {OverlayView} view
+ * @param {string} layer
+ * @param {unknown} classId
+ */
 export function isClassHidden(view, layer, classId) {
   const set = view.hiddenClasses.get(String(layer));
   return !!set && set.has(Number(classId));
 }
 
-/** Hidden class ids of a layer as a stable string, for cache keys of colored masks. */
+/**
+ * Hidden class ids of a layer as a stable string, for cache keys of colored masks.
+ * @param {OverlayView} view
+ * @param {string} layer
+ */
 export function hiddenSignature(view, layer) {
   const set = view.hiddenClasses.get(String(layer));
   return set && set.size ? [...set].sort((a, b) => a - b).join(",") : "";
 }
 
-/** A box passes when each of its scores that has a threshold is >= it (a box without that score passes). */
+/**
+ * A box passes when each of its scores that has a threshold is >= it (a box without that score passes).
+ * @param {OverlayView} view
+ * @param {Box | null | undefined} box
+ */
 export function passesScores(view, box) {
   if (!view.scoreMin.size || !box || !box.scores || typeof box.scores !== "object") return true;
   for (const [k, min] of view.scoreMin) {
@@ -74,13 +112,23 @@ export function passesScores(view, box) {
   return true;
 }
 
-/** Whether a box of `layer` is drawn: its layer and class shown and its scores over the thresholds. */
+/**
+ * Whether a box of `layer` is drawn: its layer and class shown and its scores over the thresholds.
+ * @param {OverlayView} view
+ * @param {string} layer
+ * @param {Box} box
+ */
 export function boxVisible(view, layer, box) {
   return !isLayerHidden(view, layer) && !isClassHidden(view, layer, box.class_id) && passesScores(view, box);
 }
 
+/**
+ * A copy of the dict whose nested parts can be changed.
+ * @param {unknown} raw
+ * @returns {OverlayDict & {hidden_classes: Record<string, number[]>, hidden_layers: string[], score_min: Record<string, number>}}
+ */
 function clone(raw) {
-  const d = raw && typeof raw === "object" ? raw : {};
+  const d = /** @type {OverlayDict} */ (raw && typeof raw === "object" ? raw : {});
   return {
     ...d,
     hidden_classes: { ...(d.hidden_classes && typeof d.hidden_classes === "object" ? d.hidden_classes : {}) },
@@ -89,7 +137,14 @@ function clone(raw) {
   };
 }
 
-/** Next dict with class `classId` of `layer` shown if it was hidden, hidden if shown (or forced by `hidden`). */
+/**
+ * Next dict with class `classId` of `layer` shown if it was hidden, hidden if shown (or forced by `hidden`).
+ * @param {unknown} raw
+ * @param {string} layer
+ * @param {unknown} classId
+ * @param {boolean} [hidden]
+ * @returns {OverlayDict}
+ */
 export function toggleClass(raw, layer, classId, hidden) {
   const next = clone(raw);
   const id = Number(classId);
@@ -102,7 +157,13 @@ export function toggleClass(raw, layer, classId, hidden) {
   return next;
 }
 
-/** Next dict with `layer` hidden if it was shown, shown if hidden (or forced by `hidden`). */
+/**
+ * Next dict with `layer` hidden if it was shown, shown if hidden (or forced by `hidden`).
+ * @param {unknown} raw
+ * @param {string} layer
+ * @param {boolean} [hidden]
+ * @returns {OverlayDict}
+ */
 export function toggleLayer(raw, layer, hidden) {
   const next = clone(raw);
   const set = new Set(next.hidden_layers.map(String));
@@ -113,7 +174,14 @@ export function toggleLayer(raw, layer, hidden) {
   return next;
 }
 
-/** Next dict with the threshold of score `key` (a value <= `floor` removes it: nothing is hidden by it). */
+/**
+ * Next dict with the threshold of score `key` (a value <= `floor` removes it: nothing is hidden by it).
+ * @param {unknown} raw
+ * @param {string} key
+ * @param {unknown} value
+ * @param {number} [floor]
+ * @returns {OverlayDict}
+ */
 export function setScoreMin(raw, key, value, floor = 0) {
   const next = clone(raw);
   const n = num(value);
@@ -122,6 +190,12 @@ export function setScoreMin(raw, key, value, floor = 0) {
   return next;
 }
 
+/**
+ * Next dict with the mask opacity (0..1).
+ * @param {unknown} raw
+ * @param {unknown} value
+ * @returns {OverlayDict}
+ */
 export function setMaskOpacity(raw, value) {
   const next = clone(raw);
   const n = num(value);
@@ -129,13 +203,23 @@ export function setMaskOpacity(raw, value) {
   return next;
 }
 
+/**
+ * Next dict with the compare style.
+ * @param {unknown} raw
+ * @param {string} style
+ * @returns {OverlayDict}
+ */
 export function setCompareStyle(raw, style) {
   const next = clone(raw);
   next.compare_style = style === "side-by-side" ? "side-by-side" : "overlay";
   return next;
 }
 
-/** Next dict with every class and layer shown and no thresholds (opacity and compare style kept). */
+/**
+ * Next dict with every class and layer shown and no thresholds (opacity and compare style kept).
+ * @param {unknown} raw
+ * @returns {OverlayDict}
+ */
 export function showAll(raw) {
   const next = clone(raw);
   next.hidden_classes = {};

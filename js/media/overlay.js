@@ -1,3 +1,4 @@
+// @ts-check
 // Drawing one image's overlays on a transparent canvas that covers the displayed image exactly: masks first
 // (colored by class, scaled crisply from their own resolution, at the chosen opacity), then boxes (stroked
 // inside their rectangle in the class color, solid for A and dashed for B in compare mode), then labels where
@@ -8,9 +9,40 @@ import { coloredMask, isMask, maskNotes } from "./masks.js";
 import { boxVisible, hiddenSignature, isLayerHidden } from "./overlay-state.js";
 import { classSet } from "./palette.js";
 
-const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const widths = new Map(); // `${font}|${text}` -> measured width
+/**
+ * @import { Box, ImageValue, Side } from "../types/protocol"
+ * @import { MaskValue } from "../types/frontend"
+ * @import { Rect } from "./geometry.js"
+ * @import { OverlayView } from "./overlay-state.js"
+ * @import { ClassEntry } from "./palette.js"
+ */
 
+/**
+ * An image whose overlays are drawn, with its masks (as they arrive) and its native size.
+ * @typedef {object} OverlaySource
+ * @property {ImageValue | null} image
+ * @property {Map<string, MaskValue>} masks layer -> mask
+ * @property {Side | null} side
+ * @property {boolean} dashed
+ * @property {{width: number, height: number} | null} dims
+ */
+
+/**
+ * A drawn box, for hit testing hovers.
+ * @typedef {Rect & {clipped?: boolean, box: Box, cls: ClassEntry, layer: string, side: Side | null}} Hit
+ */
+
+/** @typedef {CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D} Context2D */
+
+const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/** @type {Map<string, number>} `${font}|${text}` -> measured width */
+const widths = new Map();
+
+/**
+ * @param {Context2D} g
+ * @param {string} font
+ * @param {string} text
+ */
 function measure(g, font, text) {
   const k = `${font}|${text}`;
   let w = widths.get(k);
@@ -22,28 +54,37 @@ function measure(g, font, text) {
   return w;
 }
 
-/** Label text of a box: class name and, when it has scores, the first one. */
-export function labelText(cls, box) {
+/**
+ * Label text of a box: class name and, when it has scores, the first one.
+ * @param {ClassEntry} cls
+ * @param {Box} box
+ */
+function labelText(cls, box) {
   let text = cls.name;
   if (box.scores && typeof box.scores === "object") {
     const first = Object.values(box.scores).find((v) => typeof v === "number" && Number.isFinite(v));
-    if (first !== undefined) text += ` ${first.toFixed(2)}`;
+    if (typeof first === "number") text += ` ${first.toFixed(2)}`;
   }
   return text;
 }
 
 /**
  * Draw overlays of `sources` on `g` (a 2d context of a cw x ch canvas showing the whole image).
- * @param sources [{image: $image, masks: Map<layer, mask|{error}>, side: 0|1|null, dashed: boolean,
- *                  dims: {width, height}}]  dims = the image's native size
- * @param view    readOverlay() of the overlay trait
- * @param opts    {dpr, labels}
- * @returns {hits: [{x0,y0,x1,y1, box, cls, layer, side, clipped}], boxes, masks, notes: string[]}
+ * @param {Context2D} g
+ * @param {number} cw
+ * @param {number} ch
+ * @param {(OverlaySource & {dims: {width: number, height: number}})[]} sources dims = the image's native size
+ * @param {OverlayView} view readOverlay() of the overlay trait
+ * @param {{dpr?: number, labels?: boolean}} [opts]
+ * @returns {{hits: Hit[], boxes: number, masks: number, notes: string[]}}
  */
 export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true } = {}) {
   g.clearRect(0, 0, cw, ch);
+  /** @type {Hit[]} */
   const hits = [];
+  /** @type {string[]} */
   const notes = [];
+  /** @type {{r: Rect, cls: ClassEntry, text: string}[]} */
   const pendingLabels = [];
   let masksDrawn = 0;
   const lw = Math.max(1, Math.round(2 * dpr));
@@ -65,7 +106,7 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
         if (maskKey == null || isLayerHidden(view, layer)) continue;
         const m = src.masks && src.masks.get(layer);
         if (m === undefined) continue; // not arrived yet
-        if (m && m.error) {
+        if (m && "error" in m) {
           notes.push(`${tag}mask "${layer}" unavailable: ${m.error}`);
           continue;
         }
@@ -86,6 +127,7 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
     if (image.boxes && typeof image.boxes === "object") {
       let outside = 0;
       let invalid = 0;
+      /** @type {Set<number | string>} */
       const unknown = new Set();
       g.save();
       g.lineWidth = lw;
@@ -103,19 +145,20 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
             outside++;
             continue;
           }
+          const rect = /** @type {Rect & {clipped: boolean}} */ (r);
           const cls = classes.get(box.class_id);
           if (!cls.known && !classes.empty) unknown.add(cls.id);
           g.strokeStyle = cls.color;
-          const w = r.x1 - r.x0;
-          const h = r.y1 - r.y0;
+          const w = rect.x1 - rect.x0;
+          const h = rect.y1 - rect.y0;
           if (w > 2 * lw && h > 2 * lw) {
-            g.strokeRect(r.x0 + lw / 2, r.y0 + lw / 2, w - lw, h - lw); // the stroke stays inside the box
+            g.strokeRect(rect.x0 + lw / 2, rect.y0 + lw / 2, w - lw, h - lw); // the stroke stays inside the box
           } else {
             g.fillStyle = cls.color;
-            g.fillRect(r.x0, r.y0, w, h);
+            g.fillRect(rect.x0, rect.y0, w, h);
           }
-          hits.push({ ...r, box, cls, layer, side: src.side ?? null });
-          if (labels) pendingLabels.push({ r, cls, text: tag + labelText(cls, box) });
+          hits.push({ ...rect, box, cls, layer, side: src.side ?? null });
+          if (labels) pendingLabels.push({ r: rect, cls, text: tag + labelText(cls, box) });
         }
       }
       g.restore();
@@ -131,7 +174,7 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
     g.textBaseline = "middle";
     for (const { r, cls, text } of pendingLabels) {
       const tw = measure(g, font, text) + 2 * pad;
-      const at = labelRect(r, tw, textH, cw, ch);
+      const at = labelRect(r, tw, textH, cw);
       if (!at) continue;
       g.fillStyle = cls.color;
       g.fillRect(at.x, at.y, at.w, at.h);

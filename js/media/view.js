@@ -1,3 +1,4 @@
+// @ts-check
 // An image view: one or two frames (compare side by side), each a base-image canvas with a transparent overlay
 // canvas exactly on top. Used by table cells (thumbnails) and by the enlarged view (full resolution). It asks
 // the widget context for thumbnails / masks / the full image, draws when they arrive, redraws overlays when the
@@ -5,25 +6,49 @@
 // table: a missing or unreadable image becomes a visible placeholder with the reason.
 
 import { comparePanels } from "./compare.js";
-import { dpr as devicePixelRatio, el, isStale } from "./dom.js";
+import { dpr as devicePixelRatio, el, errorText, isStale } from "./dom.js";
 import { fitWithin, hitTest, thumbRequestSize } from "./geometry.js";
+import { overlayHost } from "./host.js";
 import { drawOverlays } from "./overlay.js";
 import { addView, currentView, removeView } from "./registry.js";
 import { boxLines, hideTooltip, showTooltip } from "./tooltip.js";
 
-const validDims = (im) => (im && im.width > 0 && im.height > 0 ? { width: im.width, height: im.height } : null);
+/**
+ * @import { ImageValue, Side } from "../types/protocol"
+ * @import { CompareOpts, MediaCtx, ThumbValue } from "../types/frontend"
+ * @import { Hit, OverlaySource } from "./overlay.js"
+ * @import { OverlayView } from "./overlay-state.js"
+ * @import { ViewHandle } from "./registry.js"
+ */
 
+/** @typedef {ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas} Drawable */
+/** @typedef {{width: number, height: number}} Size */
+
+/**
+ * @param {ImageValue | null | undefined} im
+ * @returns {Size | null}
+ */
+const validDims = (im) => (im && im.width && im.height && im.width > 0 && im.height > 0 ? { width: im.width, height: im.height } : null);
+
+/**
+ * @param {Drawable | null | undefined} d
+ * @returns {Size | null}
+ */
 function drawableSize(d) {
   if (!d) return null;
-  const width = d.naturalWidth || d.width;
-  const height = d.naturalHeight || d.height;
+  const width = ("naturalWidth" in d && d.naturalWidth) || d.width;
+  const height = ("naturalHeight" in d && d.naturalHeight) || d.height;
   return width > 0 && height > 0 ? { width, height } : null;
 }
 
-/** A thumbnail map value as something drawImage accepts: ImageBitmap/canvas/img as is, a URL string loaded. */
+/**
+ * A thumbnail map value as something drawImage accepts: ImageBitmap/canvas/img as is, a URL string loaded.
+ * @param {ThumbValue | null | undefined} value
+ * @returns {Promise<Drawable>}
+ */
 async function toDrawable(value) {
   if (value == null) throw new Error("no image in the answer");
-  if (typeof value === "object" && value.error) throw new Error(String(value.error));
+  if (typeof value === "object" && "error" in value) throw new Error(String(value.error));
   if (typeof value === "string") {
     const img = new Image();
     img.src = value;
@@ -34,17 +59,33 @@ async function toDrawable(value) {
   return value;
 }
 
-function errorText(e) {
-  return (e && e.message) || String(e || "unknown error");
-}
+/**
+ * What a frame knows of its drawing.
+ * @typedef {object} FrameState
+ * @property {"loading" | "ready" | "error"} state
+ * @property {string | null} error
+ * @property {Drawable | null} bitmap
+ * @property {boolean} full whether the bitmap is the full-resolution image
+ * @property {string | null} [fullError]
+ * @property {boolean} [unknownSize] the image's size was not recorded (taken from the thumbnail)
+ * @property {Hit[]} hits
+ * @property {string[]} notes
+ * @property {number} boxes
+ * @property {number} masks
+ */
 
 /**
  * One frame: base canvas + overlay canvas + placeholder/badge/label.
- * @param sources [{image, side, dashed}] whose overlays are drawn on `base`'s pixels
+ * @param {MediaCtx} ctx
+ * @param {ImageValue | null} base the image whose pixels are drawn
+ * @param {{image: ImageValue | null, side: Side | null, dashed: boolean}[]} sources whose overlays are drawn on `base`'s pixels
+ * @param {{box: Size, fullRes: boolean, label: string | null, onOpen?: (() => void) | null, onChange: (contentChanged?: boolean) => void}} opts
  */
 function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange }) {
   const ratio = devicePixelRatio();
+  /** @type {OverlaySource[]} */
   const srcs = sources.map((s) => ({ ...s, masks: new Map(), dims: validDims(s.image) }));
+  /** @type {FrameState} */
   const st = { state: "loading", error: null, bitmap: null, full: false, hits: [], notes: [], boxes: 0, masks: 0 };
   let alive = true;
   let dims = validDims(base);
@@ -76,6 +117,7 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     }
   }
 
+  /** @param {string} message */
   function fail(message) {
     if (!alive) return;
     st.state = "error";
@@ -83,16 +125,14 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     layout();
     const text = el("span", { className: "tl-media-placeholder-text", text: "Image unavailable" });
     const why = el("span", { className: "tl-media-placeholder-why", text: message });
-    frame.replaceChildren(
-      el(
-        "div",
-        { className: "tl-media-placeholder", dataset: { role: "image-error" }, attrs: { title: message, role: "img", "aria-label": `Image unavailable: ${message}` } },
-        el("span", { className: "tl-media-placeholder-icon", attrs: { "aria-hidden": "true" }, text: "⚠" }),
-        text,
-        why,
-      ),
-      label ? el("span", { className: "tl-media-side", text: label }) : null,
+    const placeholder = el(
+      "div",
+      { className: "tl-media-placeholder", dataset: { role: "image-error" }, attrs: { title: message, role: "img", "aria-label": `Image unavailable: ${message}` } },
+      el("span", { className: "tl-media-placeholder-icon", attrs: { "aria-hidden": "true" }, text: "⚠" }),
+      text,
+      why,
     );
+    frame.replaceChildren(placeholder, ...(label ? [el("span", { className: "tl-media-side", text: label })] : []));
     onChange();
   }
 
@@ -105,6 +145,10 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     g.drawImage(st.bitmap, 0, 0, baseCanvas.width, baseCanvas.height);
   }
 
+  /**
+   * @param {Drawable} bitmap
+   * @param {boolean} full
+   */
   function setBitmap(bitmap, full) {
     if (!alive || st.state === "error") return;
     if (st.full && !full) return; // a late thumbnail never replaces the full image
@@ -122,11 +166,12 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     onChange();
   }
 
+  /** @param {OverlayView} view */
   function redraw(view) {
     if (!alive || st.state !== "ready") return;
     const g = overlayCanvas.getContext("2d");
     if (!g) return;
-    const drawable = srcs.filter((s) => s.dims);
+    const drawable = /** @type {(OverlaySource & {dims: Size})[]} */ (srcs.filter((s) => s.dims));
     const out = drawOverlays(g, overlayCanvas.width, overlayCanvas.height, drawable, view, { dpr: ratio, labels: true });
     st.hits = out.hits;
     st.boxes = out.boxes;
@@ -145,14 +190,15 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
   function load() {
     if (!base) return fail("no image in this cell");
     if (base.error) return fail(String(base.error));
-    if (base.key == null || base.key === "") return fail("the image has no file");
+    const key = base.key;
+    if (key == null || key === "") return fail("the image has no file");
     layout();
     const longest = Math.max(display.width, display.height);
     const native = dims ? Math.max(dims.width, dims.height) : Infinity;
     const size = thumbRequestSize(fullRes ? Math.min(longest, 512) : longest, ratio, native);
     Promise.resolve()
-      .then(() => ctx.requestThumbs([{ key: base.key, size }]))
-      .then((map) => toDrawable(map && map.get(base.key)))
+      .then(() => ctx.requestThumbs([{ key, size }]))
+      .then((map) => toDrawable(map && map.get(key)))
       .then(
         (bm) => setBitmap(bm, false),
         (e) => {
@@ -161,7 +207,7 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
       );
     if (fullRes && ctx.requestImage) {
       Promise.resolve()
-        .then(() => ctx.requestImage(base.key))
+        .then(() => ctx.requestImage(key))
         .then(toDrawable)
         .then(
           (bm) => setBitmap(bm, true),
@@ -173,6 +219,7 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
           },
         );
     }
+    /** @type {{s: OverlaySource, layer: string, key: string}[]} */
     const wanted = [];
     for (const s of srcs) {
       if (!s.image || !s.image.masks || typeof s.image.masks !== "object") continue;
@@ -198,7 +245,8 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     }
   }
 
-  // hover: the box under the pointer (smallest first) as a text card
+  // hover: the box under the pointer (smallest first) as a text card, in the enlarged view when it is in one,
+  // else in the widget's root
   overlayCanvas.addEventListener("pointermove", (e) => {
     if (!st.hits.length) return hideTooltip();
     const r = overlayCanvas.getBoundingClientRect();
@@ -206,8 +254,9 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
     const x = ((e.clientX - r.left) * overlayCanvas.width) / r.width;
     const y = ((e.clientY - r.top) * overlayCanvas.height) / r.height;
     const i = hitTest(st.hits, x, y, 3 * ratio);
-    if (i < 0) hideTooltip();
-    else showTooltip(boxLines(st.hits[i]), e.clientX, e.clientY);
+    if (i < 0) return hideTooltip();
+    const viewer = /** @type {HTMLElement | null} */ (frame.closest('[data-role="viewer"]'));
+    showTooltip(viewer || overlayHost(ctx, frame), boxLines(st.hits[i]), e.clientX, e.clientY);
   });
   overlayCanvas.addEventListener("pointerleave", hideTooltip);
   if (onOpen) {
@@ -231,14 +280,22 @@ function createFrame(ctx, base, sources, { box, fullRes, label, onOpen, onChange
   };
 }
 
+/** @typedef {ReturnType<typeof createFrame>} Frame */
+
 /**
  * Mount an image view in `root` (which the caller created and owns).
- * @param opts {box: {width, height} (CSS px to fit in), compare, fullRes, onOpen}
- * @returns {redraw(view), describe(), notes(), destroy()}
+ * @param {HTMLElement} root
+ * @param {MediaCtx} ctx
+ * @param {ImageValue | null} image
+ * @param {{box: Size, compare: CompareOpts | null, fullRes: boolean, onOpen: (() => void) | null}} opts box = CSS px to fit in
+ * @returns {ViewHandle}
  */
 export function mountView(root, ctx, image, opts) {
+  /** @type {Frame[]} */
   let frames = [];
+  /** @type {string | null} */
   let style = null;
+  /** @type {string[]} */
   let panelNotes = [];
   const body = el("div", { className: "tl-media-frames" });
   const key = el("div", { className: "tl-media-compare-key", dataset: { role: "compare-key" } });
@@ -251,6 +308,7 @@ export function mountView(root, ctx, image, opts) {
   caption.title = cap;
   caption.hidden = !cap;
 
+  /** @param {boolean} [contentChanged] */
   function updateState(contentChanged) {
     const states = frames.map((f) => f.st.state);
     root.dataset.state = states.includes("loading") ? "loading" : states.every((s) => s === "error") ? "error" : "ready";
@@ -259,6 +317,7 @@ export function mountView(root, ctx, image, opts) {
     if (contentChanged) addView(ctx, handle); // re-announce: the legend lists classes found in masks
   }
 
+  /** @param {OverlayView} view */
   function build(view) {
     for (const f of frames) f.destroy();
     style = view.compareStyle;
@@ -290,6 +349,7 @@ export function mountView(root, ctx, image, opts) {
     for (const f of frames) f.load();
   }
 
+  /** @type {ViewHandle} */
   const handle = {
     root,
     image,

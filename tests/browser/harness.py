@@ -1,4 +1,5 @@
-"""Drive a real JupyterLab in headless Chromium: shared by the browser tests and benchmarks/explorer_bench.py.
+"""Drive a real JupyterLab (or a marimo app) in headless Chromium: shared by the browser tests and
+benchmarks/explorer_bench.py.
 
 JupyterLab is started once (on a free loopback port, no token, its own settings/workspaces folders, tablelens
 importable in the kernel); each test writes a notebook, opens it in a fresh workspace, runs its cells through
@@ -12,6 +13,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +31,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "ROOT",
     "JupyterLab",
+    "MarimoApp",
     "NotebookPage",
     "Steps",
     "chromium_available",
@@ -188,6 +191,80 @@ class JupyterLab:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+@dataclass
+class MarimoApp:
+    """`marimo run APP` serving one app on a free loopback port: no token, no sandbox, no update check, marimo's
+    configuration and state kept in the app's folder (the user's own marimo.toml is not read)."""
+
+    app: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, app: Path, env: dict[str, str] | None = None, timeout: float = 90) -> MarimoApp:
+        """Start the app with the venv's Python (`python -m marimo run`) and wait until its page answers."""
+        app = Path(app)
+        home = app.parent / ".marimo-home"
+        for d in ("config", "state", "cache"):
+            (home / d).mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        full_env = dict(os.environ)
+        widget_dir = str(ROOT / "widget")
+        full_env["PYTHONPATH"] = os.pathsep.join(p for p in (widget_dir, full_env.get("PYTHONPATH", "")) if p)
+        full_env.update({
+            "MARIMO_SKIP_UPDATE_CHECK": "1",
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+        })
+        full_env.update(env or {})
+        log_path = app.parent / "marimo.log"
+        cmd = [sys.executable, "-m", "marimo", "run", str(app), "--headless", "--host", "127.0.0.1",
+               "--port", str(port), "--no-token", "--no-sandbox"]
+        log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it for its whole life
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=app.parent,
+                                start_new_session=True)
+        server = cls(app, port, proc, log_path)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"marimo exited with {proc.returncode}:\n{server.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/", timeout=2) as r:
+                    if r.status == 200:
+                        return server
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        server.stop()
+        raise RuntimeError(f"marimo did not answer within {timeout} s:\n{server.log_tail()}")
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Stop the server and the kernels it started (its whole process group)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # kernels left behind by the server
 
 
 def launch_chromium(playwright: Any, headless: bool = True) -> Any:

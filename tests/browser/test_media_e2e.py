@@ -171,3 +171,46 @@ def test_class_names_and_captions_are_text_never_html(open_notebook: OpenNoteboo
     assert found == 0
     assert nb.dialogs == []
     assert XSS in nb.page.locator("[data-role=viewer]").inner_text()
+
+
+def test_enlarged_view_and_hover_card_stay_in_the_widget_and_the_viewport(open_notebook: OpenNotebook,
+                                                                         steps: Steps) -> None:
+    # a tall output above the widget: the notebook scrolls to reach it
+    nb = open_notebook(["print('\\n'.join(f'line {i}' for i in range(120)))", SHOW])
+    nb.wait_row_count(5, timeout=90_000)
+    _drawn(nb, ROW_BOX, boxes=1)
+    canvas = nb.page.locator(f"[data-role=row][data-key='{ROW_BOX}'] [data-role=overlay-canvas]")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"] + REL_BOX[0] * box["width"] + 1, box["y"] + (REL_BOX[2] + REL_BOX[3]) / 2 * box["height"]
+    nb.page.mouse.move(x, y)
+    tip = nb.page.locator("[data-role=box-tooltip]")
+    tip.wait_for(state="visible")
+    steps.step("hover card")
+    card: Any = nb.page.evaluate(
+        """() => {
+            const t = document.querySelector('[data-role=box-tooltip]');
+            const r = t.getBoundingClientRect();
+            return {inside: document.querySelector('[data-role=explorer]').contains(t), left: r.left, top: r.top};
+        }""")
+    assert card["inside"], card
+    assert abs(card["left"] - x) < 40 and abs(card["top"] - y) < 40, (card, x, y)
+    canvas.click(position={"x": REL_BOX[0] * box["width"] + 8, "y": (REL_BOX[2] + REL_BOX[3]) / 2 * box["height"]})
+    nb.page.wait_for_selector("[data-role=viewer] [data-role=image][data-state=ready]", timeout=30_000)
+    steps.step("enlarged view")
+    shown: Any = nb.page.evaluate(
+        """() => {
+            const v = document.querySelector('[data-role=viewer]');
+            const panel = v.querySelector('.tl-media-viewer-panel');
+            const r = panel.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + 20);
+            return {inside: document.querySelector('[data-role=explorer]').contains(v), open: v.open,
+                    top: r.top, bottom: r.bottom, left: r.left, right: r.right, vw: innerWidth, vh: innerHeight,
+                    onTop: !!hit && panel.contains(hit)};
+        }""")
+    assert shown["inside"] and shown["open"], shown
+    assert 0 <= shown["top"] < shown["bottom"] <= shown["vh"] and 0 <= shown["left"] < shown["right"] <= shown["vw"]
+    assert shown["onTop"], shown  # over the notebook, not clipped by the output area
+    nb.page.keyboard.press("Escape")
+    nb.page.locator("[data-role=viewer]").wait_for(state="detached")

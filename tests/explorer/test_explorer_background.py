@@ -99,7 +99,7 @@ def test_busy_is_true_while_a_query_runs(preds: dict[str, Any], make_explorer: A
 
 
 def test_explorers_share_the_engine_without_colliding(preds: dict[str, Any], make_explorer: Any) -> None:
-    """The embedded DuckDB connection refuses concurrent calls; Explorers take turns instead of failing."""
+    """Explorers query the one embedded DuckDB database at the same time, each on its own connection."""
     explorers = [make_explorer("preds:v0")[0] for _ in range(3)]
     for i in range(4):
         for j, ex in enumerate(explorers):
@@ -109,6 +109,43 @@ def test_explorers_share_the_engine_without_colliding(preds: dict[str, Any], mak
         ex._wait(60)
         assert ex.error == {}, ex.error
         assert ex.num_rows == 99 - (30 + j)
+
+
+#: a filter DuckDB needs seconds for on the table below (string work in a lambda over every list element)
+HEAVY = ("{$gt: [{$size: {$filter: {input: {$map: {input: '$tags', as: 't', in: {$concat: [{$toString: '$$t'}, "
+         "'x', {$toString: {$multiply: ['$$t', '$x']}}]}}}, as: 's', cond: {$regexMatch: {input: '$$s', "
+         "regex: '^[0-9]*x9'}}}}}, 2]}")
+
+
+def test_one_explorers_slow_query_never_holds_up_another_explorers_pages(preds: dict[str, Any],
+                                                                       make_explorer: Any, tmp_path: Any) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 400_000
+    rng = np.random.default_rng(0)
+    offsets = pa.array(np.arange(0, n * 8 + 1, 8, dtype=np.int32))
+    big = pa.table({"id": np.arange(n), "x": rng.random(n),
+                    "tags": pa.ListArray.from_arrays(offsets, pa.array(rng.integers(0, 100, n * 8)))})
+    path = tmp_path / "big.parquet"
+    pq.write_table(big, path)
+    shown, cap = make_explorer("preds:v0")
+    busy, _ = make_explorer(str(path))
+    busy.filter = HEAVY
+    assert _wait_for(lambda: busy.busy)
+    time.sleep(0.3)  # the heavy query is running in DuckDB now
+    # a page the shown Explorer has not fetched yet: it needs its own query on its own connection
+    shown._on_custom(shown, {"type": "rows", "id": 7, "result_version": shown.result_version, "offset": 60,
+                             "limit": 20}, [])
+    assert shown._rows_lane.wait(30)
+    answer = next(m for m, _ in cap.sent if m.get("id") == 7)
+    still_busy = busy.busy
+    assert [r["_key"] for r in answer["rows"]] == list(range(60, 80))
+    assert still_busy, "the heavy query finished first: the test shows nothing"
+    busy.filter = ""  # cancels the heavy query
+    busy._wait(60)
+    assert busy.error == {} and busy.num_rows == n
 
 
 def test_latest_runner_delivers_only_the_latest() -> None:

@@ -23,7 +23,7 @@ from ._core.errors import (
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .media import Classes, Image
 from .model import JoinedTable, Table
-from .query import QueryCancelled, QueryResult, QuerySpec
+from .query import QueryCancelled, QueryResult, QuerySpec, configure
 from .sources import query
 
 __version__ = "0.1.0"
@@ -49,6 +49,7 @@ __all__ = [
     "TablelensError",
     "UnsafePathError",
     "__version__",
+    "configure",
     "init",
     "log_artifact",
     "query",

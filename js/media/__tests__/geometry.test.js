@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import {
   boxRect,
@@ -27,10 +28,10 @@ describe("boxRect: position formats and domains", () => {
 
   it("reads middle/width/height in both domains", () => {
     const rel = boxRect({ middle: [0.3, 0.4], width: 0.4, height: 0.4 }, 200, 100);
-    expect(rel.x0).toBeCloseTo(20);
-    expect(rel.x1).toBeCloseTo(100);
-    expect(rel.y0).toBeCloseTo(20);
-    expect(rel.y1).toBeCloseTo(60);
+    expect(rel?.x0).toBeCloseTo(20);
+    expect(rel?.x1).toBeCloseTo(100);
+    expect(rel?.y0).toBeCloseTo(20);
+    expect(rel?.y1).toBeCloseTo(60);
     expect(boxRect({ middle: [60, 40], width: 80, height: 40, domain: "pixel" }, 200, 100)).toEqual({
       x0: 20,
       x1: 100,
@@ -66,6 +67,7 @@ describe("boxRect: position formats and domains", () => {
   it("rejects missing or non-finite coordinates", () => {
     expect(boxRect({ minX: 0, maxX: 1, minY: 0 }, 10, 10)).toBeNull();
     expect(boxRect({ minX: NaN, maxX: 1, minY: 0, maxY: 1 }, 10, 10)).toBeNull();
+    // @ts-expect-error a coordinate that is not a number (as a hand-made table may hold)
     expect(boxRect({ minX: "0", maxX: 1, minY: 0, maxY: 1 }, 10, 10)).toBeNull();
     expect(boxRect(null, 10, 10)).toBeNull();
     expect(boxRect({ minX: 0, maxX: 1, minY: 0, maxY: 1 }, 0, 0)).toBeNull(); // relative needs a size
@@ -142,7 +144,7 @@ describe("displayRect: a box on a thumbnail canvas", () => {
   });
 
   it("keeps tiny boxes at least one pixel", () => {
-    const r = displayRect({ minX: 10, maxX: 10.2, minY: 10, maxY: 10.1, domain: "pixel" }, 1000, 1000, 100, 100);
+    const r = /** @type {import("../geometry.js").Rect} */ (displayRect({ minX: 10, maxX: 10.2, minY: 10, maxY: 10.1, domain: "pixel" }, 1000, 1000, 100, 100));
     expect(r.x1 - r.x0).toBe(1);
     expect(r.y1 - r.y0).toBe(1);
   });
@@ -174,12 +176,12 @@ describe("sizes", () => {
 
 describe("labels and hover", () => {
   it("puts the label above the box when there is room, else inside, else nowhere", () => {
-    expect(labelRect({ x0: 10, y0: 20, x1: 80, y1: 60 }, 40, 12, 100, 100)).toEqual({ x: 10, y: 8, w: 40, h: 12 });
-    expect(labelRect({ x0: 10, y0: 5, x1: 80, y1: 60 }, 40, 12, 100, 100)).toEqual({ x: 10, y: 5, w: 40, h: 12 });
-    expect(labelRect({ x0: 10, y0: 5, x1: 80, y1: 20 }, 40, 12, 100, 100)).toBeNull(); // too flat and no room above
-    expect(labelRect({ x0: 10, y0: 20, x1: 30, y1: 60 }, 40, 12, 100, 100)).toBeNull(); // too narrow
-    expect(labelRect({ x0: 70, y0: 20, x1: 100, y1: 60 }, 25, 12, 100, 100)).toEqual({ x: 70, y: 8, w: 25, h: 12 });
-    expect(labelRect({ x0: 60, y0: 20, x1: 100, y1: 60 }, 40, 12, 100, 100).x).toBe(60);
+    expect(labelRect({ x0: 10, y0: 20, x1: 80, y1: 60 }, 40, 12, 100)).toEqual({ x: 10, y: 8, w: 40, h: 12 });
+    expect(labelRect({ x0: 10, y0: 5, x1: 80, y1: 60 }, 40, 12, 100)).toEqual({ x: 10, y: 5, w: 40, h: 12 });
+    expect(labelRect({ x0: 10, y0: 5, x1: 80, y1: 20 }, 40, 12, 100)).toBeNull(); // too flat and no room above
+    expect(labelRect({ x0: 10, y0: 20, x1: 30, y1: 60 }, 40, 12, 100)).toBeNull(); // too narrow
+    expect(labelRect({ x0: 70, y0: 20, x1: 100, y1: 60 }, 25, 12, 100)).toEqual({ x: 70, y: 8, w: 25, h: 12 });
+    expect(labelRect({ x0: 60, y0: 20, x1: 100, y1: 60 }, 40, 12, 100)?.x).toBe(60);
   });
 
   it("hit-tests the smallest box under the pointer", () => {

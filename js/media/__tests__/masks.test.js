@@ -1,8 +1,15 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import { buildLut, colorize, isMask, maskNotes, maskStats, packRGBA, sampleMask } from "../masks.js";
 import { classSet, PALETTE, parseColor, UNKNOWN_COLOR } from "../palette.js";
 
+/**
+ * @param {Uint8ClampedArray} bytes
+ * @param {number} i
+ */
 const rgbaAt = (bytes, i) => [...bytes.slice(i * 4, i * 4 + 4)];
+/** @param {string} c */
+const rgbOf = (c) => /** @type {number[]} */ (parseColor(c));
 
 describe("mask coloring", () => {
   const classes = classSet([
@@ -15,14 +22,14 @@ describe("mask coloring", () => {
     const out = colorize(data, buildLut(classes, new Set(), maskStats(data).maxId + 1));
     expect(rgbaAt(out, 0)).toEqual([0, 0, 0, 0]);
     expect(rgbaAt(out, 1)).toEqual([255, 0, 0, 255]);
-    expect(rgbaAt(out, 2)).toEqual([...parseColor(PALETTE[2]), 255]);
-    expect(rgbaAt(out, 3)).toEqual([...parseColor(UNKNOWN_COLOR), 255]);
+    expect(rgbaAt(out, 2)).toEqual([...rgbOf(PALETTE[2]), 255]);
+    expect(rgbaAt(out, 3)).toEqual([...rgbOf(UNKNOWN_COLOR), 255]);
   });
 
   it("draws 0 when the class set names it", () => {
     const withBg = classSet([{ id: 0, name: "background" }]);
     const out = colorize(new Uint8Array([0]), buildLut(withBg, new Set(), 1));
-    expect(rgbaAt(out, 0)).toEqual([...parseColor(PALETTE[0]), 255]);
+    expect(rgbaAt(out, 0)).toEqual([...rgbOf(PALETTE[0]), 255]);
   });
 
   it("makes hidden classes transparent", () => {

@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import {
   boxVisible,
@@ -64,11 +65,11 @@ describe("next dicts", () => {
     const d0 = { hidden_classes: { pred: [1] }, mask_opacity: 0.7 };
     const d1 = toggleClass(d0, "pred", 2);
     expect(d0.hidden_classes.pred).toEqual([1]);
-    expect(d1.hidden_classes.pred).toEqual([1, 2]);
+    expect(d1.hidden_classes?.pred).toEqual([1, 2]);
     expect(d1.mask_opacity).toBe(0.7);
     const d2 = toggleClass(toggleClass(d1, "pred", 1), "pred", 2);
     expect(d2.hidden_classes).toEqual({});
-    expect(toggleClass(d0, "pred", 1, true).hidden_classes.pred).toEqual([1]);
+    expect(toggleClass(d0, "pred", 1, true).hidden_classes?.pred).toEqual([1]);
   });
 
   it("toggles layers", () => {

@@ -1,3 +1,4 @@
+// @ts-check
 import { describe, expect, it } from "vitest";
 import { classSet, PALETTE, paletteColor, parseColor, textColorOn, toHex, UNKNOWN_COLOR } from "../palette.js";
 

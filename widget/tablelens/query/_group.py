@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any
 
 import ibis
@@ -53,6 +53,23 @@ class GroupKey:
 
 
 @dataclass
+class Split:
+    """A compared group view that needs no join of the two tables (no filter, every row of both, group keys
+    that are columns): each table's rows enter the long relation straight from its own scan, and only the
+    rows counted twice (in both tables with the same keys) need the join, narrow, in one query.
+
+    `keys[side]` and `values[side]` are the group keys and summary values on that table's scan (a summary value
+    is None when the table lacks the column); `dups` is the count of such rows per group, by key columns.
+    """
+
+    rels: list[ir.Table]
+    keys: list[list[Val]]
+    values: list[list[Any]]
+    rowkeys: list[Any]
+    dups: ir.Table
+
+
+@dataclass
 class Summary:
     """A summarised column: `kind` is hist, counts, images or none; `exprs` its value per side (None if absent)."""
 
@@ -83,21 +100,40 @@ class GroupPlan:
     """The grouped view of a filtered frame."""
 
     def __init__(self, frame: Frame, rel: ir.Table, keys: list[GroupKey], summaries: list[Summary],
-                 sort: list[tuple[Any, bool]], runner: Runner, bins: int, samples: int, top: int) -> None:
-        self.frame, self.keys, self.summaries = frame, keys, summaries
+                 sort: list[tuple[Any, bool]], runner: Runner, bins: int, samples: int, top: int,
+                 split: Split | None = None) -> None:
+        self.frame, self.keys, self.summaries, self.split = frame, keys, summaries, split
         self.runner, self.bins, self.samples, self.top = runner, max(1, int(bins)), max(0, samples), max(1, top)
         self.compare = frame.mode == "compare"
-        self.long = self._long(rel)
-        self.key_cols = [c for c in self.long.columns if c.startswith("__tl_g")]
+        self._sort = sort
+        self._planned = self._long(rel)
+        self.key_cols = [c for c in self._planned.columns if c.startswith("__tl_g")]
         self.aggs: dict[str, Any] = {}
-        self.groups = self._groups(sort)
+        self._planned_groups = self._groups(sort, self._planned)  # faults in the sort surface now
         self._edges: dict[str, tuple[list[float], float, float, int]] | None = None
         self._groups_tbl: pa.Table | None = None
         self._many = False
         self._lengths: dict[str, dict[tuple[Any, ...], dict[int, list[int]]]] = {}
 
     # ------------------------------------------------------------------------------------------ relations
+    @cached_property
+    def long(self) -> ir.Table:
+        """One row per (row, table it is in) with the group keys and the values summaries need.
+
+        Comparing, this is the join of the two versions unioned with itself, and every query of a page (groups,
+        histogram edges, histograms, top values, samples) reads it: it is computed once, on first use, into a
+        temporary table of the connection (narrow: list columns enter as their lengths), instead of joining the
+        two versions again for each query.
+        """
+        return self.runner.materialize(self._planned) if self.compare and self.split is None else self._planned
+
+    @cached_property
+    def groups(self) -> ir.Table:
+        return self._groups(self._sort, self.long) if self.compare and self.split is None else self._planned_groups
+
     def _long(self, rel: ir.Table) -> ir.Table:
+        if self.split is not None:
+            return self._split_long(self.split)
         rowkey = rel[self.frame.key]
         if not self.compare:
             cols: dict[str, Any] = {}
@@ -105,7 +141,7 @@ class GroupPlan:
                 cols.update(_key_cols(i, k.vals[0]))
             for j, s in enumerate(self.summaries):
                 if s.exprs[0] is not None:
-                    cols[f"__tl_v{j}"] = s.exprs[0]
+                    cols[f"__tl_v{j}"] = _summary_value(s, s.exprs[0])
             cols[ROWKEY] = rowkey
             return rel.select(**cols)
         parts = []
@@ -131,18 +167,34 @@ class GroupPlan:
                 cols[DUP] = ibis.literal(0, type=dt.int64)
             for j, s in enumerate(self.summaries):
                 e = s.exprs[side]
-                cols[f"__tl_v{j}"] = e if e is not None else typed_null(_value_type(s))
+                cols[f"__tl_v{j}"] = _summary_value(s, e) if e is not None else typed_null(_value_type(s))
             cols[ROWKEY] = rowkey
             parts.append(rel.filter(rel[rn].notnull()).select(**cols))
         return parts[0].union(parts[1])
 
-    def _groups(self, sort: list[tuple[Any, bool]]) -> ir.Table:
-        g = self.long
+    def _split_long(self, split: Split) -> ir.Table:
+        parts = []
+        for side in (0, 1):
+            rel = split.rels[side]
+            cols: dict[str, Any] = {}
+            for i, v in enumerate(split.keys[side]):
+                cols.update(_key_cols(i, v))
+            cols[SIDE] = ibis.literal(side, type=dt.int8)
+            cols[DUP] = ibis.literal(0, type=dt.int64)
+            for j, s in enumerate(self.summaries):
+                e = split.values[side][j]
+                cols[f"__tl_v{j}"] = _summary_value(s, e) if e is not None else typed_null(_value_type(s))
+            cols[ROWKEY] = split.rowkeys[side]
+            parts.append(rel.select(**cols))
+        return parts[0].union(parts[1])
+
+    def _groups(self, sort: list[tuple[Any, bool]], g: ir.Table) -> ir.Table:
         aggs: dict[str, Any] = {}
         if self.compare:
             aggs["count_0"] = (g[SIDE] == 0).cast("int64").sum()
             aggs["count_1"] = (g[SIDE] == 1).cast("int64").sum()
-            aggs["__tl_dups"] = g[DUP].sum()
+            if self.split is None:
+                aggs["__tl_dups"] = g[DUP].sum()
         else:
             aggs["count"] = g.count()
         order: list[Any] = []
@@ -157,7 +209,7 @@ class GroupPlan:
             if name in labels:
                 order.append((labels[name], desc))
                 continue
-            agg = self._agg(name)
+            agg = self._agg(name, g)
             if agg is None:
                 keys = ", ".join([*labels, "count"] + (["count_0", "count_1"] if self.compare else []))
                 raise FilterError(f"Cannot sort groups by {key!r}: use a group key ({keys}) or an aggregate "
@@ -166,6 +218,11 @@ class GroupPlan:
             self.aggs[name] = agg
             order.append((name, desc))
         groups = g.group_by(self.key_cols).agg(**aggs)
+        if self.split is not None:  # rows in both tables with the same keys: counted by one narrow join
+            d = self.split.dups
+            joined = groups.left_join(d, [groups[c].identical_to(d[c]) for c in self.key_cols])
+            groups = joined.select(*[groups[c] for c in groups.columns],
+                                   __tl_dups=ibis.coalesce(d["__tl_dups"], 0))
         if self.compare:
             groups = groups.mutate(count=groups["count_0"] + groups["count_1"] - groups["__tl_dups"]).drop(
                 "__tl_dups")
@@ -191,7 +248,7 @@ class GroupPlan:
             return Val(k.t, None, tag=rel[f"__tl_g{i}_t"], parts=parts)
         return Val(k.t, rel[f"__tl_g{i}"])
 
-    def _agg(self, name: str) -> Any:
+    def _agg(self, name: str, g: ir.Table) -> Any:
         if "(" not in name or not name.endswith(")"):
             return None
         fn, arg = name[:-1].split("(", 1)
@@ -200,7 +257,7 @@ class GroupPlan:
             return None
         for j, s in enumerate(self.summaries):
             if s.label == arg and s.kind == "hist" and not s.lengths:
-                col = self.long[f"__tl_v{j}"]
+                col = g[f"__tl_v{j}"]
                 return {"avg": col.mean(), "mean": col.mean(), "min": col.min(), "max": col.max(),
                         "sum": col.sum()}[fn]
         return None
@@ -223,10 +280,10 @@ class GroupPlan:
         return int(self.runner.scalar(self.groups.count()))
 
     def expr(self) -> ir.Table:
-        return self.groups
+        return self._planned_groups
 
     def check_expr(self) -> ir.Table:
-        return self.groups
+        return self._planned_groups
 
     def edges(self) -> dict[str, tuple[list[float], float, float, int]]:
         """Histogram edges per hist summary over all filtered rows: (edges, low, width, bins)."""
@@ -264,7 +321,7 @@ class GroupPlan:
         return self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
 
     def _length_counts(self, j: int, s: Summary) -> None:
-        x = self.long[f"__tl_v{j}"].length().cast("int64")
+        x = self.long[f"__tl_v{j}"]
         q = self.long.filter(x.notnull()).group_by(
             [*self.key_cols, *([SIDE] if self.compare else []), x.name("__tl_len")]).agg(__tl_n=ibis._.count())
         tbl = self.runner.arrow(q.limit(LENGTH_ROWS + 1))
@@ -278,8 +335,7 @@ class GroupPlan:
         self._lengths[s.label] = out
 
     def _hist_value(self, j: int, s: Summary) -> Any:
-        x = self.long[f"__tl_v{j}"]
-        return x.length().cast("int64") if s.lengths else x
+        return self.long[f"__tl_v{j}"]
 
     def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
         """Rows of the page as dicts (keys decoded, counts, aggregates, summaries) and their column names."""
@@ -387,7 +443,7 @@ class GroupPlan:
                     per_label[kt] = counts
                 out[s.label] = per_label
                 continue
-            x = scope[f"__tl_v{j}"].length().cast("int64") if s.lengths else scope[f"__tl_v{j}"]
+            x = scope[f"__tl_v{j}"]
             b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
             b = imin(imax(b, 0), nb - 1).cast("int64")
             parts.append(scope.filter(_finite(x, s)).select(
@@ -470,7 +526,14 @@ class GroupPlan:
 
 
 # --------------------------------------------------------------------------------------------- helpers
+def _summary_value(s: Summary, e: Any) -> Any:
+    """What a summary needs of a value: a list's length for a length histogram, else the value itself."""
+    return e.length().cast("int64") if s.lengths else e
+
+
 def _value_type(s: Summary) -> Any:
+    if s.lengths:
+        return dt.int64
     for e in s.exprs:
         if e is not None:
             return e.type()

@@ -134,7 +134,7 @@ class RowsPlan:
     def page(self, offset: int, limit: int) -> pa.Table:
         # one table: the engine's own top-N reads the few rows it keeps; joins: two steps (see the class doc)
         if self.streams or limit > TWO_STEP_LIMIT or self.frame.mode == "rows":
-            return self.runner.arrow(self.paged.limit(limit, offset=offset))
+            return self.runner.arrow(self.paged.limit(limit, offset=offset), whole=limit > TWO_STEP_LIMIT)
         ids = self.runner.arrow(self.ids.limit(limit, offset=offset))
         return self._rows_of(ids)
 
@@ -177,7 +177,7 @@ class RowsPlan:
         return pa.Table.from_arrays(list(arrays.values()), names=list(arrays))
 
     def all(self) -> pa.Table:
-        return self.runner.arrow(self.sorted)
+        return self.runner.arrow(self.sorted, whole=True)
 
     def rows_by_key(self, keys: list[Any]) -> pa.Table:
         """The page rows whose key is in `keys` (in no particular order), computed by the engine."""

@@ -8,6 +8,7 @@ engine reads exactly what those say: a Parquet file or an in-memory Arrow table,
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from .._core.errors import FilterError
-from ..codec import kind_of_arrow_type, read_meta, read_schema
+from ..codec import kind_of_arrow_type, read_meta
 
 __all__ = ["ColumnInfo", "JoinedScan", "Scan", "ScanSource"]
 
@@ -65,22 +66,30 @@ class ScanSource:
     @classmethod
     def from_parquet(cls, path: str, label: str | None = None, *, resolve_media: Callable[[str], str] | None = None,
                      identity: str | None = None) -> ScanSource:
-        """A Parquet file (its footer is read once, here)."""
-        import pyarrow.parquet as pq
-
+        """A Parquet file; its footer is read once per version of the file (a changed file is read again)."""
         try:
-            schema, meta = read_schema(path)
-            num_rows = pq.ParquetFile(path).metadata.num_rows
+            st = os.stat(path)
+            columns, num_rows = _footer(os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
         except (OSError, ValueError) as exc:
             raise FilterError(f"Cannot read the Parquet file {path!r}: {exc}", control="source") from None
-        ident = identity or f"file:{os.path.abspath(path)}:{os.path.getmtime(path)}:{os.path.getsize(path)}"
-        return cls(label or os.path.basename(path), columns_of(schema, meta), num_rows, parquet=path,
-                   resolve_media=resolve_media, identity=ident)
+        ident = identity or f"file:{os.path.abspath(path)}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+        return cls(label or os.path.basename(path), columns, num_rows, parquet=path, resolve_media=resolve_media,
+                   identity=ident)
 
     @classmethod
     def from_arrow(cls, table: pa.Table, label: str = "Arrow table") -> ScanSource:
         """An in-memory Arrow table (kinds from its `tablelens` metadata when it has some)."""
         return cls(label, columns_of(table.schema), table.num_rows, arrow=table)
+
+
+@functools.lru_cache(maxsize=256)
+def _footer(path: str, inode: int, size: int, mtime_ns: int) -> tuple[tuple[ColumnInfo, ...], int]:
+    """The columns and row count of a Parquet file, keyed by what changes when the file does."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as pf:
+        schema = pf.schema_arrow
+        return columns_of(schema, read_meta(schema, path)), pf.metadata.num_rows
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,285 @@
+// The kernel <-> browser protocol of docs/protocol.md as types: the synced traits, the custom messages both
+// ways, the cells, the schema entries, and the part of the anywidget model proxy the front end uses.
+// Types only (checked by `npm run typecheck`); nothing here exists at run time.
+
+// ---------------------------------------------------------------- trait values
+
+export type SortDirection = "asc" | "desc";
+/** One sort key, canonical as the kernel echoes it: `[column, "asc" | "desc"]`. */
+export type SortKey = [column: string, direction: SortDirection];
+/** The compare-mode row filter: every row, rows in both tables, rows only in A (table 0), only in B (table 1). */
+export type QuickFilter = "all" | "both" | "only0" | "only1";
+/** The view kind the kernel reports. */
+export type Mode = "rows" | "groups" | "compare" | "compare-groups";
+/** The controls an error can belong to. */
+export type ErrorControl = "filter" | "group-by" | "sort" | "compare";
+/** Table 0 = "A" (the current version), table 1 = "B" (the compared one). */
+export type Side = 0 | 1;
+export type CompareStyle = "overlay" | "side-by-side";
+
+/** Column kinds: those of docs/storage.md, plus those of the grouped and compare views. */
+export type ColumnKind =
+  | "null"
+  | "bool"
+  | "int"
+  | "float"
+  | "str"
+  | "datetime"
+  | "list"
+  | "dict"
+  | "json"
+  | "ndarray"
+  | "image"
+  | "mixed"
+  | "hist"
+  | "counts"
+  | "images"
+  | "compare"
+  | "count"
+  | "key"
+  | "none";
+
+/** A class of an image's class set. */
+export interface ImageClass {
+  id: number;
+  name?: string;
+  color?: string;
+}
+
+/** An entry of the `schema` trait: a column on screen. */
+export interface SchemaColumn {
+  name: string;
+  kind: ColumnKind;
+  label?: string;
+  /** which table the column comes from in compare views; null for both / not comparing */
+  table?: Side | null;
+  /** `image` / `images` columns: the stored layers */
+  layers?: { boxes?: string[]; masks?: string[] };
+  /** `image` / `images` columns: score keys per box layer */
+  scores?: Record<string, string[]>;
+  /** `image` / `images` columns: the class set */
+  classes?: ImageClass[];
+}
+
+/** An entry of the `versions` trait. */
+export interface VersionEntry {
+  version: string;
+  aliases?: string[];
+  created_at?: string;
+  current?: boolean;
+  compared?: boolean;
+  /** the exact string to put in `compare` for this version */
+  spec?: string;
+}
+
+/** The `error` trait: `{}` or the error of the last query. */
+export interface ErrorInfo {
+  message?: string;
+  control?: ErrorControl;
+  position?: number | null;
+}
+
+/** The `overlay` trait (media controls), as Python may set it: every field optional. */
+export interface OverlayDict {
+  hidden_classes?: Record<string, number[]>;
+  hidden_layers?: string[];
+  score_min?: Record<string, number>;
+  mask_opacity?: number;
+  compare_style?: CompareStyle;
+  [other: string]: unknown;
+}
+
+/** Every synced trait, by name. */
+export interface Traits {
+  filter: string;
+  group_by: string[];
+  sort: SortKey[];
+  compare: string;
+  quick_filter: QuickFilter;
+  hidden_columns: string[];
+  page_size: number;
+  overlay: OverlayDict;
+  recent_filters: string[];
+  source_label: string;
+  schema: SchemaColumn[];
+  versions: VersionEntry[];
+  tables: string[];
+  num_rows: number;
+  total_rows: number;
+  mode: Mode;
+  result_version: number;
+  error: ErrorInfo;
+  busy: boolean;
+  selected_keys: number[];
+}
+export type TraitName = keyof Traits;
+
+// ---------------------------------------------------------------- cells
+
+/** A box of an image, normalised to minX/maxX/minY/maxY in the domain it was logged in. */
+export interface Box {
+  minX?: number;
+  maxX?: number;
+  minY?: number;
+  maxY?: number;
+  /** W&B's nested form, accepted too */
+  position?: { minX?: number; maxX?: number; minY?: number; maxY?: number; middle?: number[]; width?: number; height?: number; domain?: string };
+  middle?: number[];
+  width?: number;
+  height?: number;
+  domain?: string;
+  class_id?: number;
+  box_caption?: string;
+  scores?: Record<string, number | null>;
+}
+
+/** The value of an `$image` cell. */
+export interface ImageValue {
+  key?: string;
+  width?: number;
+  height?: number;
+  caption?: string | null;
+  classes?: ImageClass[];
+  boxes?: Record<string, Box[]>;
+  /** layer -> mask key */
+  masks?: Record<string, string | null>;
+  error?: string;
+}
+
+export interface NdarrayValue {
+  shape?: number[];
+  dtype?: string;
+  values?: Cell[];
+}
+
+export interface HistValue {
+  edges: Cell[];
+  counts: number[][];
+}
+
+export interface CountsValue {
+  values: Cell[];
+  counts: number[][];
+}
+
+export type NumCell = { $num: "NaN" | "Infinity" | "-Infinity" };
+export type DateCell = { $date: string };
+export type NdarrayCell = { $ndarray: NdarrayValue };
+export type ImageCell = { $image: ImageValue };
+export type HistCell = { $hist: HistValue };
+export type CountsCell = { $counts: CountsValue };
+export type ImagesCell = { $images: (ImageCell | ImageValue)[] };
+export type CmpCell = { $cmp: [Cell, Cell] };
+export type AbsentCell = { $absent: true };
+
+/** A tagged cell: an object whose single key is one of the tags. */
+export type TaggedCell = NumCell | DateCell | NdarrayCell | ImageCell | HistCell | CountsCell | ImagesCell | CmpCell | AbsentCell;
+export type CellTag = "$num" | "$date" | "$ndarray" | "$image" | "$hist" | "$counts" | "$images" | "$cmp" | "$absent";
+
+/** A cell as JSON: plain values, lists and dicts, or a tagged cell. */
+export type Cell = null | boolean | number | string | Cell[] | TaggedCell | { [key: string]: Cell };
+
+/** A row of a `rows` answer. */
+export interface Row {
+  _key: number;
+  cells: Record<string, Cell>;
+  /** columns whose cell the kernel cut to keep the page small */
+  truncated?: string[];
+}
+
+// ---------------------------------------------------------------- messages: browser -> kernel
+
+export interface RowsRequest {
+  type: "rows";
+  id: number;
+  result_version: number;
+  offset: number;
+  limit: number;
+}
+export interface ThumbsRequest {
+  type: "thumbs";
+  id: number;
+  items: { key: string; size: number }[];
+}
+export interface ImageRequest {
+  type: "image";
+  id: number;
+  key: string;
+}
+export interface MasksRequest {
+  type: "masks";
+  id: number;
+  items: { key: string }[];
+}
+export interface AssetRequest {
+  type: "asset";
+  id: number;
+  name: "plotly";
+}
+export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest;
+export type RequestType = BrowserMessage["type"];
+/** A request's fields besides `type` and `id`. */
+export type RequestPayload<T extends RequestType> = Omit<Extract<BrowserMessage, { type: T }>, "type" | "id">;
+
+// ---------------------------------------------------------------- messages: kernel -> browser
+
+export interface RowsAnswer {
+  type: "rows";
+  id: number;
+  result_version: number;
+  offset: number;
+  total: number;
+  rows: Row[];
+}
+/** One item of a thumbs / image / masks answer: the bytes are `buffers[buffer]`. */
+export type MediaItem =
+  | { key: string; width?: number; height?: number; mime?: string; buffer: number; error?: undefined }
+  | { key: string; error: string; buffer?: undefined; mime?: undefined };
+export interface MediaAnswer {
+  type: "thumbs" | "image" | "masks";
+  id: number;
+  items: MediaItem[];
+}
+export interface AssetAnswer {
+  type: "asset";
+  id: number;
+  name: string;
+  buffer: number;
+}
+export interface ErrorAnswer {
+  type: "error";
+  id: number;
+  message: string;
+}
+export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | ErrorAnswer;
+/** The answer message to a request of type T. */
+export type AnswerOf<T extends RequestType> = T extends "rows"
+  ? RowsAnswer
+  : T extends "asset"
+    ? AssetAnswer
+    : MediaAnswer;
+
+/** A binary buffer as anywidget hands it over. */
+export type Buffer = ArrayBuffer | DataView | ArrayBufferView;
+
+// ---------------------------------------------------------------- the anywidget model proxy
+
+export type ChangeEvent = `change:${TraitName}`;
+
+/** What the front end uses of anywidget's model proxy. */
+export interface Model {
+  get<K extends TraitName>(name: K): Traits[K] | undefined | null;
+  set<K extends TraitName>(name: K, value: Traits[K]): void;
+  save_changes(): void;
+  send(msg: BrowserMessage, callbacks?: unknown, buffers?: ArrayBuffer[]): void;
+  on(event: ChangeEvent, callback: () => void): void;
+  on(event: "msg:custom", callback: (msg: KernelMessage, buffers?: Buffer[]) => void): void;
+  off(event: ChangeEvent, callback: () => void): void;
+  off(event: "msg:custom", callback: (msg: KernelMessage, buffers?: Buffer[]) => void): void;
+}
+
+/** The arguments of anywidget's `render`. */
+export interface RenderProps {
+  model: Model;
+  el: HTMLElement;
+}
