@@ -17,7 +17,10 @@ import time
 from itertools import islice
 from pathlib import Path
 
-__all__ = ["SETTLED_S", "copy_verified", "file_sha256", "forget_file_digests", "sha256_bytes", "sha256_file"]
+__all__ = [
+    "SETTLED_S", "copy_verified", "file_identity", "file_sha256", "forget_file_digests", "known_sha256", "sha256_bytes",
+    "sha256_file",
+]
 
 _CHUNK = 1 << 20
 _MEMO_MAX = 1 << 18
@@ -46,6 +49,11 @@ def _identity(st: os.stat_result) -> _Identity:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def file_identity(path: str) -> _Identity:
+    """(device, inode, size, mtime, ctime): what changes whenever the file's bytes are written."""
+    return _identity(os.stat(path))
+
+
 def file_sha256(path: str | os.PathLike[str]) -> str:
     """The sha256 of a file, hashed at most once per process while the file stays unchanged."""
     path = os.fspath(path)
@@ -63,6 +71,14 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
                     del _memo[old]
             _memo[key] = digest
     return digest
+
+
+def known_sha256(path: str | os.PathLike[str], st: os.stat_result | None = None) -> str | None:
+    """The digest `file_sha256` remembers for the file as it is now, or None (never reads the file)."""
+    try:
+        return _memo.get(_identity(st if st is not None else os.stat(path)))
+    except OSError:
+        return None
 
 
 def forget_file_digests() -> None:

@@ -77,14 +77,14 @@ class VerifyReport:
         return sorted({v for p in self.problems for v in p.versions}, key=_version_key)
 
     def __str__(self) -> str:
-        head = (f"Store {self.store}: {self.objects} objects ({_size(self.bytes)}), {self.versions} versions, "
-                f"{self.aliases} aliases checked; ")
-        tail = (f"; {self.unreferenced} unreferenced objects ({_size(self.unreferenced_bytes)}) that Store.gc() "
-                "would remove" if self.unreferenced else "")
+        head = (f"Store {self.store}: {_n(self.objects, 'object')} ({_size(self.bytes)}), "
+                f"{_n(self.versions, 'version')}, {_n(self.aliases, 'alias', 'aliases')} checked; ")
+        tail = (f"; {_n(self.unreferenced, 'unreferenced object')} ({_size(self.unreferenced_bytes)}) that "
+                "Store.gc() would remove" if self.unreferenced else "")
         if self.ok:
             return head + "no problems" + tail
-        lines = [head + f"{len(self.problems)} problems, damaged versions: {', '.join(self.damaged_versions) or '-'}"
-                 + tail]
+        lines = [head + f"{_n(len(self.problems), 'problem')}, damaged versions: "
+                 f"{', '.join(self.damaged_versions) or '-'}" + tail]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -110,11 +110,11 @@ class GcReport:
 
     def __str__(self) -> str:
         verb = "would remove" if self.dry_run else "removed"
-        out = (f"Store {self.store}: {verb} {len(self.objects)} unreferenced objects ({_size(self.object_bytes)}) "
-               f"and {len(self.folders)} staging folders of dead writers ({_size(self.folder_bytes)}): "
-               f"{_size(self.bytes)} in all")
+        out = (f"Store {self.store}: {verb} {_n(len(self.objects), 'unreferenced object')} "
+               f"({_size(self.object_bytes)}) and {_n(len(self.folders), 'staging folder')} of dead writers "
+               f"({_size(self.folder_bytes)}): {_size(self.bytes)} in all")
         if self.live_folders:
-            out += f"; left {len(self.live_folders)} folders of live writers alone"
+            out += f"; left {_n(len(self.live_folders), 'folder')} of live writers alone"
         if self.dry_run:
             out += "".join(f"\n  object {d}" for d in self.objects[:50])
             out += f"\n  … and {len(self.objects) - 50} more objects" if len(self.objects) > 50 else ""
@@ -124,6 +124,10 @@ class GcReport:
     def __repr__(self) -> str:
         return (f"GcReport(dry_run={self.dry_run}, objects={len(self.objects)}, folders={len(self.folders)}, "
                 f"bytes={self.bytes})")
+
+
+def _n(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _size(n: int) -> str:

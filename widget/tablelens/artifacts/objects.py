@@ -2,7 +2,9 @@
 
 An object is used only after its bytes are found to hash to its name (`_core.hashing.file_sha256`: once per
 process while the file stays unchanged). Storing an object whose digest exists checks the existing copy first
-and replaces it when it is damaged, so logging the intact file again repairs the store.
+and replaces it when it is damaged, so logging the intact file again repairs the store. An object this process
+wrote itself (from bytes it hashed) is reused without hashing it again while its identity (device, inode, size,
+mtime, ctime) is unchanged; reads never rely on that (see docs/storage.md).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable
 
 from .._core.errors import CorruptFileError, DamagedObjectError
-from .._core.hashing import copy_verified, file_sha256
+from .._core.hashing import copy_verified, file_identity, file_sha256
 from ._locks import StoreLock
 
 __all__ = ["DIGEST", "ObjectStore"]
@@ -31,6 +34,17 @@ class ObjectStore:
         self._tmp = tmp
         self.lock = lock
 
+    def _reusable(self, digest: str) -> bool:
+        """Intact, for reusing it in a new version: an object this process wrote is trusted while its identity is
+        unchanged; any other is hashed (once per process while unchanged)."""
+        ident = _WRITTEN.get(digest)
+        if ident is not None:
+            try:
+                if file_identity(self.path(digest)) == ident:
+                    return True
+            except OSError:
+                return False
+        return self.intact(digest)
     def path(self, digest: str) -> str:
         if not isinstance(digest, str) or not DIGEST.match(digest):
             raise CorruptFileError(f"{digest!r} is not a sha256 digest")
@@ -55,7 +69,7 @@ class ObjectStore:
         with self.lock.shared():
             if record is not None:
                 record(digest)
-            return self.path(digest) if self.intact(digest) else None
+            return self.path(digest) if self._reusable(digest) else None
 
     def put(self, local: str, digest: str, *, move: bool = False, path: str | None = None,
             artifact: str | None = None) -> int:
@@ -67,6 +81,8 @@ class ObjectStore:
         """
         dest = self.path(digest)
         if os.path.exists(dest):
+            if self._reusable(digest):
+                return 0
             actual = _hash_or_none(dest)
             if actual == digest:
                 return 0
@@ -89,6 +105,7 @@ class ObjectStore:
             size = os.path.getsize(tmp)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             os.replace(tmp, dest)
+            _remember_written(digest, file_identity(dest))
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -103,6 +120,18 @@ class ObjectStore:
                 if DIGEST.match(f):
                     out[f] = os.path.join(dirpath, f)
         return out
+
+
+_WRITTEN: dict[str, tuple[int, ...]] = {}  # digest -> identity of the object file this process wrote
+_WRITTEN_MAX = 1 << 20
+_written_lock = threading.Lock()
+
+
+def _remember_written(digest: str, ident: tuple[int, ...]) -> None:
+    with _written_lock:
+        if len(_WRITTEN) >= _WRITTEN_MAX:
+            _WRITTEN.clear()
+        _WRITTEN[digest] = ident
 
 
 def _hash_or_none(path: str) -> str | None:

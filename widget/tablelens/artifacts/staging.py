@@ -214,6 +214,8 @@ class Staging:
         """
         path = check_logical_path(path)
         digest = digest or sha256_file(local)
+        if self._objects is not None and os.path.dirname(os.path.dirname(os.path.abspath(local))) == self._objects.dir:
+            self._objects.reuse(digest, self._record_ref)  # a store object (an image of another version): keep it
         return self._put(Entry(path, digest, os.path.getsize(local), local, ref, root))
 
     def add_reference(self, path: str, digest: str, size: int, local_path: str, ref: str | None) -> Entry:
