@@ -12,11 +12,14 @@ from typing import Any
 from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
+    DamagedObjectError,
     EngineError,
     FilterError,
+    ImageTooLargeError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
+    VersionInUseError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
@@ -32,10 +35,12 @@ __all__ = [
     "ArtifactNotFoundError",
     "Classes",
     "CorruptFileError",
+    "DamagedObjectError",
     "EngineError",
     "Explorer",
     "FilterError",
     "Image",
+    "ImageTooLargeError",
     "JoinedTable",
     "MissingMediaWarning",
     "QueryCancelled",
@@ -46,6 +51,7 @@ __all__ = [
     "Table",
     "TablelensError",
     "UnsafePathError",
+    "VersionInUseError",
     "__version__",
     "init",
     "log_artifact",

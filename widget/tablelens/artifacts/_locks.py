@@ -12,8 +12,10 @@ Where `fcntl` is missing (Windows), locks are no-ops and `gc` falls back on a gr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
@@ -67,6 +69,16 @@ def is_alive(folder: str) -> bool | None:
     finally:
         os.close(fd)  # closing drops the lock if we took it
     return False
+
+
+@atexit.register
+def _remove_own_folders() -> None:
+    """A process that exits normally removes its folders itself (gc is for those that die)."""
+    for (_root, pid), (folder, fd) in list(_folders.items()):
+        if pid == os.getpid():
+            shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _after_fork_in_child() -> None:
