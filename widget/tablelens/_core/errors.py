@@ -45,14 +45,14 @@ class DamagedObjectError(CorruptFileError):
         self.actual = actual
         self.artifact = artifact
         self.path = path
-        what = repr(path) if path else "a stored file"
+        what = repr(path) if path else f"store file {object!r}"
         where = f" of artifact {artifact}" if artifact else ""
         why = detail or (f"its bytes hash to {actual[:12]}… but the store recorded {object[:12]}…" if actual
                          else f"it does not match the checksum recorded for {object}")
-        super().__init__(
-            f"{what}{where} is damaged: {why} (file {file}). tablelens never serves damaged data: log the intact "
-            "file again (the store replaces the damaged copy), delete the affected version, or run "
-            "Store.verify() to list every damaged version")
+        fix = ("log the intact file again (the store replaces the damaged copy) or delete the affected versions"
+               if path else "restore the file from a backup or delete the version")
+        super().__init__(f"{what}{where} is damaged: {why} (file {file}). tablelens never serves damaged data: "
+                         f"{fix}; Store.verify() lists every damaged version")
         self.detail = detail
 
     def __reduce__(self) -> tuple[object, ...]:  # pickled across processes with every field
