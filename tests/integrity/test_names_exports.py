@@ -107,6 +107,12 @@ def test_exports_never_overwrite_and_never_write_through_a_link(run: Any, tmp_pa
     with pytest.raises(FileExistsError):
         entry.download(str(tmp_path / "one"))
     assert (tmp_path / "one" / "t.table.parquet").read_bytes() == b"mine"
+    media = next(p for p in got.files() if p.startswith("media/"))
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "media").symlink_to(tmp_path / "elsewhere-tablelens", target_is_directory=True)
+    with pytest.raises(FileExistsError, match="symbolic link"):
+        got.get_path(media).download(str(tmp_path / "two"))  # a folder on the way is a link
+    assert os.listdir(tmp_path / "elsewhere-tablelens") == []
 
 
 def test_a_failed_export_leaves_nothing(run: Any, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from .errors import (
     VersionInUseError,
 )
 from .hashing import copy_verified, file_sha256, sha256_bytes, sha256_file
-from .paths import check_inside, check_logical_path, check_name_text, local_file, new_folder
+from .paths import check_inside, check_logical_path, check_name_text, local_file, make_parents, new_folder
 
 __all__ = [
     "ArtifactNotFoundError",
@@ -32,6 +32,7 @@ __all__ = [
     "copy_verified",
     "file_sha256",
     "local_file",
+    "make_parents",
     "new_folder",
     "sha256_bytes",
     "sha256_file",

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 import time
 from itertools import islice
 from pathlib import Path
 
 __all__ = [
-    "SETTLED_S", "copy_verified", "file_identity", "file_sha256", "forget_file_digests", "known_sha256", "sha256_bytes",
-    "sha256_file",
+    "SETTLED_S", "copy_verified", "file_identity", "file_sha256", "known_sha256", "sha256_bytes", "sha256_file",
 ]
 
 _CHUNK = 1 << 20
@@ -81,12 +81,6 @@ def known_sha256(path: str | os.PathLike[str], st: os.stat_result | None = None)
         return None
 
 
-def forget_file_digests() -> None:
-    """Forget every remembered digest (benchmarks use it to measure a fresh process)."""
-    with _memo_lock:
-        _memo.clear()
-
-
 def copy_verified(src: str, dest: str, digest: str) -> str:
     """Copy `src` to the new file `dest`, hashing the bytes as they are copied; returns their sha256.
 
@@ -99,8 +93,6 @@ def copy_verified(src: str, dest: str, digest: str) -> str:
     except OSError:
         known = None
     if known == digest:
-        import shutil
-
         shutil.copyfile(src, dest)
         if _memo.get(_identity(os.stat(src))) == digest:  # unchanged while it was copied
             return digest

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from .errors import UnsafePathError
 
-__all__ = ["check_inside", "check_logical_path", "check_name_text", "local_file", "new_folder"]
+__all__ = ["check_inside", "check_logical_path", "check_name_text", "local_file", "make_parents", "new_folder"]
 
 
 def check_name_text(text: str, what: str) -> str:
@@ -59,6 +59,18 @@ def local_file(root: str, path: str) -> str:
     if os.name == "nt" and any(ntpath.splitdrive(p)[0] or ":" in p for p in parts):
         raise UnsafePathError(f"{path!r} names a drive on Windows; rename the file without ':'")
     return os.path.join(root, *parts)
+
+
+def make_parents(root: str, dest: str) -> None:
+    """Create the folders between `root` and the file `dest`, refusing to go through a symbolic link."""
+    cur = root
+    for part in os.path.relpath(os.path.dirname(dest), root).split(os.sep):
+        if part in ("", "."):
+            continue
+        cur = os.path.join(cur, part)
+        if os.path.islink(cur):
+            raise FileExistsError(f"{cur!r} is a symbolic link; tablelens never writes through one: give a new folder")
+        os.makedirs(cur, exist_ok=True)
 
 
 def check_inside(root: str, local: str, what: str) -> str:

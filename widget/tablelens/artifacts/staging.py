@@ -8,6 +8,7 @@ the digest recorded for them (`DamagedObjectError` otherwise) and keep files rea
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ import pyarrow as pa
 
 from .._core.errors import ArtifactNotFoundError, DamagedObjectError
 from .._core.hashing import file_sha256, sha256_bytes, sha256_file
-from .._core.paths import check_inside, check_logical_path, local_file
+from .._core.paths import check_inside, check_logical_path, local_file, make_parents
 from ..codec import write_parquet
 from ..media.classes import Classes
 from ..media.image import Mask, Pixels
@@ -57,7 +58,7 @@ class Entry:
         if root is None:
             return checked_file(self)
         dest = local_file(os.fspath(root), self.path)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        make_parents(os.fspath(root), dest)
         copy_checked(self, dest)
         return dest
 
@@ -97,8 +98,6 @@ def checked_bytes(entry: Entry, artifact: str | None = None) -> bytes:
 
 def copy_checked(entry: Entry, dest: str, artifact: str | None = None) -> None:
     """Copy the entry's bytes to the new file `dest` (never over an existing file or link), checked as copied."""
-    import hashlib
-
     local = _local(entry)
     h = hashlib.sha256()
     with open(local, "rb") as fi, open(dest, "xb") as fo:
