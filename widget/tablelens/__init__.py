@@ -13,12 +13,15 @@ from . import interop as _interop  # noqa: F401  (registers Artifact.from_dir/ex
 from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
+    DamagedObjectError,
     EngineError,
     FilterError,
     FormatError,
+    ImageTooLargeError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
+    VersionInUseError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .media import Classes, Image
@@ -33,11 +36,13 @@ __all__ = [
     "ArtifactNotFoundError",
     "Classes",
     "CorruptFileError",
+    "DamagedObjectError",
     "EngineError",
     "Explorer",
     "FilterError",
     "FormatError",
     "Image",
+    "ImageTooLargeError",
     "JoinedTable",
     "MissingMediaWarning",
     "QueryCancelled",
@@ -48,6 +53,7 @@ __all__ = [
     "Table",
     "TablelensError",
     "UnsafePathError",
+    "VersionInUseError",
     "__version__",
     "configure",
     "init",

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..media.image import Image
 from .images import MediaSink, encode_images
-from .kinds import cell_kind, check_cell, plain_nested, to_datetime, with_meta
+from .kinds import ARROW_MAX_DEPTH, cell_kind, check_cell, plain_nested, to_datetime, type_depth, with_meta
 from .variant import encode_variant, json_dumps
 
 __all__ = ["Encoded", "encode_columns", "encode_dataframe", "encode_values"]
@@ -95,7 +95,7 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     kinds: set[str] = set()
     for i, v in enumerate(values):
         k = cell_kind(v)
-        if k == "?":
+        if k == "?" or k == "ndarray":
             check_cell(name, i, v)
         if k is not None:
             kinds.add(k)
@@ -129,7 +129,7 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
         raise TypeError(f"column {name!r}: cannot store its {kind} cells: {e}") from None
     if kind == "nested":
-        return _encode_nested(values)
+        return _encode_nested(name, values)
     if kind == "ndarray":
         return _encode_ndarray(name, values)
     if kind == "image":
@@ -148,11 +148,17 @@ def _has_empty_struct(t: pa.DataType) -> bool:
     return False
 
 
-def _encode_nested(values: list[Any]) -> Encoded:
-    plain = [None if v is None else plain_nested(v) for v in values]
+def _encode_nested(name: str, values: list[Any]) -> Encoded:
+    plain = []
+    for i, v in enumerate(values):
+        try:
+            plain.append(None if v is None else plain_nested(v))
+        except TypeError as e:
+            raise TypeError(f"column {name!r}, row {i}: {e}") from None
     try:
         arr = pa.array(plain)
-        if not _has_empty_struct(arr.type) and arr.to_pylist() == plain:
+        # too deep for Parquet readers, or not typed exactly: JSON text below
+        if type_depth(arr.type) <= ARROW_MAX_DEPTH and not _has_empty_struct(arr.type) and arr.to_pylist() == plain:
             kind = "dict" if pa.types.is_struct(arr.type) else "list"
             return Encoded(arr, {"kind": kind})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._core.errors import TablelensError
 from ._cells import encode_box, is_missing, plain_number
 
 __all__ = ["MediaIndex", "Resolver"]
@@ -152,6 +153,8 @@ def _key(prefix: str, digest: Any, path: str) -> str:
 def _resolve(resolve: Resolver, path: str) -> tuple[str | None, str | None]:
     try:
         local = resolve(path)
+    except TablelensError as e:  # damaged (checked against its digest) or unsafe: the message says which and why
+        return None, str(e)
     except Exception as e:  # a missing entry must not break the page: the cell explains it instead
         return None, f"cannot find {path}: {e}"
     if local is None:

@@ -258,6 +258,8 @@ class Explorer(anywidget.AnyWidget):
                                                        "compare")
                 except FilterError as err:
                     self._compare_fault = err
+                except TablelensError as err:  # a damaged or unreadable version: shown beside the compare control
+                    self._compare_fault = FilterError(str(err), control="compare")
         self.versions = version_entries(self._source, self._compared)
 
     @t.observe("hidden_columns")

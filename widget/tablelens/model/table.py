@@ -45,10 +45,12 @@ __all__ = ["StoredFile", "Table"]
 
 @dataclass(frozen=True)
 class StoredFile:
-    """The Parquet file a table was read from, and where its media files are."""
+    """The Parquet file a table was read from, where its media files are, and its logical path in the artifact
+    (`source.local_path(logical_path)` gives the file again, checked against its digest)."""
 
     parquet_path: str
     source: MediaSource
+    logical_path: str | None = None
 
 
 class Table:
@@ -73,13 +75,16 @@ class Table:
         self._arrow: pa.Table | None = None
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
+        self._logical_path: str | None = None
         self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
         if dataframe is not None:
             if data is not None:
                 raise ValueError("give either data or dataframe, not both")
+            _check_columns(list(dataframe.columns), "the DataFrame's column names")
             if columns is not None:
+                _check_columns(columns)
                 dataframe = dataframe[list(columns)]
             self._columns = [str(c) for c in dataframe.columns]
             self._arrow = encode_dataframe(dataframe, None) if not _has_object_media(dataframe) else None
@@ -117,14 +122,16 @@ class Table:
         return t
 
     @classmethod
-    def _from_stored(cls, parquet_path: str, source: MediaSource) -> Table:
-        """A table backed by a stored Parquet file; rows are read when first asked for."""
+    def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None) -> Table:
+        """A table backed by a stored Parquet file (already checked against its digest); rows are read when first
+        asked for."""
         schema, _ = read_schema(parquet_path)
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         t._columns = list(schema.names)
         t._rows = None
         t._parquet_path = parquet_path
+        t._logical_path = logical_path
         t._source = source
         return t
 
@@ -329,7 +336,7 @@ class Table:
     def stored_file(self) -> StoredFile | None:
         """The stored Parquet file this table reads from (None once changed, or when never stored)."""
         if self._parquet_path is not None and self._source is not None:
-            return StoredFile(self._parquet_path, self._source)
+            return StoredFile(self._parquet_path, self._source, self._logical_path)
         return None
 
     def has_media(self) -> bool:
@@ -369,13 +376,14 @@ class Table:
         self._arrow = None if self._rows is not None else self._arrow
 
 
-def _check_columns(columns: Sequence[Any]) -> list[str]:
+def _check_columns(columns: Sequence[Any], what: str = "column names") -> list[str]:
     if isinstance(columns, str):
         raise TypeError("columns must be a list of names, not a single string")
     names = [str(c) for c in columns]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise ValueError(f"column names must be unique; {dup!r} appears more than once")
+        raise ValueError(f"{what} must be unique; {dup!r} appears more than once: rename the duplicates "
+                         "(for a DataFrame: df.columns = [...])")
     return names
 
 

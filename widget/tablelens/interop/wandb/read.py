@@ -3,6 +3,10 @@
 Every `NAME.table.json` is converted to the Parquet form at once, so queries and the Explorer work on tables
 logged with W&B unchanged; media files stay where they are (the artifact's entries point at them, nothing is
 copied). What maps to what, and what is lost, is in `docs/wandb-interop.md`.
+
+A folder never pulls in other local files: a symbolic link (to a file or a folder) whose target leaves the
+folder is refused when the folder is opened, and again when the artifact is logged or exported (its entries
+record the folder, `Entry.root`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 
 from ..._core.errors import CorruptFileError, MissingMediaWarning, TablelensError
 from ..._core.hashing import sha256_bytes
-from ..._core.paths import check_logical_path
+from ..._core.paths import check_inside, check_logical_path
 from ...artifacts import Artifact, Entry, Staging
 from ...codec import encode_columns, encode_values
 from ...media.classes import Classes
@@ -108,6 +112,9 @@ class _Reader:
     # -- files ---------------------------------------------------------------------------------------------
     def local(self, path: str) -> str | None:
         local = local_file(self.root, path)
+        if not os.path.lexists(local):
+            return None
+        check_inside(self.root, local, f"{path!r} in the folder")  # a link out of the folder is refused
         return local if os.path.isfile(local) else None
 
     def add(self, path: str) -> Entry:
@@ -123,7 +130,7 @@ class _Reader:
                 raise CorruptFileError(f"{path!r} does not match its digest in {MANIFEST} ({want}, the file has "
                                        f"{b64(md5)}); the file is damaged or was changed after the download")
             self._digests[path] = sha
-        return self.staging.add_local_file(path, local, self._digests[path], ref=listed.get("ref"))
+        return self.staging.add_local_file(path, local, self._digests[path], ref=listed.get("ref"), root=self.root)
 
     def add_missing(self, path: str, sha_hint: Any, where: str) -> Entry:
         """An entry for a file whose bytes are not in the folder (a manifest reference, or a file left out of a
@@ -185,13 +192,29 @@ class _Reader:
                 self.add_missing(p, None, MANIFEST)
 
     def walk(self) -> list[str]:
+        """Every file of the folder. Symbolic links must stay inside it; a link to a folder inside is not walked
+        (its files are listed where they really are, and a link back up cannot loop)."""
         out = []
         for dirpath, dirnames, filenames in os.walk(self.root):
+            for d in list(dirnames):
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full):
+                    check_inside(self.root, full, f"folder {self._rel(full)!r}")
+                    dirnames.remove(d)
             dirnames.sort()
             for f in filenames:
-                rel = os.path.relpath(os.path.join(dirpath, f), self.root).replace(os.sep, "/")
-                out.append(check_logical_path(rel, "file"))
+                full = os.path.join(dirpath, f)
+                rel = check_logical_path(self._rel(full), "file")
+                if os.path.islink(full):
+                    check_inside(self.root, full, f"{rel!r}")
+                    if not os.path.exists(full):
+                        raise CorruptFileError(f"{rel!r} is a symbolic link to {os.readlink(full)!r}, which does not "
+                                               "exist or loops; remove it or put the file there")
+                out.append(rel)
         return sorted(out)
+
+    def _rel(self, full: str) -> str:
+        return os.path.relpath(full, self.root).replace(os.sep, "/")
 
     def load_manifest(self) -> None:
         if self.local(MANIFEST) is None:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..._core.errors import CorruptFileError
-from ..._core.paths import check_logical_path
+from ..._core.errors import CorruptFileError, TablelensError
+from ..._core.paths import check_logical_path, new_folder
 from ...artifacts import Artifact, Entry
 from ...codec import decode_column, image_from_record, read_meta
 from ...media.classes import Classes
@@ -45,12 +45,14 @@ __all__ = ["write_wandb_dir"]
 
 
 def write_wandb_dir(artifact: Artifact, path: str | os.PathLike[str]) -> str:
-    """Write the artifact to an empty (or new) folder in the W&B layout and return the folder."""
-    root = os.path.abspath(os.fspath(path))
-    if os.path.exists(root) and (not os.path.isdir(root) or os.listdir(root)):
-        raise FileExistsError(f"{os.fspath(path)!r} exists and is not an empty folder; export into a new folder")
-    os.makedirs(root, exist_ok=True)
-    _Writer(artifact, root).run()
+    """Write the artifact to an empty (or new) folder in the W&B layout and return the folder.
+
+    The files are written into a private folder beside it, renamed into place once complete: nothing is
+    overwritten, nothing is written through a symbolic link, a failure leaves no half-written folder. Every
+    file is read through the artifact's checked reads (`DamagedObjectError` for damaged bytes).
+    """
+    with new_folder(os.fspath(path), "export") as tmp:
+        _Writer(artifact, tmp).run()
     return os.fspath(path)
 
 
@@ -72,8 +74,10 @@ class _Writer:
         if MANIFEST not in self.art.files():
             return {}
         try:
-            with open(self.art.get_path(MANIFEST).local_path, "rb") as f:
+            with open(self.source.local_path(MANIFEST), "rb") as f:
                 contents = json.load(f).get("contents")
+        except TablelensError:
+            raise
         except (OSError, ValueError, AttributeError):
             return {}
         return contents if isinstance(contents, dict) else {}
@@ -147,8 +151,9 @@ class _Writer:
     def other(self, path: str) -> None:
         entry = self.art.get_path(path)
         if os.path.isfile(entry.local_path):
-            _, md5, size = hash_file(entry.local_path)
-            self.copy(path, entry.local_path, md5, size)
+            local = self.source.local_path(path)  # checked: digest, and inside its folder
+            _, md5, size = hash_file(local)
+            self.copy(path, local, md5, size)
         else:
             self.ref(path, entry)
 
@@ -214,10 +219,10 @@ class _Writer:
     def media(self, path: str, kind: str) -> tuple[str, str] | None:
         """Copy a media file under its W&B name; (W&B path, sha256), or None when its bytes are not here."""
         entry = self.art.get_path(path)
-        local = entry.local_path
-        if not os.path.isfile(local):
+        if not os.path.isfile(entry.local_path):
             self.ref(path, entry)
             return None
+        local = self.source.local_path(path)  # checked: digest, and inside its folder
         if local not in self._media:
             sha, md5, size = hash_file(local)
             if kind == "mask":
@@ -273,10 +278,12 @@ class _Writer:
 
     def joined(self, path: str) -> None:
         try:
-            with open(self.art.get_path(path).local_path, "rb") as f:
+            with open(self.source.local_path(path), "rb") as f:
                 obj = json.load(f)
             t1, t2 = (self.tables.get(check_logical_path(obj[k], f"{path}: {k}")) for k in ("table1", "table2"))
             key = obj["join_key"]
+        except TablelensError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise CorruptFileError(f"joined table {path!r} cannot be read: {e}") from None
         if t1 is None or t2 is None:
@@ -286,9 +293,11 @@ class _Writer:
 
     def image_file(self, path: str) -> None:
         try:
-            with open(self.art.get_path(path).local_path, "rb") as f:
+            with open(self.source.local_path(path), "rb") as f:
                 rec = json.load(f)
             img = image_from_record(rec, self.source)
+        except TablelensError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise CorruptFileError(f"image file {path!r} cannot be read: {e}") from None
         self.put(path, dumps(self.image_cell(rec, img)))
