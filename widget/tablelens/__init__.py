@@ -17,8 +17,9 @@ from ._core.errors import (
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
+    ViewWarning,
 )
-from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .media import Classes, Image
 from .model import JoinedTable, Table
@@ -46,18 +47,25 @@ __all__ = [
     "Table",
     "TablelensError",
     "UnsafePathError",
+    "View",
+    "ViewWarning",
     "__version__",
     "init",
     "log_artifact",
     "query",
+    "report",
     "use_artifact",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # The widget (anywidget, ipywidgets) loads only when first used.
+    # The widget (anywidget, ipywidgets) loads only when first used; reports are drawn by its front end.
     if name == "Explorer":
         from .explorer import Explorer
 
         return Explorer
+    if name == "report":
+        from .explorer.report import report
+
+        return report
     raise AttributeError(f"module 'tablelens' has no attribute {name!r}")

@@ -8,8 +8,20 @@ from .names import parse_spec
 from .run import Run, init, log_artifact, use_artifact
 from .staging import Entry, EntrySource, Staging
 from .store import Store
+from .views import View
 
 __all__ = [
-    "Artifact", "Entry", "EntrySource", "Run", "Staging", "Store", "current_run", "current_store", "init",
-    "log_artifact", "parse_spec", "use_artifact",
+    "Artifact",
+    "Entry",
+    "EntrySource",
+    "Run",
+    "Staging",
+    "Store",
+    "View",
+    "current_run",
+    "current_store",
+    "init",
+    "log_artifact",
+    "parse_spec",
+    "use_artifact",
 ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
 from .._core.hashing import sha256_bytes
 from .._core.paths import check_logical_path
-from ..codec import encode_values, image_from_record
+from ..codec import encode_values, image_from_record, parse_descriptor
 from ..media.classes import Classes
 from ..media.image import Image
 from ..model import JoinedTable, Table
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Artifact"]
 
 _TABLE = ".table.parquet"
+_COLUMNS = ".table.columns.json"  # the column files of an edited table (codec/overrides.py)
 _JOINED = ".joined-table.json"
 _IMAGE = ".image-file.json"
 _CLASSES = ".classes.json"
@@ -139,6 +140,24 @@ class Artifact:
                     out.append(p[: -len(suffix)])
         return sorted(out)
 
+    def table_columns(self, name: str) -> dict[str, str]:
+        """The column files of table `name` in an edited version: {column: logical path} ({} when unedited)."""
+        path = name + _COLUMNS
+        if path not in self._entries:
+            return {}
+        columns = parse_descriptor(self._read_json(path), path)
+        for p in columns.values():
+            check_logical_path(p, f"{path}: column file")
+            if p not in self._entries:
+                raise CorruptFileError(f"{path!r} names the column file {p!r}, which artifact "
+                                       f"{self.qualified_name} does not have")
+        return columns
+
+    def table_files(self, name: str) -> list[str]:
+        """Every file table `name` is made of: its Parquet file and, in an edited version, its column files."""
+        columns = self.table_columns(name)
+        return [name + _TABLE, *([name + _COLUMNS] if columns else []), *sorted(columns.values())]
+
     def __repr__(self) -> str:
         return f"Artifact({self.qualified_name!r}, type={self.type!r}, files={len(self._entries)})"
 
@@ -226,7 +245,9 @@ class Artifact:
     def _get_entry(self, path: str, suffix: str) -> Any:
         local = self._entries[path].local_path
         if suffix == _TABLE:
-            return Table._from_stored(local, self.media_source())
+            columns = self.table_columns(path[: -len(_TABLE)])
+            files = tuple((c, self._entries[p].local_path) for c, p in columns.items())
+            return Table._from_stored(local, self.media_source(), files)
         obj = self._read_json(path)
         if suffix == _JOINED:
             if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():

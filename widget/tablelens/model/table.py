@@ -26,8 +26,8 @@ from ..codec import (
     encode_dataframe,
     encode_values,
     read_meta,
-    read_parquet,
     read_schema,
+    read_with_columns,
     table_to_pandas,
 )
 from ..media.image import Image
@@ -41,10 +41,12 @@ __all__ = ["StoredFile", "Table"]
 
 @dataclass(frozen=True)
 class StoredFile:
-    """The Parquet file a table was read from, and where its media files are."""
+    """The Parquet file a table was read from, where its media files are, and the column files that replace
+    some of its columns in an edited version ((column name, local Parquet file) pairs; codec/overrides.py)."""
 
     parquet_path: str
     source: MediaSource
+    column_files: tuple[tuple[str, str], ...] = ()
 
 
 class Table:
@@ -69,6 +71,7 @@ class Table:
         self._arrow: pa.Table | None = None
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
+        self._column_files: tuple[tuple[str, str], ...] = ()
         self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
@@ -113,14 +116,17 @@ class Table:
         return t
 
     @classmethod
-    def _from_stored(cls, parquet_path: str, source: MediaSource) -> Table:
-        """A table backed by a stored Parquet file; rows are read when first asked for."""
+    def _from_stored(cls, parquet_path: str, source: MediaSource,
+                     column_files: tuple[tuple[str, str], ...] = ()) -> Table:
+        """A table backed by a stored Parquet file (and the column files of an edited version); rows are read
+        when first asked for."""
         schema, _ = read_schema(parquet_path)
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         t._columns = list(schema.names)
         t._rows = None
         t._parquet_path = parquet_path
+        t._column_files = tuple(column_files)
         t._source = source
         return t
 
@@ -262,7 +268,7 @@ class Table:
     def stored_file(self) -> StoredFile | None:
         """The stored Parquet file this table reads from (None once changed, or when never stored)."""
         if self._parquet_path is not None and self._source is not None:
-            return StoredFile(self._parquet_path, self._source)
+            return StoredFile(self._parquet_path, self._source, self._column_files)
         return None
 
     def has_media(self) -> bool:
@@ -283,7 +289,7 @@ class Table:
     def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
         if self._arrow is None:
             if self._parquet_path is not None:
-                self._arrow, _ = read_parquet(self._parquet_path)
+                self._arrow, _ = read_with_columns(self._parquet_path, self._column_files)
             else:
                 self._arrow = encode_columns(self._columns, self._rows or [], None)
         return self._arrow, read_meta(self._arrow.schema)
@@ -295,6 +301,7 @@ class Table:
             self._rows = [list(r) for r in zip(*cols)] if cols else [[] for _ in range(arrow.num_rows)]
             self._arrow = None
             self._parquet_path = None
+            self._column_files = ()
         return self._rows
 
     def _touch(self) -> None:

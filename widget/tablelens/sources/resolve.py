@@ -8,6 +8,7 @@ versions, tables). `tl.query` and the Explorer both call it, once per source.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -156,7 +157,8 @@ def _table_source(t: Table, label: str) -> ResolvedSource:
     stored = t.stored_file
     if stored is None:
         return _scratch(t, label)
-    scan = ScanSource.from_parquet(stored.parquet_path, label, resolve_media=stored.source.local_path)
+    scan = ScanSource.from_parquet(stored.parquet_path, label, resolve_media=stored.source.local_path,
+                                   column_files=stored.column_files)
     return ResolvedSource(scan, label, t)
 
 
@@ -217,6 +219,6 @@ def _root() -> str:
     with _scratch_lock:
         if not _scratch_root:
             root = tempfile.mkdtemp(prefix="tablelens-scratch-")
-            weakref.finalize(_scratch_cache, shutil.rmtree, root, True)
+            atexit.register(shutil.rmtree, root, True)  # (a dict cannot be weakly referenced: removed at exit)
             _scratch_root.append(root)
         return _scratch_root[0]
