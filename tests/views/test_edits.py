@@ -108,6 +108,7 @@ def test_commit_makes_a_new_version_and_the_old_one_never_changes(preds: dict[st
     expected.at[5, "tags"] = ["a", "b", "c"]
     pd.testing.assert_frame_equal(store.artifact("preds:v2").get("predictions").to_pandas(), expected)
     pd.testing.assert_frame_equal(tl.query("preds:v2").to_pandas().drop(columns="_key"), expected)
+    assert tl.query("preds:v2").page(40, 20)["_key"].tolist() == list(range(40, 60))  # pages stream in row order
     hit = tl.query("preds:v2", filter="{$regexMatch: {input: '$label', regex: 'fixed'}}").to_pandas()
     assert hit["id"].tolist() == [3, 50]
     assert tl.query("preds:v2", sort=[("score", "desc")]).page(0, 1)["id"].tolist() == [4]
@@ -199,3 +200,13 @@ def test_edits_from_the_widget(preds: dict[str, Any], make_explorer: Any, store_
     assert ex.mode == "groups"
     msg, _ = cap.request({"type": "edit", "key": 0, "column": "label", "value": "x"})
     assert msg["type"] == "error" and "rows view" in msg["message"]
+
+
+def test_an_edited_version_exports_to_the_wandb_layout_with_its_edits(preds: dict[str, Any], tmp_path: Path) -> None:
+    edits = _edits()
+    edits.set(7, "label", "exported")
+    new = edits.commit()
+    out = Path(new.export(tmp_path / "wandb"))
+    assert sorted(p.name for p in out.iterdir()) == ["predictions.table.json", "wandb_manifest.json"]
+    back = tl.Artifact.from_dir(out).get("predictions").to_pandas()
+    assert back.loc[7, "label"] == "exported" and back.loc[8, "label"] == "bird"

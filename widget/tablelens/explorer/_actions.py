@@ -204,7 +204,7 @@ class ExplorerActions:
         return ReportPart(title, self._view.description if self._view is not None else None, self._source,
                           self._source.label, code_for(self._source, query), query, snap, int(self.num_rows),
                           int(self.total_rows), list(self.hidden_columns), dict(self.overlay),
-                          list(self.versions))
+                          list(self.versions), media=self._media)  # type: ignore[attr-defined]
 
     # -- messages --------------------------------------------------------------------------------------------------
     def _on_action(self, kind: str, msg: dict[str, Any]) -> bool:

@@ -67,6 +67,7 @@ class ReportPart:
     overlay: dict[str, Any] = field(default_factory=dict)
     versions: list[dict[str, Any]] = field(default_factory=list)
     notice: str | None = None
+    media: MediaIndex = field(default_factory=MediaIndex)  # where the snapshot's image keys were handed out
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _b64(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def _section(part: ReportPart, rows: int, thumb: int, media: dict[str, Any]) -> dict[str, Any]:
     snap = part.snapshot
-    index = MediaIndex()
+    index = part.media
     shown = page_rows(snap, 0, rows, part.hidden, index)
     keys: dict[str, set[str]] = {"img": set(), "mask": set()}
     for r in shown:

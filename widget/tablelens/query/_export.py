@@ -100,11 +100,11 @@ def _rows_expr(result: QueryResult, key: bool, keys: Sequence[Any] | None) -> An
     """The ordered rows expression of a row result, restricted to `keys` and without `_key` as asked."""
     plan = result._plan
     if keys is None:
-        expr = plan.expr()
+        expr = plan.paged  # DuckDB keeps file order without a sort: no ORDER BY over every row when unsorted
     else:
         wanted = list(dict.fromkeys(k for k in keys if isinstance(k, (int, str)) and not isinstance(k, bool)))
         rel = plan.rel.filter(plan.rel[plan.frame.key].isin(wanted)) if wanted else plan.rel.limit(0)
-        expr = rel.order_by(plan.keys).select(**plan.proj)
+        expr = rel.select(**plan.proj) if plan.streams else rel.order_by(plan.keys).select(**plan.proj)
     return expr if key else expr.drop(KEY)
 
 

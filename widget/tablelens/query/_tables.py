@@ -85,8 +85,9 @@ def _register(backend: Any, path: str, names: set[str]) -> tuple[ir.Table, str, 
 def _register_edited(backend: Any, path: str, names: list[str], column_files: tuple[tuple[str, str], ...],
                      ) -> tuple[ir.Table, str, bool]:
     """An edited version: the base file with some columns read from column files of the same length, matched by
-    position. DuckDB's POSITIONAL JOIN does that without a hash join (a join on row numbers costs 5-10x more per
-    query); other engines join on row numbers. Row order after a join is not guaranteed: pages sort by the key.
+    position. DuckDB's POSITIONAL JOIN of two file scans is a positional scan — one source reading both files in
+    lockstep, not parallel, so rows come in file order as from a plain scan (first pages stream) — and needs no
+    hash join (a join on row numbers costs 5-10x more per query). Other engines join on row numbers, in no order.
     """
     replaced = dict(column_files)
     if getattr(backend, "name", "") == "duckdb" and "file_row_number" not in names:
@@ -103,7 +104,7 @@ def _register_edited(backend: Any, path: str, names: list[str], column_files: tu
         backend.raw_sql(f"CREATE OR REPLACE TEMPORARY VIEW {ident(view)} AS SELECT b.file_row_number, "
                         f"{', '.join(cols)} FROM read_parquet({q(path)}, file_row_number=true, can_have_nan=true) "
                         f"AS b {joins}")
-        return backend.table(view), "file_row_number", False
+        return backend.table(view), "file_row_number", True
     base, rn, _ = _register(backend, path, set(names))
     for name, file in column_files:
         col, col_rn, _ = _register(backend, file, {name})
