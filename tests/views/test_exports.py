@@ -164,3 +164,21 @@ def test_the_widget_download_is_the_same_file(kinds: str, make_explorer: Any) ->
     assert [r["id"] for r in rows] == ["5", "3"]  # the view's order: label (dog, dog) then id desc
     msg, _ = cap.request({"type": "export", "format": "xlsx", "rows": "view"})
     assert msg["type"] == "error" and "unknown export format" in msg["message"]
+
+
+def test_another_engine_streams_the_same_files(preds: dict[str, Any], tmp_path: Path) -> None:
+    """On an Ibis backend without DuckDB's COPY the result's Arrow batches are written one by one: same files."""
+    import ibis
+
+    spec = {"filter": "{$gt: ['$score', 0.5]}", "sort": [("score", "desc")]}
+    want = tl.query("preds:v0", **spec).to_pandas()
+    other = tl.query("preds:v0", backend=ibis.polars.connect(), **spec)
+    table = pq.read_table(other.to_parquet(tmp_path / "p.parquet"))
+    metas = {c["name"]: c for c in read_meta(table.schema)["columns"]}
+    pd.testing.assert_frame_equal(table_to_pandas(table, metas), want)
+    lines = [json.loads(x) for x in Path(other.to_json(tmp_path / "p.jsonl")).read_text().splitlines()]
+    assert [r["id"] for r in lines] == want["id"].tolist() and lines[0]["tags"] == want["tags"][0]
+    with open(other.to_csv(tmp_path / "p.csv"), newline="") as f:
+        got = list(csv.DictReader(f))
+    assert [int(r["id"]) for r in got] == want["id"].tolist()
+    assert json.loads(got[0]["meta"]) == want["meta"][0]

@@ -83,7 +83,8 @@ def test_a_report_is_one_self_contained_file(images: dict[str, Any], preds: dict
     assert mask.size == (60, 40)  # class ids: kept at their own size
     # a second report of the same Explorer (its pages cached) has every image again
     _, again = _parse(tl.report(ex, rows=2).html)
-    assert {k: m.get("data") for k, m in again["media"].items()} == {k: data["media"][k]["data"] for k in again["media"]}
+    assert set(again["media"]) == keys | masks
+    assert all(again["media"][k].get("data") == data["media"][k]["data"] for k in keys | masks)
 
 
 def test_sections_hook_adds_parts_to_every_view(preds: dict[str, Any], make_explorer: Any,

@@ -38,19 +38,61 @@ _EXTS = {"csv": "csv", "parquet": "parquet", "json": "jsonl"}
 class ExplorerActions:
     """Saved views, edits, subsets, exports and reports of an Explorer (mixed into `Explorer`)."""
 
-    # provided by Explorer (set in its __init__)
+    # provided by Explorer: set in its __init__, or its traits and workers
     _source: ResolvedSource
     _given_source: str | None
     _view: View | None
-    _view_state: dict[str, Any] | None
+    _view_state: tuple[Any, ...] | None
     _edits: Edits
+    if TYPE_CHECKING:
+        from ._handlers import Snapshot
+        from ._media import MediaIndex
+        from ._worker import Lane, LatestRunner
+
+        filter: str
+        group_by: list[str]
+        sort: list[list[str]]
+        compare: str
+        quick_filter: str
+        hidden_columns: list[str]
+        overlay: dict[str, Any]
+        page_size: int
+        selected_keys: list[Any]
+        mode: str
+        schema: list[dict[str, Any]]
+        error: dict[str, Any]
+        num_rows: int
+        total_rows: int
+        versions: list[dict[str, Any]]
+        source_label: str
+        tables: list[str]
+        saved_views: list[dict[str, Any]]
+        current_view: str
+        notice: dict[str, Any]
+        pending_edits: int
+        editable_columns: list[str]
+        view: QueryResult | None
+        _ready: bool
+        _snapshot: Snapshot | None
+        _media: MediaIndex
+        _runner: LatestRunner
+        _actions_lane: Lane
+        _compare_given: ResolvedSource | None
+
+        def _spec(self) -> Any: ...
+        def _schedule(self) -> None: ...
+        def _resolve_compare(self) -> None: ...
+        def _wait(self, timeout: float | None = 600) -> Any: ...
+        def _answer(self, msg: Mapping[str, Any], make: Any) -> None: ...
+        def hold_sync(self) -> Any: ...
+        def hold_trait_notifications(self) -> Any: ...
 
     # -- saved views ---------------------------------------------------------------------------------------------
     @property
     def view_spec(self) -> dict[str, Any]:
         """The whole state on screen as JSON data: source, query, visible columns, overlay, page size."""
         if self.compare.strip() and self._compare_given is not None and \
-                self.compare.strip() == self._compare_given.label:  # type: ignore[attr-defined]
+                self.compare.strip() == self._compare_given.label:
             raise TablelensError("this Explorer compares with a table passed as an object; a view can only name "
                                  "a compared version by its spec: set ex.compare = 'name:v3'")
         return make_spec(self._source, self._given_source, self._spec().query, list(self.hidden_columns),
@@ -88,6 +130,7 @@ class ExplorerActions:
         level = "info" if applied.report.ok else "warning"
         self.notice = {"message": applied.report.message(), "level": level}
         self.current_view = saved.name if saved is not None else ""
+        self._refresh_views()  # another kernel may have saved views meanwhile
         return applied.report
 
     def _find_view(self, view: str | View | Mapping[str, Any], revision: int | None,
@@ -115,15 +158,15 @@ class ExplorerActions:
 
     def _set_state(self, traits: Mapping[str, Any]) -> None:
         """Set several query traits as one change: one query runs, not one per trait."""
-        self._ready = False  # type: ignore[has-type]
+        self._ready = False
         try:
-            with self.hold_trait_notifications():  # type: ignore[attr-defined]
+            with self.hold_trait_notifications():
                 for k, v in traits.items():
                     setattr(self, k, v)
         finally:
             self._ready = True
-        self._resolve_compare()  # type: ignore[attr-defined]
-        self._schedule()  # type: ignore[attr-defined]
+        self._resolve_compare()
+        self._schedule()
 
     def _refresh_views(self) -> None:
         store, artifact = self._source.store, self._source.name
@@ -140,7 +183,7 @@ class ExplorerActions:
 
     def code(self) -> str:
         """The `tl.query(...)` call that gives what is on screen (the version pinned), as Python text."""
-        return code_for(self._source, self._spec().query)  # type: ignore[attr-defined]
+        return code_for(self._source, self._spec().query)
 
     # -- edits -------------------------------------------------------------------------------------------------------
     @property
@@ -164,13 +207,13 @@ class ExplorerActions:
         self._source = source
         self._given_source = source.artifact.qualified_name if source.artifact is not None else None
         self._edits = Edits(source)
-        with self.hold_sync():  # type: ignore[attr-defined]
+        with self.hold_sync():
             self.source_label = source.label
             self.tables = list(source.tables)
             self.pending_edits = 0
             self.editable_columns = self._edits.editable_columns()
-        self._resolve_compare()  # type: ignore[attr-defined]
-        self._schedule()  # type: ignore[attr-defined]
+        self._resolve_compare()
+        self._schedule()
 
     def _edits_changed(self) -> None:
         self.pending_edits = len(self._edits)
@@ -180,7 +223,7 @@ class ExplorerActions:
                aliases: Sequence[str] = ()) -> Artifact:
         """Log the rows of the view (or, with `selected=True`, the selected rows) as a new version of artifact
         `name` (new or existing), with lineage to the shown version and the view; media are referenced."""
-        result = self.view  # type: ignore[attr-defined]
+        result = self.view
         if result is None:
             raise TablelensError("the Explorer has no result to log yet (its query failed?)")
         keys = list(self.selected_keys) if selected else None
@@ -195,16 +238,16 @@ class ExplorerActions:
         """This Explorer as a part of `tl.report`: what is on screen now."""
         if not self._runner.wait(600):  # the query only: this may run on the actions lane itself
             raise TimeoutError("the Explorer's query did not finish within 600 s")
-        snap = self._snapshot  # type: ignore[attr-defined]
+        snap = self._snapshot
         if snap is None:
             message = (self.error or {}).get("message") or "no result"
             raise TablelensError(f"the Explorer has no result to report: {message}")
-        query: QuerySpec = self._spec().query  # type: ignore[attr-defined]
+        query: QuerySpec = self._spec().query
         title = self._view.name if self._view is not None else self._source.label
         return ReportPart(title, self._view.description if self._view is not None else None, self._source,
                           self._source.label, code_for(self._source, query), query, snap, int(self.num_rows),
                           int(self.total_rows), list(self.hidden_columns), dict(self.overlay),
-                          list(self.versions), media=self._media)  # type: ignore[attr-defined]
+                          list(self.versions), media=self._media)
 
     # -- messages --------------------------------------------------------------------------------------------------
     def _on_action(self, kind: str, msg: dict[str, Any]) -> bool:
@@ -214,9 +257,9 @@ class ExplorerActions:
         slow = {"export": self._msg_export, "report": self._msg_report, "log-rows": self._msg_log_rows,
                 "commit-edits": self._msg_commit}
         if kind in quick:
-            self._answer(msg, lambda: quick[kind](msg))  # type: ignore[attr-defined]
+            self._answer(msg, lambda: quick[kind](msg))
         elif kind in slow:
-            self._actions_lane.submit(lambda: self._answer(msg, lambda: slow[kind](msg)))  # type: ignore[attr-defined]
+            self._actions_lane.submit(lambda: self._answer(msg, lambda: slow[kind](msg)))
         else:
             return False
         return True
@@ -249,7 +292,7 @@ class ExplorerActions:
         if not self._rows_view():
             return error_answer(msg, "cells are edited in the rows view: clear Group by and stop comparing"), []
         try:
-            stored = self._edits.set(key, str(column), value, from_text=isinstance(value, str))  # type: ignore[arg-type]
+            stored = self._edits.set(key, str(column), value, from_text=isinstance(value, str))
         except EditError as e:
             return error_answer(msg, str(e)), []
         self._edits_changed()
@@ -290,7 +333,7 @@ class ExplorerActions:
         fmt = msg.get("format")
         if fmt not in _MIMES:
             return error_answer(msg, f"unknown export format {fmt!r}; one of csv, parquet, json"), []
-        result: QueryResult | None = self.view  # type: ignore[attr-defined]
+        result: QueryResult | None = self.view
         if result is None:
             return error_answer(msg, "there is no result to export"), []
         selected = msg.get("rows") == "selected"
@@ -334,11 +377,11 @@ class ExplorerActions:
 
     def _rows_view(self) -> bool:
         """Whether the screen shows rows of the one table (not groups, not a comparison): cells are editable."""
-        query = self._spec().query  # type: ignore[attr-defined]
-        return self.mode == "rows" and not query.group_by and query.compare is None  # type: ignore[attr-defined]
+        query = self._spec().query
+        return self.mode == "rows" and not query.group_by and query.compare is None
 
     def _column_kind(self, column: str) -> str | None:
-        for c in self.schema:  # type: ignore[attr-defined]
+        for c in self.schema:
             if c.get("name") == column:
                 return c.get("kind")
         return None

@@ -207,7 +207,7 @@ def code_for(source: ResolvedSource, query: QuerySpec) -> str:
         lines.append(f"# source: {source.label} (pass the same object)")
         target = "source"
     args = [target]
-    if source.table is not None and art is not None and (len(source.tables) > 1 or source.table):
+    if source.table is not None and art is not None:
         args.append(f"table={source.table!r}")
     if query.filter is not None:
         args.append(f"filter={_literal(query.filter)}")

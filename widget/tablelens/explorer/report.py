@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ class Report:
 
 
 # ------------------------------------------------------------------------------------------------ parts
-def part_of_view(view: View, rows: int) -> ReportPart:
+def part_of_view(view: View) -> ReportPart:
     """A saved view as a report part: its source resolved in its store and its query run."""
     src = view.spec.get("source")
     if not isinstance(src, Mapping) or not src.get("spec"):
@@ -107,9 +108,9 @@ def part_of_view(view: View, rows: int) -> ReportPart:
                       notice=None if applied.report.ok else applied.report.message())
 
 
-def _part(item: Any, rows: int) -> ReportPart:
+def _part(item: Any) -> ReportPart:
     if isinstance(item, View):
-        return part_of_view(item, rows)
+        return part_of_view(item)
     maker = getattr(item, "_report_part", None)
     if callable(maker):
         return maker()
@@ -189,8 +190,6 @@ def _section(part: ReportPart, rows: int, thumb: int, media: dict[str, Any]) -> 
 
 # ------------------------------------------------------------------------------------------------ HTML
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("tablelens")
     except PackageNotFoundError:
@@ -245,7 +244,7 @@ def report(items: Iterable[Any] | Any, *, title: str = "tablelens report", path:
     if not 1 <= rows <= 10_000:
         raise ValueError(f"rows must be between 1 and 10,000, got {rows}")
     media: dict[str, Any] = {}
-    sections = [_section(_part(item, rows), rows, int(thumb_size), media) for item in items]
+    sections = [_section(_part(item), rows, int(thumb_size), media) for item in items]
     data = {"title": title, "description": description, "generator": f"tablelens {_version()}",
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "views": sections,
             "media": media}

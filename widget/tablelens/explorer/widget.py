@@ -173,17 +173,17 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
         if css is not None:
             self._css = css
         # the source is resolved once, here, so a wrong name fails in the cell that asked for it
+        store = None
         if source is None and isinstance(view, View) and view.source:  # a saved view opens where it was saved
             source, table = view.source, table or (view.spec.get("source") or {}).get("table")
-            kwargs.setdefault("_store", Store(view.store_dir) if view.store_dir else None)
-        store = kwargs.pop("_store", None)
+            store = Store(view.store_dir) if view.store_dir else None
         if source is None:
             raise TypeError("the Explorer needs a source: a 'name:version' spec, a Table, a DataFrame, ...")
         self._source: ResolvedSource = resolve(source, table, store=store, default_table=True,
                                                cannot="the Explorer cannot show")
         self._given_source = source if isinstance(source, str) else None
         self._view: View | None = None
-        self._view_state: dict[str, Any] | None = None
+        self._view_state: tuple[Any, ...] | None = None
         self._edits = Edits(self._source)
         self._conn = connect(backend)  # a connection of its own: other Explorers' queries never block this one
         self._compare_given: ResolvedSource | None = None  # an object passed as compare= (not a spec string)

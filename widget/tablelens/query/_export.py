@@ -133,10 +133,15 @@ def _copy_duckdb(result: QueryResult, expr: Any, tmp: str, fmt: str) -> None:
 
 # ------------------------------------------------------------------------------------------------ other engines
 def _write_batches(result: QueryResult, expr: Any, tmp: str, fmt: str) -> None:
+    """Another Ibis backend: its Arrow batches written one at a time (on the connection, under its lock)."""
     runner = result._runner
-    batches: Iterable[pa.RecordBatch] = runner._run(lambda: list(runner.backend.to_pyarrow_batches(expr)))
     schema = expr.schema().to_pyarrow()
     entries = _entries(result, schema)
+    runner._run(lambda: _write_stream(runner.backend.to_pyarrow_batches(expr), schema, entries, tmp, fmt))
+
+
+def _write_stream(batches: Iterable[pa.RecordBatch], schema: pa.Schema, entries: list[dict[str, Any]], tmp: str,
+                  fmt: str) -> None:
     if fmt == "parquet":
         meta_schema = with_meta(schema.empty_table(), entries).schema
         with pq.ParquetWriter(tmp, meta_schema, compression="zstd") as writer:

@@ -127,7 +127,7 @@ class Edits:
     def cells(self, rows: set[int] | None = None) -> dict[int, dict[str, Any]]:
         """Pending values by row (only rows in `rows` when given): {row: {column: value}}."""
         out: dict[int, dict[str, Any]] = {}
-        for (r, c), v in self._pending.items():
+        for (r, c), v in list(self._pending.items()):  # a copy: the widget edits on another thread
             if rows is None or r in rows:
                 out.setdefault(r, {})[c] = v
         return out
