@@ -4,6 +4,8 @@
 //   explorer.css  its styles (`_css`), emitted by esbuild from the CSS that js/index.js imports
 //   plotly.js     plotly.js (partial cartesian build) as an ES module; NOT inside explorer.js: the kernel sends
 //                 it once per page through the `asset` message (docs/protocol.md "Assets").
+//   report.js     the script of a self-contained report (js/report/index.js, tl.report): a classic script with
+//                 plotly.js bundled in, inlined into the HTML file by the kernel; report.css its styles.
 import { build } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -40,10 +42,16 @@ await writeFile(
   `var module = { exports: {} }, exports = module.exports;\n${plotly}\nexport default module.exports;\n`,
 );
 
+/** @type {import("esbuild").BuildOptions} */
+const reportOptions = {
+  ...options,
+  entryPoints: { report: join(root, "js", "report", "index.js") },
+  format: "iife",
+};
+
 if (watch) {
   const { context } = await import("esbuild");
-  const ctx = await context(options);
-  await ctx.watch();
+  for (const o of [options, reportOptions]) await (await context(o)).watch();
 } else {
-  await build(options);
+  await Promise.all([build(options), build(reportOptions)]);
 }

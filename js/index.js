@@ -22,6 +22,14 @@
 //   sidebar         the sidebar; inside it:
 //   versions        the versions list (items with data-version; buttons data-action="compare"|"stop-compare")
 //   tables          the tables list (items with data-table)
+//   views           the saved views list (items with data-view; their data-action="apply-view" button applies)
+//   view-actions    the View menu: save view (data-field="view-name" / "view-description", data-action=
+//                   "save-view"), copy-code, export (data-format), export-report, log-rows (js/toolbar/view-actions.js)
+//   notice          what the last view / edit / subset action reported (data-level="info"|"warning")
+//   edits           pending edits: data-count, buttons data-action="undo-edit" | "discard-edits" | "commit-edits"
+//   cell-editor     the input of a cell being edited (double-click or F2); edit-error under it when refused;
+//                   edited cells carry data-edited="true"
+//   code            the tl.query(...) text shown by Copy as code (in a dialog)
 //   row             (many) a table row, with data-key = the row's _key; aria-selected when selected
 //   cell            (many) a table cell, with data-column = the column name
 //   image           (many) the container of an image cell (drawn by js/media)
@@ -39,6 +47,8 @@
 
 import "./theme.css";
 import "./styles.css";
+import "./views.css";
+import { createActions } from "./actions.js";
 import { createChartManager, loadPlotly } from "./charts.js";
 import { el, openDialog } from "./dom.js";
 import * as media from "./media/index.js";
@@ -85,6 +95,7 @@ function render({ model, el: host }) {
 
   /** @type {ReturnType<typeof createTable> | null} */
   let table = null;
+  const actions = createActions({ model, protocol, root, onEdited: () => table?.refresh() });
   const toolbar = createToolbar({
     model,
     seenColumns,
@@ -95,8 +106,9 @@ function render({ model, el: host }) {
       const open = root.classList.toggle("tl-sidebar-open");
       root.classList.toggle("tl-sidebar-closed", !open);
     },
+    actions,
   });
-  const sidebar = createSidebar({ model });
+  const sidebar = createSidebar({ model, actions });
   const tableView = createTable({
     model,
     protocol,
@@ -104,6 +116,7 @@ function render({ model, el: host }) {
     mediaSession,
     charts,
     onRows: () => toolbar.refreshColumns(),
+    actions,
   });
 
   table = tableView;
@@ -122,13 +135,15 @@ function render({ model, el: host }) {
   };
   const drawSidebarDefault = () => {
     if (root.classList.contains("tl-sidebar-open") || root.classList.contains("tl-sidebar-closed")) return;
-    if (get(model, "versions").length > 1 || get(model, "tables").length > 1) root.classList.add("tl-sidebar-open");
+    if (get(model, "versions").length > 1 || get(model, "tables").length > 1 || get(model, "saved_views").length) {
+      root.classList.add("tl-sidebar-open");
+    }
   };
   drawMode();
   drawSidebarDefault();
   cleanups.push(
     onChange(model, ["mode", "busy"], drawMode),
-    onChange(model, ["versions", "tables"], drawSidebarDefault),
+    onChange(model, ["versions", "tables", "saved_views"], drawSidebarDefault),
     onChange(model, ["schema", "mode"], () => {
       noteSchema();
       toolbar.refreshColumns();

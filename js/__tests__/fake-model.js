@@ -25,6 +25,11 @@ export const BASE_TRAITS = {
   error: {},
   busy: false,
   selected_keys: [],
+  saved_views: [],
+  current_view: "",
+  notice: {},
+  pending_edits: 0,
+  editable_columns: [],
 };
 
 /**

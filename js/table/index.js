@@ -16,6 +16,7 @@ import { isStale } from "../protocol.js";
 import { get, isCompareMode, onChange } from "../state.js";
 import { TABLE_LABELS, chartTheme } from "../theme.js";
 import { createBody } from "./body.js";
+import { createCellEditor } from "./cell-editor.js";
 import { createWidths } from "./columns.js";
 import { createHeader } from "./header.js";
 import { emptyPage } from "./page.js";
@@ -26,6 +27,7 @@ import { createPager, pageLimit } from "./pager.js";
 /** @import { ChartManager } from "../charts.js" */
 /** @import { ChartTheme } from "../theme.js" */
 /** @import { MediaSession, Protocol } from "../protocol.js" */
+/** @import { Actions } from "../actions.js" */
 
 /**
  * @typedef {object} TableContext
@@ -35,6 +37,7 @@ import { createPager, pageLimit } from "./pager.js";
  * @property {MediaSession} mediaSession
  * @property {ChartManager} [charts]
  * @property {(rows: Row[]) => void} [onRows] called when a page arrives
+ * @property {Actions} [actions] cell edits go through it (none: the table is read-only)
  */
 
 /**
@@ -54,7 +57,8 @@ export function createTable(ctx) {
   const widths = createWidths(() => get(model, "mode"));
   const limit = () => pageLimit(model);
   const header = createHeader({ model, page, widths, table, area: root });
-  const body = createBody({ model, page, scroller, goPage, limit, onSelection: () => header.updateSelectAll() });
+  const editor = ctx.actions ? createCellEditor({ model, actions: ctx.actions }) : undefined;
+  const body = createBody({ model, page, scroller, goPage, limit, onSelection: () => header.updateSelectAll(), editor });
   const pager = createPager({ model, page, goPage });
   table.append(header.colgroup, header.el, body.el);
   scroller.append(table);

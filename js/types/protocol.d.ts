@@ -89,6 +89,22 @@ export interface OverlayDict {
   [other: string]: unknown;
 }
 
+/** An entry of the `saved_views` trait: a view kept beside the shown artifact (its latest revision). */
+export interface SavedViewEntry {
+  name: string;
+  revision: number;
+  description?: string;
+  created_at?: string;
+  /** the version it was saved on, e.g. "v3" */
+  saved_on?: string;
+}
+
+/** The `notice` trait: `{}` or what the last view, edit or subset action reported. */
+export interface Notice {
+  message?: string;
+  level?: "info" | "warning";
+}
+
 /** Every synced trait, by name. */
 export interface Traits {
   filter: string;
@@ -111,6 +127,11 @@ export interface Traits {
   error: ErrorInfo;
   busy: boolean;
   selected_keys: number[];
+  saved_views: SavedViewEntry[];
+  current_view: string;
+  notice: Notice;
+  pending_edits: number;
+  editable_columns: string[];
 }
 export type TraitName = keyof Traits;
 
@@ -185,6 +206,8 @@ export interface Row {
   cells: Record<string, Cell>;
   /** columns whose cell the kernel cut to keep the page small */
   truncated?: string[];
+  /** columns whose cell shows a pending (uncommitted) edit */
+  edited?: string[];
 }
 
 // ---------------------------------------------------------------- messages: browser -> kernel
@@ -216,7 +239,77 @@ export interface AssetRequest {
   id: number;
   name: "plotly";
 }
-export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest;
+/** Which rows an export or a subset takes: those of the view, or the selected ones. */
+export type RowChoice = "view" | "selected";
+export type ExportFormat = "csv" | "parquet" | "json";
+export interface SaveViewRequest {
+  type: "save-view";
+  id: number;
+  name: string;
+  description?: string;
+}
+export interface ApplyViewRequest {
+  type: "apply-view";
+  id: number;
+  name: string;
+  revision?: number;
+}
+export interface CodeRequest {
+  type: "code";
+  id: number;
+}
+export interface ExportRequest {
+  type: "export";
+  id: number;
+  format: ExportFormat;
+  rows: RowChoice;
+}
+export interface ReportRequest {
+  type: "report";
+  id: number;
+  title?: string;
+}
+export interface LogRowsRequest {
+  type: "log-rows";
+  id: number;
+  name: string;
+  artifact_type?: string;
+  rows: RowChoice;
+  description?: string;
+}
+export interface EditRequest {
+  type: "edit";
+  id: number;
+  key: number;
+  column: string;
+  /** the text typed in the cell editor; the kernel reads it by the column's kind */
+  value: string;
+}
+export interface UndoEditRequest {
+  type: "undo-edit";
+  id: number;
+}
+export interface DiscardEditsRequest {
+  type: "discard-edits";
+  id: number;
+}
+export interface CommitEditsRequest {
+  type: "commit-edits";
+  id: number;
+  description?: string;
+}
+export type ActionRequest =
+  | SaveViewRequest
+  | ApplyViewRequest
+  | CodeRequest
+  | ExportRequest
+  | ReportRequest
+  | LogRowsRequest
+  | EditRequest
+  | UndoEditRequest
+  | DiscardEditsRequest
+  | CommitEditsRequest;
+export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest | ActionRequest;
 export type RequestType = BrowserMessage["type"];
 /** A request's fields besides `type` and `id`. */
 export type RequestPayload<T extends RequestType> = Omit<Extract<BrowserMessage, { type: T }>, "type" | "id">;
@@ -251,13 +344,98 @@ export interface ErrorAnswer {
   id: number;
   message: string;
 }
-export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | ErrorAnswer;
+export interface SaveViewAnswer {
+  type: "save-view";
+  id: number;
+  name: string;
+  revision: number;
+}
+export interface ApplyViewAnswer {
+  type: "apply-view";
+  id: number;
+  name: string;
+  /** column -> the parts of the view that name it, for columns the shown version lacks */
+  missing: Record<string, string[]>;
+}
+export interface CodeAnswer {
+  type: "code";
+  id: number;
+  code: string;
+}
+/** A file for the browser to save (an export or a report): its bytes are `buffers[buffer]`. */
+export interface FileAnswer {
+  type: "export" | "report";
+  id: number;
+  name: string;
+  mime: string;
+  format?: ExportFormat;
+  rows?: number;
+  buffer: number;
+}
+export interface LogRowsAnswer {
+  type: "log-rows";
+  id: number;
+  spec: string;
+  count: number;
+}
+export interface EditAnswer {
+  type: "edit";
+  id: number;
+  key: number;
+  column: string;
+  /** the edited value as the kernel will store it */
+  cell: Cell;
+  pending: number;
+}
+export interface UndoEditAnswer {
+  type: "undo-edit";
+  id: number;
+  key: number | null;
+  column: string | null;
+  pending: number;
+}
+export interface DiscardEditsAnswer {
+  type: "discard-edits";
+  id: number;
+  pending: number;
+}
+export interface CommitEditsAnswer {
+  type: "commit-edits";
+  id: number;
+  spec: string;
+  version: string;
+}
+export type ActionAnswer =
+  | SaveViewAnswer
+  | ApplyViewAnswer
+  | CodeAnswer
+  | FileAnswer
+  | LogRowsAnswer
+  | EditAnswer
+  | UndoEditAnswer
+  | DiscardEditsAnswer
+  | CommitEditsAnswer;
+export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | ErrorAnswer | ActionAnswer;
+/** The answer message of each request type. */
+export interface AnswerMap {
+  rows: RowsAnswer;
+  thumbs: MediaAnswer;
+  image: MediaAnswer;
+  masks: MediaAnswer;
+  asset: AssetAnswer;
+  "save-view": SaveViewAnswer;
+  "apply-view": ApplyViewAnswer;
+  code: CodeAnswer;
+  export: FileAnswer;
+  report: FileAnswer;
+  "log-rows": LogRowsAnswer;
+  edit: EditAnswer;
+  "undo-edit": UndoEditAnswer;
+  "discard-edits": DiscardEditsAnswer;
+  "commit-edits": CommitEditsAnswer;
+}
 /** The answer message to a request of type T. */
-export type AnswerOf<T extends RequestType> = T extends "rows"
-  ? RowsAnswer
-  : T extends "asset"
-    ? AssetAnswer
-    : MediaAnswer;
+export type AnswerOf<T extends RequestType> = AnswerMap[T];
 
 /** A binary buffer as anywidget hands it over. */
 export type Buffer = ArrayBuffer | DataView | ArrayBufferView;

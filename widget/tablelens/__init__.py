@@ -22,8 +22,9 @@ from ._core.errors import (
     TablelensError,
     UnsafePathError,
     VersionInUseError,
+    ViewWarning,
 )
-from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
 from .media import Classes, Image
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
@@ -54,19 +55,26 @@ __all__ = [
     "TablelensError",
     "UnsafePathError",
     "VersionInUseError",
+    "View",
+    "ViewWarning",
     "__version__",
     "configure",
     "init",
     "log_artifact",
     "query",
+    "report",
     "use_artifact",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # The widget (anywidget, ipywidgets) loads only when first used.
+    # The widget (anywidget, ipywidgets) loads only when first used; reports are drawn by its front end.
     if name == "Explorer":
         from .explorer import Explorer
 
         return Explorer
+    if name == "report":
+        from .explorer.report import report
+
+        return report
     raise AttributeError(f"module 'tablelens' has no attribute {name!r}")

@@ -14,6 +14,7 @@ __all__ = [
     "TablelensError",
     "UnsafePathError",
     "VersionInUseError",
+    "ViewWarning",
 ]
 
 
@@ -138,3 +139,8 @@ class EngineError(FilterError):
 
 class MissingMediaWarning(UserWarning):
     """A media file a table names is not there: the table opens, and that cell shows why it has no pixels."""
+
+
+class ViewWarning(UserWarning):
+    """A saved view names columns the version it is applied to does not have: the view opens without the group
+    and sort keys that name them, and the warning (and the Explorer's notice) says which."""

@@ -9,8 +9,9 @@ from .names import parse_spec
 from .run import Run, init, log_artifact, use_artifact
 from .staging import Entry, EntrySource, Staging
 from .store import Store
+from .views import View
 
 __all__ = [
-    "Artifact", "Entry", "EntrySource", "GcReport", "Problem", "Run", "Staging", "Store", "VerifyReport",
+    "Artifact", "Entry", "EntrySource", "GcReport", "Problem", "Run", "Staging", "Store", "VerifyReport", "View",
     "current_run", "current_store", "init", "log_artifact", "parse_spec", "use_artifact",
 ]

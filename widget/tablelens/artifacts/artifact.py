@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
 from .._core.hashing import sha256_file
 from .._core.paths import check_logical_path, local_file, new_folder
-from ..codec import encode_values, image_from_record
+from ..codec import encode_values, image_from_record, parse_descriptor
 from ..media.classes import Classes
 from ..media.image import Image
 from ..model import JoinedTable, Table
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Artifact"]
 
 _TABLE = ".table.parquet"
+_COLUMNS = ".table.columns.json"  # the column files of an edited table (codec/overrides.py)
 _JOINED = ".joined-table.json"
 _IMAGE = ".image-file.json"
 _CLASSES = ".classes.json"
@@ -153,6 +154,24 @@ class Artifact:
     def _label(self) -> str:
         return self.qualified_name if self.version else f"{self.name} (not logged)"
 
+    def table_columns(self, name: str) -> dict[str, str]:
+        """The column files of table `name` in an edited version: {column: logical path} ({} when unedited)."""
+        path = name + _COLUMNS
+        if path not in self._entries:
+            return {}
+        columns = parse_descriptor(self._read_json(path), path)
+        for p in columns.values():
+            check_logical_path(p, f"{path}: column file")
+            if p not in self._entries:
+                raise CorruptFileError(f"{path!r} names the column file {p!r}, which artifact "
+                                       f"{self.qualified_name} does not have")
+        return columns
+
+    def table_files(self, name: str) -> list[str]:
+        """Every file table `name` is made of: its Parquet file and, in an edited version, its column files."""
+        columns = self.table_columns(name)
+        return [name + _TABLE, *([name + _COLUMNS] if columns else []), *sorted(columns.values())]
+
     def __repr__(self) -> str:
         return f"Artifact({self.qualified_name!r}, type={self.type!r}, files={len(self._entries)})"
 
@@ -240,7 +259,9 @@ class Artifact:
     def _get_entry(self, path: str, suffix: str) -> Any:
         if suffix == _TABLE:
             source = self.media_source()
-            return Table._from_stored(source.local_path(path), source, path)
+            columns = self.table_columns(path[: -len(_TABLE)])
+            files = tuple((c, source.local_path(p)) for c, p in columns.items())  # checked, as the table is
+            return Table._from_stored(source.local_path(path), source, path, files)
         obj = self._read_json(path)
         if suffix == _JOINED:
             if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():

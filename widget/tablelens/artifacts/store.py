@@ -27,6 +27,7 @@ from .manifest import check_alias, check_manifest, contents_digest, dumps, is_to
 from .names import NAME, VERSION, check_name, parse_spec
 from .objects import ObjectStore
 from .staging import Entry
+from .views import View, list_views, load_view, save_view, view_history
 
 __all__ = ["Store", "default_store_dir"]
 
@@ -382,6 +383,23 @@ class Store:
         reference are listed in its staging folder). `dry_run` lists what would be removed and its bytes.
         """
         return collect_garbage(self, dry_run=dry_run)
+
+    # -- saved views (artifacts/views.py) ---------------------------------------------------------------------------
+    def views(self, name: str) -> list[View]:
+        """The saved views of artifact `name` (the latest revision of each)."""
+        return list_views(self, name)
+
+    def view(self, name: str, view: str, revision: int | None = None) -> View:
+        """A saved view of artifact `name`: its latest revision, or revision `revision`."""
+        return load_view(self, name, view, revision)
+
+    def view_history(self, name: str, view: str) -> list[View]:
+        """Every revision of a saved view, oldest first."""
+        return view_history(self, name, view)
+
+    def save_view(self, name: str, view: str, spec: dict[str, Any], description: str | None = None) -> View:
+        """Save a new revision of a view of artifact `name` (an Explorer's `view_spec`)."""
+        return save_view(self, name, view, spec, description)
 
     # -- runs and lineage ----------------------------------------------------------------------------------------------
     def write_run(self, record: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from .kinds import (
     read_meta,
     with_meta,
 )
+from .overrides import apply_columns, columns_descriptor, parse_descriptor, read_with_columns, write_patched_column
 from .parquet import read_parquet, read_schema, write_parquet
 from .variant import FIELD_OF_TAG, VARIANT_TYPE, decode_variant, encode_variant, json_dumps
 
@@ -32,10 +33,12 @@ __all__ = [
     "Encoded",
     "MediaSink",
     "MediaSource",
+    "apply_columns",
     "box_from_record",
     "cell_kind",
     "check_cell",
     "column_to_pandas",
+    "columns_descriptor",
     "decode_cell",
     "decode_column",
     "decode_variant",
@@ -47,10 +50,13 @@ __all__ = [
     "image_struct_type",
     "json_dumps",
     "kind_of_arrow_type",
+    "parse_descriptor",
     "read_meta",
     "read_parquet",
     "read_schema",
+    "read_with_columns",
     "table_to_pandas",
     "with_meta",
     "write_parquet",
+    "write_patched_column",
 ]

@@ -124,6 +124,9 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
             return Encoded(pa.array(values, pa.string()), {"kind": "str"})
         if kind == "datetime":
             conv = [None if v is None else to_datetime(v) for v in values]
+            if len({d.tzinfo is None for d in conv if d is not None}) > 1:
+                # naive and zoned times in one column: one Arrow type would lose which were naive
+                return Encoded(encode_variant(name, values), {"kind": "mixed"})
             arr = pa.array(conv)
             return Encoded(arr.cast(pa.timestamp("us", tz=arr.type.tz)), {"kind": "datetime"})
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:

@@ -18,8 +18,11 @@ import anywidget
 import traitlets as t
 
 from .._core.errors import FilterError, TablelensError
+from ..artifacts import Store, View
 from ..query import QUICK_FILTERS, QuerySpec, connect, normalize_group_by, normalize_sort, run
 from ..sources import ResolvedSource, resolve, resolve_for_query
+from ..sources.edits import Edits
+from ._actions import ExplorerActions
 from ._handlers import (
     Snapshot,
     answer_asset,
@@ -30,9 +33,10 @@ from ._handlers import (
     error_answer,
     page_rows,
 )
-from ._layout import build_layout
 from ._media import MediaIndex
+from ._snapshot import make_snapshot
 from ._versions import normalize_compare, version_entries
+from ._views import plan_apply
 from ._worker import Lane, LatestRunner, Token
 
 __all__ = ["Explorer", "FrontEndMissingError"]
@@ -107,13 +111,15 @@ class _SortTrait(t.List):  # type: ignore[type-arg]
         return super().validate(obj, pairs)
 
 
-class Explorer(anywidget.AnyWidget):
+class Explorer(ExplorerActions, anywidget.AnyWidget):
     """Browse, filter, group, sort and compare a table in a notebook cell.
 
     `Explorer("preds:v3")`, `Explorer(table, compare="preds:v4")`; the source may be a `"name:version"` spec, a
     Table, JoinedTable, Artifact (with `table=`), a pandas DataFrame, a pyarrow Table or a Parquet path.
     `ex.filter`, `ex.group_by`, `ex.sort`, `ex.compare`, `ex.quick_filter` can be set from Python; `ex.view` is
     the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected.
+    `Explorer("preds:latest", view="hard-cars")` opens with a saved view; `ex.save_view`, `ex.edits`,
+    `ex.log_as`, `ex.code()` and `tl.report([ex])` are in explorer/_actions.py (docs/views.md).
     """
 
     # -- the query (rw) --------------------------------------------------------------------------------------------
@@ -138,10 +144,16 @@ class Explorer(anywidget.AnyWidget):
     result_version = t.Int(0).tag(sync=True)
     error = t.Dict().tag(sync=True)
     busy = t.Bool(False).tag(sync=True)
+    # -- views, edits (docs/views.md) ------------------------------------------------------------------------------
+    saved_views = t.List(t.Dict()).tag(sync=True)
+    current_view = t.Unicode("").tag(sync=True)
+    notice = t.Dict().tag(sync=True)
+    pending_edits = t.Int(0).tag(sync=True)
+    editable_columns = t.List(t.Unicode()).tag(sync=True)
 
     def __init__(
         self,
-        source: Any,
+        source: Any = None,
         *,
         compare: Any = None,
         table: str | None = None,
@@ -151,6 +163,7 @@ class Explorer(anywidget.AnyWidget):
         quick_filter: str = "all",
         page_size: int = 50,
         backend: Any = None,
+        view: str | View | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         # anywidget sends _esm/_css with every widget instance: read them (once per build) before anything else,
@@ -160,8 +173,18 @@ class Explorer(anywidget.AnyWidget):
         if css is not None:
             self._css = css
         # the source is resolved once, here, so a wrong name fails in the cell that asked for it
-        self._source: ResolvedSource = resolve(source, table, default_table=True,
+        store = None
+        if source is None and isinstance(view, View) and view.source:  # a saved view opens where it was saved
+            source, table = view.source, table or (view.spec.get("source") or {}).get("table")
+            store = Store(view.store_dir) if view.store_dir else None
+        if source is None:
+            raise TypeError("the Explorer needs a source: a 'name:version' spec, a Table, a DataFrame, ...")
+        self._source: ResolvedSource = resolve(source, table, store=store, default_table=True,
                                                cannot="the Explorer cannot show")
+        self._given_source = source if isinstance(source, str) else None
+        self._view: View | None = None
+        self._view_state: tuple[Any, ...] | None = None
+        self._edits = Edits(self._source)
         self._conn = connect(backend)  # a connection of its own: other Explorers' queries never block this one
         self._compare_given: ResolvedSource | None = None  # an object passed as compare= (not a spec string)
         if compare is not None and not isinstance(compare, str):
@@ -177,17 +200,27 @@ class Explorer(anywidget.AnyWidget):
         self._runner = LatestRunner("tablelens-query", on_busy=self._set_busy)
         self._rows_lane = Lane("tablelens-rows", supersede=True)
         self._media_lane = Lane("tablelens-media")
+        self._actions_lane = Lane("tablelens-actions")
+        state: dict[str, Any] = {"filter": filter or "", "group_by": group_by, "sort": sort, "compare": compare or "",
+                                 "quick_filter": quick_filter, "page_size": page_size}
+        applied = None
+        if view is not None:  # the view's state replaces the query given here
+            saved, spec, name = self._find_view(view, None)
+            applied = plan_apply(spec, self._source, name)
+            state.update(applied.traits)
+            self._view = saved
         super().__init__(
-            filter=filter or "",
-            group_by=group_by,
-            sort=sort,
-            compare=compare or "",
-            quick_filter=quick_filter,
-            page_size=page_size,
+            **state,
             source_label=self._source.label,
             tables=list(self._source.tables),
+            editable_columns=self._edits.editable_columns(),
             **kwargs,
         )
+        if applied is not None:
+            self._view_state = self._state_key()
+            self.current_view = self._view.name if self._view is not None else ""
+            self.notice = {"message": applied.report.message(), "level": "info" if applied.report.ok else "warning"}
+        self._refresh_views()
         self._resolve_compare()
         self.on_msg(self._on_custom)
         self._ready = True
@@ -224,14 +257,14 @@ class Explorer(anywidget.AnyWidget):
         """Block until the latest query and the answers in flight are done (tests, `view`)."""
         if not self._runner.wait(timeout):
             raise TimeoutError(f"the Explorer's query did not finish within {timeout} s")
-        for lane in (self._rows_lane, self._media_lane):
+        for lane in (self._rows_lane, self._media_lane, self._actions_lane):
             if not lane.wait(timeout):
                 raise TimeoutError(f"the Explorer's requests did not finish within {timeout} s")
         return self
 
     def close(self) -> None:
         """Stop the background threads and close the widget (also called when it is garbage collected)."""
-        for name in ("_runner", "_rows_lane", "_media_lane"):
+        for name in ("_runner", "_rows_lane", "_media_lane", "_actions_lane"):
             worker = getattr(self, name, None)  # absent when the constructor failed early
             if worker is not None:
                 worker.close()
@@ -301,13 +334,7 @@ class Explorer(anywidget.AnyWidget):
             mode = str(result.mode)
             num_rows, total_rows = int(result.num_rows), int(result.total_rows)
             token.check()
-            layout = build_layout(mode, result.columns, join_key=result.join_key)
-            meta: dict[str, dict[str, Any]] = {}
-            for source in (self._source, compared):
-                for name, m in (source.media_meta() if source is not None else {}).items():
-                    meta[name] = _merge_media(meta.get(name), m)
-            layout.add_media_meta(meta)
-            snap = Snapshot(result, 0, layout, num_rows)
+            snap = make_snapshot(result, (self._source, compared), num_rows)
             # the first page, so the browser's first `rows` request is answered at once
             page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
@@ -358,8 +385,7 @@ class Explorer(anywidget.AnyWidget):
         kind = content.get("type")
         msg = dict(content)
         if kind == "rows":
-            self._rows_lane.submit(lambda: self._answer(msg, lambda: answer_rows(
-                self._snapshot, msg, self.hidden_columns, self._media)))
+            self._rows_lane.submit(lambda: self._answer(msg, lambda: self._rows_answer(msg)))
         elif kind == "thumbs":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_thumbs(self._media, msg)))
         elif kind == "masks":
@@ -368,8 +394,14 @@ class Explorer(anywidget.AnyWidget):
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_image(self._media, msg)))
         elif kind == "asset":  # a file read once per process: answered at once, not behind thumbnails
             self._answer(msg, lambda: answer_asset(msg))
+        elif self._on_action(str(kind), msg):  # views, edits, exports, reports (_actions.py)
+            pass
         else:
             self.send(error_answer(msg, f"unknown request type {kind!r}"))
+
+    def _rows_answer(self, msg: Mapping[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+        answer, buffers = answer_rows(self._snapshot, msg, self.hidden_columns, self._media)
+        return self._with_edits(answer), buffers
 
     def _answer(self, msg: Mapping[str, Any], make: Any) -> None:
         try:
@@ -379,17 +411,3 @@ class Explorer(anywidget.AnyWidget):
             answer, buffers = error_answer(msg, f"{type(e).__name__}: {e}"), []
         self.send(answer, buffers or None)
 
-
-def _merge_media(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[str, Any]:
-    """The legend's facts of an image column over both compared tables: layers, score keys and classes."""
-    out: dict[str, Any] = {"layers": {"boxes": [], "masks": []}, "scores": {}, "classes": []}
-    for m in (a or {}, b):
-        for kind in ("boxes", "masks"):
-            out["layers"][kind] += [x for x in (m.get("layers") or {}).get(kind, []) if x not in out["layers"][kind]]
-        for layer, keys in (m.get("scores") or {}).items():
-            have = out["scores"].setdefault(layer, [])
-            have += [k for k in keys if k not in have]
-        known = {c.get("id") for c in out["classes"]}
-        out["classes"] += [c for c in (m.get("classes") or []) if c.get("id") not in known]
-    out["classes"] = out["classes"][:256]
-    return out

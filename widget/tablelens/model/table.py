@@ -26,8 +26,8 @@ from ..codec import (
     encode_dataframe,
     encode_values,
     read_meta,
-    read_parquet,
     read_schema,
+    read_with_columns,
     table_to_pandas,
 )
 from ..media.image import Image
@@ -45,12 +45,15 @@ __all__ = ["StoredFile", "Table"]
 
 @dataclass(frozen=True)
 class StoredFile:
-    """The Parquet file a table was read from, where its media files are, and its logical path in the artifact
-    (`source.local_path(logical_path)` gives the file again, checked against its digest)."""
+    """The Parquet file a table was read from, where its media files are, its logical path in the artifact
+    (`source.local_path(logical_path)` gives the file again, checked against its digest), and the column files
+    that replace some of its columns in an edited version ((column name, local Parquet file) pairs;
+    codec/overrides.py)."""
 
     parquet_path: str
     source: MediaSource
     logical_path: str | None = None
+    column_files: tuple[tuple[str, str], ...] = ()
 
 
 class Table:
@@ -76,6 +79,7 @@ class Table:
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
         self._logical_path: str | None = None
+        self._column_files: tuple[tuple[str, str], ...] = ()
         self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
@@ -122,9 +126,10 @@ class Table:
         return t
 
     @classmethod
-    def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None) -> Table:
-        """A table backed by a stored Parquet file (already checked against its digest); rows are read when first
-        asked for."""
+    def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None,
+                     column_files: tuple[tuple[str, str], ...] = ()) -> Table:
+        """A table backed by a stored Parquet file (already checked against its digest) and the column files of an
+        edited version; rows are read when first asked for."""
         schema, _ = read_schema(parquet_path)
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
@@ -132,6 +137,7 @@ class Table:
         t._rows = None
         t._parquet_path = parquet_path
         t._logical_path = logical_path
+        t._column_files = tuple(column_files)
         t._source = source
         return t
 
@@ -336,7 +342,7 @@ class Table:
     def stored_file(self) -> StoredFile | None:
         """The stored Parquet file this table reads from (None once changed, or when never stored)."""
         if self._parquet_path is not None and self._source is not None:
-            return StoredFile(self._parquet_path, self._source, self._logical_path)
+            return StoredFile(self._parquet_path, self._source, self._logical_path, self._column_files)
         return None
 
     def has_media(self) -> bool:
@@ -357,7 +363,7 @@ class Table:
     def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
         if self._arrow is None:
             if self._parquet_path is not None:
-                self._arrow, _ = read_parquet(self._parquet_path)
+                self._arrow, _ = read_with_columns(self._parquet_path, self._column_files)
             else:
                 self._arrow = encode_columns(self._columns, self._rows or [], None)
         return self._arrow, read_meta(self._arrow.schema)
@@ -369,6 +375,7 @@ class Table:
             self._rows = [list(r) for r in zip(*cols)] if cols else [[] for _ in range(arrow.num_rows)]
             self._arrow = None
             self._parquet_path = None
+            self._column_files = ()
         return self._rows
 
     def _touch(self) -> None:

@@ -167,7 +167,8 @@ def _table_source(t: Table, label: str) -> ResolvedSource:
     if stored is None:
         return _scratch(t, label)
     parquet = stored.source.local_path(stored.logical_path) if stored.logical_path else stored.parquet_path
-    scan = ScanSource.from_parquet(parquet, label, resolve_media=stored.source.local_path)
+    scan = ScanSource.from_parquet(parquet, label, resolve_media=stored.source.local_path,
+                                   column_files=stored.column_files)
     return ResolvedSource(scan, label, t)
 
 

@@ -175,7 +175,7 @@ class _Writer:
         out = base + TABLE
         self.put(out, dumps(obj))
         self.tables[path] = out
-        self.consumed.add(path)
+        self.consumed.update(self.art.table_files(base))  # an edited table's column files are in its cells now
 
     def column(self, table: str, name: str, col: pa.ChunkedArray, cmeta: dict[str, Any]) -> tuple[list[Any], Any]:
         kind = cmeta["kind"]
