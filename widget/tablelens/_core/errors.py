@@ -7,6 +7,7 @@ __all__ = [
     "CorruptFileError",
     "EngineError",
     "FilterError",
+    "MediaFileError",
     "MissingMediaWarning",
     "TablelensError",
     "UnsafePathError",
@@ -23,6 +24,18 @@ class UnsafePathError(TablelensError, ValueError):
 
 class CorruptFileError(TablelensError, ValueError):
     """A stored file (table, manifest, media) cannot be read; the message names the file and the fault."""
+
+
+class MediaFileError(CorruptFileError):
+    """A media file (audio, video, 3-D object, ...) cannot be read as what it claims to be.
+
+    `reason` is "missing", "unsupported" (a format or codec the readers do not know), "corrupt" (truncated or not
+    that kind of file) or "too-large"; the message names the file and says what to change.
+    """
+
+    def __init__(self, message: str, reason: str = "corrupt") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..media.image import Image
 from .images import MediaSink, encode_images
 from .kinds import cell_kind, check_cell, plain_nested, to_datetime, with_meta
+from .media import MEDIA_KINDS, encode_media
 from .variant import encode_variant, json_dumps
 
 __all__ = ["Encoded", "encode_columns", "encode_dataframe", "encode_values"]
@@ -104,10 +104,12 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     if not kinds:
         return Encoded(pa.nulls(len(values)), {"kind": "null"})
     if len(kinds) > 1:
-        if "image" in kinds:
-            row = next(i for i, v in enumerate(values) if v is not None and not isinstance(v, Image))
+        media = next((k for k in kinds if k == "image" or k in MEDIA_KINDS), None)
+        if media is not None:
+            first = next(v for v in values if cell_kind(v) == media)
+            row = next(i for i, v in enumerate(values) if v is not None and type(v) is not type(first))
             raise TypeError(
-                f"column {name!r}, row {row}: a column of images can hold only images and None; "
+                f"column {name!r}, row {row}: a column of {type(first).__name__} cells can hold only those and None; "
                 f"found {type(values[row]).__name__}"
             )
         return Encoded(encode_variant(name, values), {"kind": "mixed"})
@@ -136,6 +138,12 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
         if sink is None:
             raise TypeError(f"column {name!r} holds images; add the table to an artifact to store them")
         array, meta = encode_images(values, sink, workers=workers)
+        return Encoded(array, meta)
+    if kind in MEDIA_KINDS:
+        if sink is None:
+            raise TypeError(f"column {name!r} holds images or other media files ({kind}); add the table to an "
+                            "artifact to store them")
+        array, meta = encode_media(kind, values, sink, workers=workers)
         return Encoded(array, meta)
     raise AssertionError(kind)  # pragma: no cover
 

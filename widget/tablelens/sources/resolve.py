@@ -8,6 +8,7 @@ versions, tables). `tl.query` and the Explorer both call it, once per source.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -217,6 +218,6 @@ def _root() -> str:
     with _scratch_lock:
         if not _scratch_root:
             root = tempfile.mkdtemp(prefix="tablelens-scratch-")
-            weakref.finalize(_scratch_cache, shutil.rmtree, root, True)
+            atexit.register(shutil.rmtree, root, True)  # a dict cannot be weakly referenced: at exit instead
             _scratch_root.append(root)
         return _scratch_root[0]
