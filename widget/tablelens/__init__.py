@@ -14,13 +14,14 @@ from ._core.errors import (
     CorruptFileError,
     EngineError,
     FilterError,
+    MediaFileError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
 from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
-from .media import Classes, Image
+from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec
 from .sources import query
@@ -30,14 +31,20 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact",
     "ArtifactNotFoundError",
+    "Audio",
     "Classes",
     "CorruptFileError",
     "EngineError",
     "Explorer",
     "FilterError",
+    "Html",
     "Image",
     "JoinedTable",
+    "MediaFileError",
     "MissingMediaWarning",
+    "Molecule",
+    "Object3D",
+    "Plotly",
     "QueryCancelled",
     "QueryResult",
     "QuerySpec",
@@ -46,7 +53,9 @@ __all__ = [
     "Table",
     "TablelensError",
     "UnsafePathError",
+    "Video",
     "__version__",
+    "box3d",
     "init",
     "log_artifact",
     "query",
