@@ -58,7 +58,10 @@ __all__ = [
     "box3d",
     "init",
     "log_artifact",
+    "panel",
+    "panels",
     "query",
+    "remove_panel",
     "use_artifact",
 ]
 
@@ -69,4 +72,8 @@ def __getattr__(name: str) -> Any:
         from .explorer import Explorer
 
         return Explorer
+    if name in ("panel", "panels", "remove_panel"):  # cell panels are the Explorer's (docs/panels.md)
+        from .explorer import panels as _panels
+
+        return getattr(_panels, name)
     raise AttributeError(f"module 'tablelens' has no attribute {name!r}")
