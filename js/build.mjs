@@ -4,6 +4,9 @@
 //   explorer.css  its styles (`_css`), emitted by esbuild from the CSS that js/index.js imports
 //   plotly.js     plotly.js (partial cartesian build) as an ES module; NOT inside explorer.js: the kernel sends
 //                 it once per page through the `asset` message (docs/protocol.md "Assets").
+//   three.js      three.js with orbit controls and the GLTF/OBJ/STL loaders (js/assets/three.js): the 3-D view
+//   markdown.js   marked (js/assets/markdown.js): long text shown as Markdown
+//                 (both ES modules whose default export is an object; loaded as assets like plotly.js)
 import { build } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -39,6 +42,19 @@ await writeFile(
   join(out, "plotly.js"),
   `var module = { exports: {} }, exports = module.exports;\n${plotly}\nexport default module.exports;\n`,
 );
+
+/** @type {import("esbuild").BuildOptions} */
+const assets = {
+  entryPoints: { three: join(root, "js", "assets", "three.js"), markdown: join(root, "js", "assets", "markdown.js") },
+  bundle: true,
+  format: "esm",
+  target: ["es2020"],
+  minify: true,
+  outdir: out,
+  logLevel: "warning",
+  legalComments: "none",
+};
+await build(assets);
 
 if (watch) {
   const { context } = await import("esbuild");

@@ -28,6 +28,7 @@ export const DEFAULTS = Object.freeze({
   error: {},
   busy: false,
   selected_keys: [],
+  panels: [],
 });
 
 /**

@@ -25,6 +25,7 @@ export const BASE_TRAITS = {
   error: {},
   busy: false,
   selected_keys: [],
+  panels: [],
 };
 
 /**
