@@ -35,7 +35,7 @@ export function missingTraceTypes(Plotly, figure) {
 export function renderPlotly(container, value, ctx, opts = {}) {
   const { root, body } = frame(value, !!opts.compact);
   container.append(root);
-  const width = Math.round((opts.size || 96) * 2.4);
+  const width = Math.round((opts.size || 96) * 1.7);
   const height = Math.round(width * 0.62);
   const plot = el("div", {
     className: "tl-mc-plotly",

@@ -156,7 +156,7 @@ def answer_thumbs(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | No
     except ValueError as e:
         return error_answer(msg, str(e)), []
     work: list[tuple[str, str, int]] = []
-    other: list[tuple[str, str, str, str, int]] = []  # video posters, 3-D and molecule pictures
+    other: list[tuple[str, str, str, str, int, str]] = []  # video posters, 3-D and molecule pictures
     failed: dict[str, str] = {}
     for it in items:
         key = it["key"]
@@ -169,7 +169,8 @@ def answer_thumbs(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | No
         elif entry.get("error") or not entry.get("path"):
             failed[key] = entry.get("error") or "this image has no file"
         elif entry.get("kind") in ("video", "object3d", "molecule"):
-            other.append((key, entry["kind"], entry["path"], str(entry.get("format") or ""), size))
+            other.append((key, entry["kind"], entry["path"], str(entry.get("format") or ""), size,
+                          str(entry.get("name") or entry["path"])))
         else:
             work.append((key, entry["path"], size))
     made = {r["key"]: r for r in _thumbs.thumbnails(work, cache_dir=cache_dir)} if work else {}
@@ -237,7 +238,7 @@ def answer_waveforms(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str |
         items = _items(msg)
     except ValueError as e:
         return error_answer(msg, str(e)), []
-    work: list[tuple[str, str, str, int]] = []
+    work: list[tuple[str, str, str, int, str]] = []
     failed: dict[str, str] = {}
     for it in items:
         bins = it.get("bins", 256)
@@ -248,7 +249,8 @@ def answer_waveforms(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str |
         elif entry.get("error") or not entry.get("path"):
             failed[it["key"]] = entry.get("error") or "this audio cell has no file"
         else:
-            work.append((it["key"], entry["path"], str(entry.get("format") or ""), max(8, min(4096, bins))))
+            work.append((it["key"], entry["path"], str(entry.get("format") or ""), max(8, min(4096, bins)),
+                         str(entry.get("name") or entry["path"])))
     made = {r["key"]: r for r in _previews.waveforms(work, cache_dir=cache_dir)} if work else {}
     results = [made.get(it["key"]) or {"key": it["key"], "error": failed.get(it["key"], "no waveform")}
                for it in items]

@@ -138,7 +138,7 @@ class MediaIndex:
         if isinstance(path, str) and path:
             key = _key(_PREFIX.get(kind, kind), digest, path)
             local, err = _resolve(resolve, path)
-            self._remember(key, {"path": local, "error": err, "kind": kind, "format": out["format"],
+            self._remember(key, {"path": local, "error": err, "kind": kind, "format": out["format"], "name": path,
                                  "width": _int(struct.get("width")), "height": _int(struct.get("height"))})
             out["key"] = key
             if err:

@@ -128,6 +128,12 @@ class Audio:
         return a
 
 
+def _sf_reason(e: BaseException) -> str:
+    """What libsndfile said ("Format not recognised"), without the file object it names."""
+    text = str(e)
+    return text.split(": ", 1)[1] if text.startswith("Error opening") and ": " in text else text
+
+
 def _encode_wav(data: Any, sample_rate: int) -> tuple[MediaFile, AudioInfo]:
     import soundfile as sf
 
@@ -164,8 +170,8 @@ def audio_info(file: MediaFile, name: str) -> AudioInfo:
         try:
             return _av_info(file)
         except MediaFileError as e:
-            raise MediaFileError(f"{name!r} is not an audio file that can be read: {sf_error}; {e}",
-                                 e.reason) from None
+            raise MediaFileError(f"{name!r} is not an audio file that can be read (libsndfile: "
+                                 f"{_sf_reason(sf_error)}; {e})", e.reason) from None
 
 
 def _av_info(file: MediaFile) -> AudioInfo:
@@ -188,7 +194,7 @@ def _av_info(file: MediaFile) -> AudioInfo:
     except MediaFileError:
         raise
     except Exception as e:
-        raise MediaFileError(f"FFmpeg cannot read it either ({e})", "corrupt") from None
+        raise MediaFileError(f"FFmpeg: {getattr(e, 'strerror', None) or e}", "corrupt") from None
     if rate <= 0:
         raise MediaFileError("its sample rate is unknown", "corrupt")
     ext = {"mov": "m4a", "matroska": "webm", "ogg": "ogg", "mp3": "mp3", "wav": "wav", "flac": "flac"}.get(fmt, fmt)
@@ -209,7 +215,8 @@ def audio_samples(file: MediaFile, name: str) -> np.ndarray:
         try:
             return _av_samples(file)
         except MediaFileError as e:
-            raise MediaFileError(f"{name!r}: cannot decode the audio ({sf_error}; {e})", "corrupt") from None
+            raise MediaFileError(f"{name!r}: cannot decode the audio (libsndfile: {_sf_reason(sf_error)}; {e})",
+                                 "corrupt") from None
 
 
 def _av_samples(file: MediaFile) -> np.ndarray:
@@ -222,7 +229,7 @@ def _av_samples(file: MediaFile) -> np.ndarray:
             for frame in c.decode(s):
                 chunks.append(frame.to_ndarray().astype(np.float32))
     except Exception as e:
-        raise MediaFileError(f"FFmpeg cannot decode it ({e})", "corrupt") from None
+        raise MediaFileError(f"FFmpeg: {getattr(e, 'strerror', None) or e}", "corrupt") from None
     if not chunks:
         raise MediaFileError("it holds no audio frames", "corrupt")
     planar = [c if c.shape[0] <= 8 else c.T for c in chunks]  # (channels, n) per frame

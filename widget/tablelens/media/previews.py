@@ -43,9 +43,12 @@ def _file(path: str, ext: str) -> MediaFile:
     return MediaFile(ext=ext, path=path)
 
 
-def preview(kind: str, path: str, ext: str, size: int, cache_dir: str | None = None) -> tuple[bytes, str, int, int]:
+def preview(kind: str, path: str, ext: str, size: int, cache_dir: str | None = None, name: str | None = None,
+            ) -> tuple[bytes, str, int, int]:
     """`(bytes, mime, width, height)` of the preview picture of a `kind` file ("video", "object3d", "molecule"),
-    its longest side `size`; cached by content and size. Raises MediaFileError with a message fit for the cell."""
+    its longest side `size`; cached by content and size. Raises MediaFileError with a message fit for the cell,
+    naming the file as `name` (its path in the artifact) when given."""
+    name = name or path
     size = max(8, min(_MAX, int(size)))
     try:
         digest = content_sha256(path)
@@ -59,13 +62,13 @@ def preview(kind: str, path: str, ext: str, size: int, cache_dir: str | None = N
             return cached, mime, im.size[0], im.size[1]
     f = _file(path, ext)
     if kind == "video":
-        img = poster_frame(f, path)
+        img = poster_frame(f, name)
         img.thumbnail((size, size), PILImage.Resampling.LANCZOS)
         img = img.convert("RGB")
     elif kind == "object3d":
-        img = render_geometry(load_geometry(f, path), size)
+        img = render_geometry(load_geometry(f, name), size)
     elif kind == "molecule":
-        atoms = molecule_atoms(f, path)
+        atoms = molecule_atoms(f, name)
         if atoms is None:
             raise MediaFileError(f"{ext} molecules are stored but not drawn (pdb, pqr, sdf, mol2, gro are)",
                                  "unsupported")
@@ -78,14 +81,15 @@ def preview(kind: str, path: str, ext: str, size: int, cache_dir: str | None = N
     return data, mime, img.size[0], img.size[1]
 
 
-def previews(items: Sequence[tuple[Hashable, str, str, str, int]], cache_dir: str | None = None
+def previews(items: Sequence[tuple[Hashable, str, str, str, int, str]], cache_dir: str | None = None
              ) -> list[dict[str, Any]]:
-    """Previews for `(key, kind, path, ext, size)` items, in order, in the shared thread pool; never raises."""
+    """Previews for `(key, kind, path, ext, size, name)` items, in order, in the shared thread pool; never
+    raises."""
 
-    def one(item: tuple[Hashable, str, str, str, int]) -> dict[str, Any]:
-        key, kind, path, ext, size = item
+    def one(item: tuple[Hashable, str, str, str, int, str]) -> dict[str, Any]:
+        key, kind, path, ext, size, name = item
         try:
-            data, mime, w, h = preview(kind, path, ext, size, cache_dir)
+            data, mime, w, h = preview(kind, path, ext, size, cache_dir, name)
         except MediaFileError as e:
             return {"key": key, "error": str(e)}
         except Exception as e:  # one bad file must not break a page
@@ -95,7 +99,7 @@ def previews(items: Sequence[tuple[Hashable, str, str, str, int]], cache_dir: st
     return _map(one, items, None)
 
 
-def waveform(path: str, ext: str, bins: int, cache_dir: str | None = None) -> bytes:
+def waveform(path: str, ext: str, bins: int, cache_dir: str | None = None, name: str | None = None) -> bytes:
     """The waveform peaks of an audio file (`2 * bins` signed bytes), cached by content and bins."""
     bins = max(8, min(4096, int(bins)))
     digest = content_sha256(path)
@@ -103,18 +107,20 @@ def waveform(path: str, ext: str, bins: int, cache_dir: str | None = None) -> by
     cached = read_entry(entry)
     if cached is not None and len(cached) == 2 * bins:
         return cached
-    data = waveform_peaks(_file(path, ext), path, bins)
+    data = waveform_peaks(_file(path, ext), name or path, bins)
     write_entry(entry, data)
     return data
 
 
-def waveforms(items: Sequence[tuple[Hashable, str, str, int]], cache_dir: str | None = None) -> list[dict[str, Any]]:
-    """Peaks for `(key, path, ext, bins)` items, in order; never raises (`{"key", "error"}` for a bad file)."""
+def waveforms(items: Sequence[tuple[Hashable, str, str, int, str]], cache_dir: str | None = None,
+              ) -> list[dict[str, Any]]:
+    """Peaks for `(key, path, ext, bins, name)` items, in order; never raises (`{"key", "error"}` for a bad
+    file)."""
 
-    def one(item: tuple[Hashable, str, str, int]) -> dict[str, Any]:
-        key, path, ext, bins = item
+    def one(item: tuple[Hashable, str, str, int, str]) -> dict[str, Any]:
+        key, path, ext, bins, name = item
         try:
-            data = waveform(path, ext, bins, cache_dir)
+            data = waveform(path, ext, bins, cache_dir, name)
         except OSError as e:
             return {"key": key, "error": f"audio file not found: {path} ({e})"}
         except MediaFileError as e:

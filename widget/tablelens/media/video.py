@@ -17,7 +17,7 @@ import numpy as np
 from .._core.errors import MediaFileError
 from ._file import MediaFile, as_path
 
-__all__ = ["Video", "VideoInfo", "poster_frame", "video_frames", "video_info"]
+__all__ = ["Video", "VideoInfo", "av_reason", "poster_frame", "video_frames", "video_info"]
 
 EXTS = ("gif", "mp4", "webm", "ogg")
 _CODECS = {"mp4": ("libx264", "yuv420p"), "webm": ("libvpx", "yuv420p"), "ogg": ("libtheora", "yuv420p")}
@@ -142,6 +142,11 @@ class Video:
         return v
 
 
+def av_reason(e: BaseException) -> str:
+    """What FFmpeg said, without the file name it repeats (the message names the file already)."""
+    return str(getattr(e, "strerror", None) or e)
+
+
 def _prepare(video: np.ndarray) -> np.ndarray:
     """(T, C, H, W) or (B, T, C, H, W) -> (T, H, W, C) uint8, batches tiled into a grid (as wandb.Video)."""
     if video.ndim not in (4, 5):
@@ -236,7 +241,7 @@ def video_info(file: MediaFile, name: str) -> VideoInfo:
     except MediaFileError:
         raise
     except Exception as e:
-        raise MediaFileError(f"video {name!r} cannot be read: {e} (a truncated file, or not a video)",
+        raise MediaFileError(f"video {name!r} cannot be read: {av_reason(e)} (a truncated file, or not a video)",
                              "corrupt") from None
     if width <= 0 or height <= 0:
         raise MediaFileError(f"video {name!r} has no picture size", "corrupt")
@@ -255,7 +260,8 @@ def poster_frame(file: MediaFile, name: str, at: float = 0.0) -> Any:
             for frame in c.decode(s):
                 return frame.to_image()
     except Exception as e:
-        raise MediaFileError(f"video {name!r}: no frame can be decoded ({e})", "corrupt") from None
+        raise MediaFileError(f"video {name!r} cannot be read: {av_reason(e)} (a truncated file, or not a video)",
+                             "corrupt") from None
     raise MediaFileError(f"video {name!r} holds no frame that can be decoded", "corrupt")
 
 
@@ -268,7 +274,7 @@ def video_frames(file: MediaFile, name: str) -> np.ndarray:
             for frame in c.decode(video=0):
                 frames.append(frame.to_ndarray(format="rgb24"))
     except Exception as e:
-        raise MediaFileError(f"video {name!r} cannot be decoded: {e}", "corrupt") from None
+        raise MediaFileError(f"video {name!r} cannot be decoded: {av_reason(e)}", "corrupt") from None
     if not frames:
         raise MediaFileError(f"video {name!r} holds no frames", "corrupt")
     return np.stack(frames).transpose(0, 3, 1, 2)
