@@ -104,9 +104,8 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     if not kinds:
         return Encoded(pa.nulls(len(values)), {"kind": "null"})
     if len(kinds) > 1:
-        media = next((k for k in kinds if k == "image" or k in MEDIA_KINDS), None)
-        if media is not None:
-            first = next(v for v in values if cell_kind(v) == media)
+        first = next((v for v in values if cell_kind(v) == "image" or cell_kind(v) in MEDIA_KINDS), None)
+        if first is not None:  # the first media cell of the column says what the column holds
             row = next(i for i, v in enumerate(values) if v is not None and type(v) is not type(first))
             raise TypeError(
                 f"column {name!r}, row {row}: a column of {type(first).__name__} cells can hold only those and None; "

@@ -246,8 +246,8 @@ def waveform_peaks(file: MediaFile, name: str, bins: int = 256) -> bytes:
     import soundfile as sf
 
     bins = max(8, min(4096, int(bins)))
-    lo = np.zeros(bins, np.float32)
-    hi = np.zeros(bins, np.float32)
+    lo = np.full(bins, np.inf, np.float32)
+    hi = np.full(bins, -np.inf, np.float32)
     try:
         with file.open() as f, sf.SoundFile(f) as snd:
             total = snd.frames
@@ -269,5 +269,7 @@ def waveform_peaks(file: MediaFile, name: str, bins: int = 256) -> bytes:
         idx = (np.arange(len(mono)) // per).clip(0, bins - 1)
         np.minimum.at(lo, idx, mono)
         np.maximum.at(hi, idx, mono)
+    empty = lo > hi  # bins past the end of a short clip
+    lo[empty], hi[empty] = 0.0, 0.0
     pairs = np.stack([lo, hi], axis=1).reshape(-1)
     return (np.clip(pairs, -1.0, 1.0) * 127).round().astype(np.int8).tobytes()
