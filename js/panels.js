@@ -85,7 +85,8 @@ export function panelCell(raw, column, row, mode) {
  * @param {HTMLElement} td
  * @param {unknown} raw
  * @param {SchemaColumn} column
- * @param {{protocol: Protocol, model: Model, entry: PanelEntry, row: Row | null, theme: () => ChartTheme, dark: () => boolean}} env
+ * @param {{protocol: Protocol, model: Model, entry: PanelEntry, row: Row | null, theme: () => ChartTheme, dark: () => boolean,
+ *   load?: (protocol: Protocol, entry: PanelEntry) => Promise<PanelModule>}} env `load` defaults to loadPanel
  * @returns {() => void}
  */
 export function renderPanelCell(td, raw, column, env) {
@@ -102,7 +103,7 @@ export function renderPanelCell(td, raw, column, env) {
     holder.replaceChildren(el("span", "tl-cell-error tl-panel-error", `panel ${env.entry.name} failed: ${message}`, { "data-role": "panel-error" }));
   };
   const mode = env.model.get("mode") || "rows";
-  loadPanel(env.protocol, env.entry).then(async (mod) => {
+  (env.load || loadPanel)(env.protocol, env.entry).then(async (mod) => {
     if (disposed) return;
     const target = el("div", "tl-panel-body");
     holder.append(target);
