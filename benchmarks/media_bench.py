@@ -31,7 +31,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "widget"))
 
-from tablelens.media import _cache  # noqa: E402
+from tablelens.media import _files  # noqa: E402
 from tablelens.media.thumbnails import masks, thumbnails  # noqa: E402
 
 __all__ = ["main"]
@@ -88,7 +88,7 @@ def kernel(work: Path) -> None:
             cold = []
             for _ in range(3):
                 cache = tempfile.mkdtemp(dir=work)
-                _cache._memo.clear()
+                _files.forget()
                 t = time.perf_counter()
                 out = thumbnails(items, cache_dir=cache, max_workers=workers)
                 cold.append(time.perf_counter() - t)
@@ -100,7 +100,7 @@ def kernel(work: Path) -> None:
         cache = tempfile.mkdtemp(dir=work)
         thumbnails(items, cache_dir=cache)
         warm = timed(lambda: thumbnails(items, cache_dir=cache))  # noqa: B023
-        _cache._memo.clear()
+        _files.forget()
         t = time.perf_counter()
         thumbnails(items, cache_dir=cache)
         fresh = time.perf_counter() - t

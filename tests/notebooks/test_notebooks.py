@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["quickstart", "segmentation", "from_wandb", "python_queries", "large_table"]
+NAMES = ["quickstart", "segmentation", "from_wandb", "python_queries", "large_table", "media_and_formats"]
 TEST_ROWS = 200_000
 pytestmark = pytest.mark.slow
 
@@ -143,6 +143,30 @@ def test_python_queries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert "application/vnd.plotly.v1+json" in mimetypes_of(nb)
     assert "SELECT" in text  # the SQL the engine runs
     print(f"python_queries ran in {seconds:.0f} s")
+
+
+def test_media_and_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = execute("media_and_formats", tmp_path, monkeypatch)
+    text = text_of(nb)
+    n_anns = number_after(r"wrote 12 images and (\d+) annotations", text)
+    assert "Table(12 rows x 6 columns: image_id, file_name, width, height, image, annotations)" in text
+    assert "classes: [(1, 'ball'), (3, 'box'), (7, 'cone')]" in text
+    assert f"pycocotools reads back 12 images and {n_anns:.0f} annotations; boxes equal: True, masks equal: True" \
+        in text
+    assert "detections written; the same as given: True" in text
+    ap_original = number_after(r"COCOeval bbox AP: ([\d.]+) on the originals", text)
+    assert 0.3 < ap_original < 1 and number_after(r"([\d.]+) on what tablelens wrote", text) == ap_original
+    assert number_after(r"Table\(12 rows x 3 columns: split, file_name, image\) -> (\d+) boxes", text) == n_anns
+    assert number_after(r"objects\) -> (\d+) boxes", text) == n_anns
+    assert "tables ['coco', 'folder', 'voc', 'yolo'], 12 image files" in text
+    # the media types part: every cell kind logged and read back, filters on their facts, a bad file explained
+    assert "Audio(wav, 0.5 s, caption='engine 0') | Video(mp4, 64x48, 8 frames at 8 fps" in text
+    assert re.search(r"\$engine\.duration', 1\.2\]\}\s+-> ids \[3, 4, 5\]", text), text[-2000:]
+    assert re.search(r"'truck', '\$lidar\.boxes\.label'\]\}\s+-> ids \[1, 4\]", text)
+    assert re.search(r"MediaFileError \(corrupt\): '[^']+engine\.wav' is not an audio file", text)
+    assert "['sparkline', 'class-bar'] | Table(12 rows x 4 columns: image, majority, classes, losses)" in text
+    assert "application/vnd.jupyter.widget-view+json" in mimetypes_of(nb)
+    print(f"media_and_formats ran in {seconds:.0f} s")
 
 
 def test_large_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import interop as _interop  # noqa: F401  (registers Artifact.from_dir/export layouts, Table.from_*/to_*)
 from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
     EngineError,
     FilterError,
+    FormatError,
     MediaFileError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
-from .interop import wandb as _wandb  # noqa: F401  (registers the W&B layout for Artifact.from_dir / export)
 from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
-from .query import QueryCancelled, QueryResult, QuerySpec
+from .query import QueryCancelled, QueryResult, QuerySpec, configure
 from .sources import query
 
 __version__ = "0.1.0"
@@ -37,6 +38,7 @@ __all__ = [
     "EngineError",
     "Explorer",
     "FilterError",
+    "FormatError",
     "Html",
     "Image",
     "JoinedTable",
@@ -56,6 +58,7 @@ __all__ = [
     "Video",
     "__version__",
     "box3d",
+    "configure",
     "init",
     "log_artifact",
     "panel",

@@ -7,6 +7,7 @@ __all__ = [
     "CorruptFileError",
     "EngineError",
     "FilterError",
+    "FormatError",
     "MediaFileError",
     "MissingMediaWarning",
     "TablelensError",
@@ -36,6 +37,25 @@ class MediaFileError(CorruptFileError):
     def __init__(self, message: str, reason: str = "corrupt") -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class FormatError(TablelensError, ValueError):
+    """A dataset in another tool's format (COCO, YOLO, Pascal VOC, an image folder, ...) is malformed.
+
+    `file` is the file at fault, `line` the 1-based line in it (text formats) and `field` the part of it (for
+    example `annotations[12].bbox`); the message starts with them, so it says where to look.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.field = field
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        if field:
+            where = f"{where}: {field}" if where else field
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

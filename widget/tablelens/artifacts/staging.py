@@ -166,7 +166,9 @@ class Staging:
             ext = "jpg" if fmt == "jpeg" else fmt
             digest = pixels.digest
             path = f"media/images/{digest[:20]}.{ext}"
-            self.add_local_file(path, pixels.path, digest)
+            known = self._entries.get(path)
+            if known is None or known.digest != digest:  # a file many cells name is added once
+                self.add_local_file(path, pixels.path, digest)
             pixels.release()
             return path
         key = pixels.content_key()
@@ -182,7 +184,7 @@ class Staging:
         _ENCODED.put(key, pixels.digest, fmt)
         path = f"media/images/{pixels.digest[:20]}.{fmt}"
         self.add_bytes(path, data, pixels.digest)
-        pixels._bytes = None  # keep memory flat: the digest is known, the array can encode again if asked
+        pixels.release()  # keep memory flat: the digest is known, the array can encode again if asked
         return path
 
     def add_mask(self, mask: Mask) -> str:

@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 _PROGRESS_DELAY_S = 2.0  # a progress bar appears only on work that lasts longer than this
+_BATCH = 32  # images per task of the encoding pool
 
 
 class MediaSink(Protocol):
@@ -72,22 +73,63 @@ def image_struct_type(box_layers: dict[str, list[str]], mask_layers: list[str]) 
     return pa.struct(fields)
 
 
-def _box_record(box: dict[str, Any], score_keys: list[str]) -> dict[str, Any]:
-    pos = box["position"]
-    rec: dict[str, Any]
-    if "middle" in pos:
-        (mx, my), w, h = pos["middle"], pos["width"], pos["height"]
-        rec = {"minX": mx - w / 2, "maxX": mx + w / 2, "minY": my - h / 2, "maxY": my + h / 2,
-               "middle": [float(mx), float(my)], "width": float(w), "height": float(h)}
-    else:
-        rec = {k: float(pos[k]) for k in ("minX", "maxX", "minY", "maxY")}
-    rec["domain"] = box.get("domain")
-    rec["class_id"] = box["class_id"]
-    rec["box_caption"] = box.get("box_caption")
+def _boxes_array(per_image: list[list[dict[str, Any]] | None], score_keys: list[str]) -> pa.Array:
+    """One layer's boxes of every image as a list<struct> array, built column by column (a table logs millions
+    of boxes: no record dict per box); None is a null list (the image has no such layer)."""
+    min_x: list[float] = []
+    max_x: list[float] = []
+    min_y: list[float] = []
+    max_y: list[float] = []
+    middle: list[list[float] | None] = []
+    width: list[float | None] = []
+    height: list[float | None] = []
+    domain: list[str | None] = []
+    class_id: list[int] = []
+    caption: list[str | None] = []
+    scores: dict[str, list[float | None]] = {k: [] for k in score_keys}
+    offsets = [0]
+    nulls = []
+    for boxes in per_image:
+        nulls.append(boxes is None)
+        for b in boxes or ():
+            pos = b["position"]
+            if "middle" in pos:
+                (mx, my), w, h = pos["middle"], pos["width"], pos["height"]
+                min_x.append(mx - w / 2)
+                max_x.append(mx + w / 2)
+                min_y.append(my - h / 2)
+                max_y.append(my + h / 2)
+                middle.append([float(mx), float(my)])
+                width.append(float(w))
+                height.append(float(h))
+            else:
+                min_x.append(float(pos["minX"]))
+                max_x.append(float(pos["maxX"]))
+                min_y.append(float(pos["minY"]))
+                max_y.append(float(pos["maxY"]))
+                middle.append(None)
+                width.append(None)
+                height.append(None)
+            domain.append(b.get("domain"))
+            class_id.append(b["class_id"])
+            caption.append(b.get("box_caption"))
+            if score_keys:
+                sc = b.get("scores") or {}
+                for k in score_keys:
+                    v = sc.get(k)
+                    scores[k].append(None if v is None else float(v))
+        offsets.append(len(class_id))
+    children = [pa.array(min_x, pa.float64()), pa.array(max_x, pa.float64()), pa.array(min_y, pa.float64()),
+                pa.array(max_y, pa.float64()), pa.array(middle, pa.list_(pa.float64())),
+                pa.array(width, pa.float64()), pa.array(height, pa.float64()), pa.array(domain, pa.string()),
+                pa.array(class_id, pa.int64()), pa.array(caption, pa.string())]
+    box_type = _box_type(score_keys)
     if score_keys:
-        scores = box.get("scores") or {}
-        rec["scores"] = {k: (float(scores[k]) if k in scores else None) for k in score_keys}
-    return rec
+        score_type = box_type.field("scores").type
+        children.append(pa.StructArray.from_arrays([pa.array(scores[k], pa.float64()) for k in score_keys],
+                                                   fields=list(score_type)))
+    values = pa.StructArray.from_arrays(children, fields=list(box_type))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=pa.array(nulls, pa.bool_()))
 
 
 def encode_images(values: list[Any], sink: MediaSink, *, workers: int | None) -> tuple[pa.Array, dict[str, Any]]:
@@ -112,32 +154,36 @@ def encode_images(values: list[Any], sink: MediaSink, *, workers: int | None) ->
     paths = _store_media_parallel(images, sink, workers=workers)
     class_paths = [sink.add_classes(c) for c in class_sets]
 
-    records: list[dict[str, Any] | None] = []
+    n = len(values)
+    cols: dict[str, list[Any]] = {k: [None] * n for k in ("path", "digest", "format", "width", "height", "caption",
+                                                          "classes")}
+    layer_boxes: dict[str, list[list[dict[str, Any]] | None]] = {layer: [None] * n for layer in box_layers}
+    layer_masks: dict[str, list[dict[str, str] | None]] = {layer: [None] * n for layer in mask_layers}
     it = iter(paths)
-    for v in values:
+    for i, v in enumerate(values):
         if v is None:
-            records.append(None)
             continue
         img_path, mask_paths = next(it)
         px = v._pixels
-        rec: dict[str, Any] = {
-            "path": img_path, "digest": px.digest, "format": px.format,
-            "width": px.size[0], "height": px.size[1], "caption": v.caption,
-            "classes": class_paths[class_sets.index(v.classes)] if v.classes is not None else None,
-        }
-        if box_layers:
-            rec["boxes"] = {
-                layer: ([_box_record(b, keys) for b in v._box_layers[layer]] if layer in v._box_layers else None)
-                for layer, keys in box_layers.items()
-            }
-        if mask_layers:
-            rec["masks"] = {
-                layer: ({"path": mask_paths[layer], "digest": v._mask_layers[layer].digest}
-                        if layer in v._mask_layers else None)
-                for layer in mask_layers
-            }
-        records.append(rec)
-    arr = pa.array(records, image_struct_type(box_layers, mask_layers))
+        size = px.size
+        cols["path"][i], cols["digest"][i], cols["format"][i] = img_path, px.digest, px.format
+        cols["width"][i], cols["height"][i], cols["caption"][i] = size[0], size[1], v.caption
+        if v.classes is not None:
+            cols["classes"][i] = class_paths[class_sets.index(v.classes)]
+        for layer, boxes in v._box_layers.items():
+            layer_boxes[layer][i] = boxes
+        for layer, mask in v._mask_layers.items():
+            layer_masks[layer][i] = {"path": mask_paths[layer], "digest": mask.digest}
+    struct_type = image_struct_type(box_layers, mask_layers)
+    children = [pa.array(cols[f.name], f.type) for f in list(struct_type)[:7]]
+    if box_layers:
+        arrays = [_boxes_array(layer_boxes[layer], keys) for layer, keys in box_layers.items()]
+        children.append(pa.StructArray.from_arrays(arrays, fields=list(struct_type.field("boxes").type)))
+    if mask_layers:
+        arrays = [pa.array(layer_masks[layer], _MASK_TYPE) for layer in mask_layers]
+        children.append(pa.StructArray.from_arrays(arrays, fields=list(struct_type.field("masks").type)))
+    arr = pa.StructArray.from_arrays(children, fields=list(struct_type),
+                                     mask=pa.array([v is None for v in values], pa.bool_()))
     meta: dict[str, Any] = {"kind": "image", "layers": {"boxes": list(box_layers), "masks": mask_layers},
                             "scores": {l: k for l, k in box_layers.items() if k}}
     if len(class_sets) == 1:
@@ -156,16 +202,21 @@ def _store_media_parallel(
         masks = {layer: sink.add_mask(m) for layer, m in img._mask_layers.items()}
         return path, masks
 
+    def batch(imgs: list[Image]) -> list[tuple[str, dict[str, str]]]:
+        return [one(img) for img in imgs]
+
     if len(images) < 8:
-        return [one(img) for img in images]
+        return batch(images)
     n = workers or min(8, (os.cpu_count() or 2))
+    # a task per batch, not per image: an image whose file is already known costs microseconds, a future more
+    batches = [images[i:i + _BATCH] for i in range(0, len(images), _BATCH)]
     out: list[tuple[str, dict[str, str]]] = []
     with ThreadPoolExecutor(max_workers=n) as pool, tqdm(
         total=len(images), unit="img", desc="encoding images", delay=_PROGRESS_DELAY_S, leave=False
     ) as bar:
-        for res in pool.map(one, images, chunksize=16):
-            out.append(res)
-            bar.update(1)
+        for res in pool.map(batch, batches):
+            out.extend(res)
+            bar.update(len(res))
     return out
 
 

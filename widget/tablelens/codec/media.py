@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from .._core.errors import CorruptFileError
 from ..media import FILE_MEDIA
-from ..media._file import MediaFile
+from ..media._mediafile import MediaFile
 from .images import MediaSource
 
 __all__ = ["FOLDERS", "MEDIA_KINDS", "MediaFileSink", "encode_media", "media_from_record", "media_kind_of",

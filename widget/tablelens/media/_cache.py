@@ -8,18 +8,13 @@ concurrent writers and killed processes never leave a half-written entry visible
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import tempfile
-import threading
 from pathlib import Path
 
-__all__ = ["cache_path", "content_sha256", "default_cache_dir", "read_entry", "write_entry"]
+from ._files import file_sha256
 
-_CHUNK = 1 << 20
-_MEMO_MAX = 65536
-_memo: dict[tuple[str, int, int, int, int], str] = {}
-_memo_lock = threading.Lock()
+__all__ = ["cache_path", "content_sha256", "default_cache_dir", "read_entry", "write_entry"]
 
 
 def default_cache_dir() -> Path:
@@ -38,25 +33,10 @@ def default_cache_dir() -> Path:
 def content_sha256(path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
     """Hex sha256 of the file's bytes.
 
-    Remembered in-process per (path, device, inode, size, mtime) so scrolling back to a page does not re-read
-    every image; any change to the file changes that identity and forces a re-hash.
+    Remembered in-process per (path, device, inode, size, mtime) — the memo logging uses too (`_files.py`) — so
+    scrolling back to a page does not re-read every image; any change to the file forces a re-hash.
     """
-    path = os.fspath(path)
-    st = st if st is not None else os.stat(path)
-    ident = (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-    cached = _memo.get(ident)
-    if cached is not None:
-        return cached
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    digest = h.hexdigest()
-    with _memo_lock:
-        if len(_memo) >= _MEMO_MAX:
-            _memo.clear()
-        _memo[ident] = digest
-    return digest
+    return file_sha256(path, st)
 
 
 def cache_path(cache_dir: str | os.PathLike[str], digest: str, variant: str) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile, as_path
+from ._mediafile import MediaFile, as_path
 
 __all__ = ["Audio", "AudioInfo", "audio_info", "audio_samples", "waveform_peaks"]
 

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile, read_text_arg
+from ._mediafile import MediaFile, read_text_arg
 
 __all__ = ["Html"]
 

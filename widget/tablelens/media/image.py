@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .._core.hashing import sha256_bytes
+from ._files import image_facts
 from .classes import Classes
 
 __all__ = ["Image", "Mask", "Pixels", "normalize_box", "validate_boxes"]
@@ -71,6 +72,13 @@ class Pixels:
             f"Image data must be a numpy array, a PIL image, a file path or another Image, got {type(data).__name__}"
         )
 
+    @classmethod
+    def from_encoded(cls, data: bytes, name: str = "<bytes>") -> Pixels:
+        """Pixels given as the bytes of an image file (a `datasets` Image feature): stored as they are."""
+        px = cls(fmt=_sniff_format(data, name), digest=sha256_bytes(data))
+        px._bytes = data
+        return px
+
     @property
     def path(self) -> str | None:
         """Local file holding the encoded pixels, when there is one."""
@@ -106,21 +114,41 @@ class Pixels:
                 self._digest = sha256_bytes(self._bytes)
             return self._bytes, self._fmt  # type: ignore[return-value]
 
+    def _learn_file(self) -> None:
+        """Digest, format and size of a file source from the per-process memo (`media/_files.py`): a file that many
+        images name is read and hashed once, not once per image."""
+        try:
+            facts = image_facts(self._path)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"the pixels of this image are not available: {self._path!r} does not exist") from None
+        if self._digest is None:
+            self._digest = facts.digest
+        if self._fmt is None:
+            self._fmt = facts.format
+        if self._size is None:
+            self._size = facts.size
+
     def release(self) -> None:
-        """Forget encoded bytes that can be read again from a file (keeps memory flat when logging many images)."""
-        if self._path is not None:
+        """Forget encoded bytes that can be made again, read from the file or encoded from the array (keeps memory
+        flat when logging many images); bytes given as such are kept."""
+        if self._path is not None or self._array is not None or self._pil is not None:
             self._bytes = None
 
     @property
     def digest(self) -> str:
+        if self._digest is None and self._path is not None and self._bytes is None:
+            self._learn_file()
         if self._digest is None:
             self.encoded()
         return self._digest  # type: ignore[return-value]
 
     @property
     def format(self) -> str:
+        if self._fmt is None and self._path is not None and self._bytes is None:
+            self._learn_file()
         if self._fmt is None:
-            self.encoded()
+            self.encoded()  # an unreadable or unsupported file: raises, naming it
         return self._fmt  # type: ignore[return-value]
 
     def pil(self) -> PILImage.Image:
@@ -141,7 +169,9 @@ class Pixels:
                 self._size = (int(self._array.shape[1]), int(self._array.shape[0]))
             elif self._pil is not None:
                 self._size = self._pil.size
-            else:
+            elif self._path is not None:
+                self._learn_file()
+            if self._size is None:
                 with PILImage.open(self._path if self._path else io.BytesIO(self.encoded()[0])) as im:
                     self._size = im.size
         return self._size
@@ -427,8 +457,35 @@ def validate_boxes(boxes: Mapping[str, Any] | None) -> tuple[dict[str, list[dict
             box_data = spec
         if not isinstance(box_data, (list, tuple)):
             raise ValueError(f"boxes layer {layer!r}: 'box_data' must be a list of boxes")
-        out[layer] = [normalize_box(b, layer, i) for i, b in enumerate(box_data)]
+        out[layer] = [_corner_box(b) or normalize_box(b, layer, i) for i, b in enumerate(box_data)]
     return out, labels
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _corner_box(box: Any) -> dict[str, Any] | None:
+    """The most common box — corners as Python numbers, an int class id, at most a "pixel" domain besides —
+    checked in one pass (a dataset logs millions); None for any other box, which `normalize_box` checks."""
+    if type(box) is not dict or not 2 <= len(box) <= 3:
+        return None
+    pos, cid = box.get("position"), box.get("class_id")
+    if type(pos) is not dict or len(pos) != 4 or type(cid) is not int or not _INT64[0] <= cid <= _INT64[1]:
+        return None
+    domain = box.get("domain")
+    if len(box) == 3 and domain != "pixel":
+        return None
+    x0, x1, y0, y1 = pos.get("minX"), pos.get("maxX"), pos.get("minY"), pos.get("maxY")
+    for v in (x0, x1, y0, y1):
+        if (type(v) is not float and type(v) is not int) or v - v != 0:  # NaN and infinities too
+            return None
+    if x0 > x1 or y0 > y1:  # type: ignore[operator]
+        return None
+    out: dict[str, Any] = {"position": {"minX": x0, "maxX": x1, "minY": y0, "maxY": y1}}
+    if domain is not None:
+        out["domain"] = "pixel"
+    out["class_id"] = cid
+    return out
 
 
 def normalize_box(box: Any, layer: str, index: int) -> dict[str, Any]:

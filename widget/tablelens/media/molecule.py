@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile, as_path, read_text_arg
+from ._mediafile import MediaFile, as_path, read_text_arg
 
 __all__ = ["Atoms", "Molecule", "molecule_atoms"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile, as_path
+from ._mediafile import MediaFile, as_path
 
 __all__ = ["SUPPORTED_TYPES", "Geometry", "Object3D", "box3d", "load_geometry", "validate_boxes3d"]
 
@@ -118,7 +118,8 @@ class Object3D:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        boxes = f", {len(self.boxes)} boxes" if self.boxes else ""
+        n = len(self.boxes)
+        boxes = f", {n} {'box' if n == 1 else 'boxes'}" if n else ""
         cap = f", caption={self._caption!r}" if self._caption else ""
         return f"Object3D({self.format}, {self.num_points} points{boxes}{cap})"
 

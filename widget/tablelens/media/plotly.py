@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile
+from ._mediafile import MediaFile
 
 __all__ = ["Plotly", "figure_json"]
 

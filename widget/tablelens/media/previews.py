@@ -19,7 +19,7 @@ from PIL import ImageDraw
 
 from .._core.errors import MediaFileError
 from ._cache import cache_path, content_sha256, default_cache_dir, read_entry, write_entry
-from ._file import MediaFile
+from ._mediafile import MediaFile
 from .audio import waveform_peaks
 from .molecule import molecule_atoms
 from .object3d import Geometry, load_geometry

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._file import MediaFile, as_path
+from ._mediafile import MediaFile, as_path
 
 __all__ = ["Video", "VideoInfo", "av_reason", "poster_frame", "video_frames", "video_info"]
 

@@ -33,8 +33,12 @@ from ..codec import (
 )
 from ..media import is_media
 from . import display as _display
+from .converters import converter
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+
     import pandas as pd
 
 __all__ = ["StoredFile", "Table"]
@@ -124,6 +128,69 @@ class Table:
         t._parquet_path = parquet_path
         t._source = source
         return t
+
+    # -- other tools' dataset formats: readers and writers in tablelens.interop, what maps to what in docs/formats.md
+    @classmethod
+    def from_coco(cls, annotations: str | os.PathLike[str] | Mapping[str, Any],
+                  images_dir: str | os.PathLike[str] | None = None, *, results: Any = None,
+                  layer: str = "ground_truth", results_layer: str = "predictions", masks: bool = True) -> Table:
+        """A COCO detection / instance segmentation dataset, one row per image (`tablelens.interop.coco.read_coco`):
+        `image_id`, `file_name`, `width`, `height`, `image` (boxes, masks, categories as Classes) and
+        `annotations` (id, exact bbox, area, iscrowd, segmentation per box); `results` adds detections."""
+        return converter("coco").read(annotations, images_dir, results=results, layer=layer,
+                                      results_layer=results_layer, masks=masks)
+
+    def to_coco(self, path: str | os.PathLike[str] | None = None, *, layer: str | None = None,
+                score: str | None = None, image: str | None = None, **options: Any) -> Any:
+        """COCO ground truth (`{"images", "annotations", "categories"}`) from the boxes of `layer` (default
+        "ground_truth"); with `score` (the key of the boxes' `scores` holding the confidence), the detection
+        results list `[{image_id, category_id, bbox, score}]` from `layer` (default "predictions") instead.
+        Written to `path` when given, and returned (`tablelens.interop.coco.write_coco`, `write_coco_results`)."""
+        if score is None:
+            return converter("coco").write(self, path, layer=layer or "ground_truth", image=image, **options)
+        return converter("coco-results").write(self, path, layer=layer or "predictions", score=score, image=image,
+                                               **options)
+
+    @classmethod
+    def from_yolo(cls, path: str | os.PathLike[str], *, splits: Sequence[str] | None = None,
+                  names: Sequence[str] | Mapping[int, str] | None = None, layer: str = "ground_truth") -> Table:
+        """An Ultralytics YOLO dataset (its folder or its data.yaml), one row per image and split
+        (`tablelens.interop.yolo.read_yolo`): `split`, `file_name`, `image` (relative boxes; segments as masks)."""
+        return converter("yolo").read(path, splits=splits, names=names, layer=layer)
+
+    def to_yolo(self, folder: str | os.PathLike[str], *, layer: str = "ground_truth", image: str | None = None,
+                split: str = "split") -> str:
+        """Write an Ultralytics YOLO dataset (images, labels, data.yaml) to `folder`; returns the data.yaml path."""
+        return converter("yolo").write(self, folder, layer=layer, image=image, split=split)
+
+    @classmethod
+    def from_voc(cls, path: str | os.PathLike[str], *, image_set: str | None = None,
+                 classes: Sequence[str] | None = None, layer: str = "ground_truth") -> Table:
+        """A Pascal VOC dataset (Annotations/*.xml, JPEGImages/), one row per annotation file
+        (`tablelens.interop.voc.read_voc`): `image_id`, `file_name`, `image` (pixel boxes) and `objects`."""
+        return converter("voc").read(path, image_set=image_set, classes=classes, layer=layer)
+
+    def to_voc(self, folder: str | os.PathLike[str], *, layer: str = "ground_truth",
+               image: str | None = None) -> str:
+        """Write a Pascal VOC dataset (Annotations/*.xml, JPEGImages/) to `folder`; returns the folder."""
+        return converter("voc").write(self, folder, layer=layer, image=image)
+
+    @classmethod
+    def from_image_folder(cls, root: str | os.PathLike[str], *, extensions: Sequence[str] | None = None) -> Table:
+        """A folder of class sub-folders (torchvision's ImageFolder layout), one row per image
+        (`tablelens.interop.image_folder.read_image_folder`): `file_name`, `image`, `label`, `class_name`."""
+        return converter("image_folder").read(root, extensions=extensions)
+
+    def to_image_folder(self, root: str | os.PathLike[str], *, label: str = "class_name",
+                        image: str | None = None) -> str:
+        """Write the images into one sub-folder per value of the `label` column (ImageFolder's layout)."""
+        return converter("image_folder").write(self, root, label=label, image=image)
+
+    @classmethod
+    def from_huggingface(cls, dataset: Any, *, split: str | None = None) -> Table:
+        """A `datasets.Dataset` (or DatasetDict) already loaded: Image features become image cells, ClassLabel
+        features their class names, Sequence features lists (`tablelens.interop.huggingface.read_huggingface`)."""
+        return converter("huggingface").read(dataset, split=split)
 
     # -- the wandb.Table API -------------------------------------------------------------------------------------
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 # the operator modules register their operators once, here (the compiler only looks them up)
 from . import _ops_array, _ops_logic, _ops_math, _ops_text, _ops_type  # noqa: F401
-from ._exec import Connection, QueryCancelled, connect, default_connection
+from ._exec import Connection, EngineSettings, QueryCancelled, configure, connect, default_connection
 from .columns import KEY, PRESENCE, ResultColumn
 from .engine import evaluate, run
 from .result import QueryResult
@@ -28,6 +28,7 @@ __all__ = [
     "QUICK_FILTERS",
     "ColumnInfo",
     "Connection",
+    "EngineSettings",
     "JoinedScan",
     "QueryCancelled",
     "QueryResult",
@@ -35,6 +36,7 @@ __all__ = [
     "ResultColumn",
     "Scan",
     "ScanSource",
+    "configure",
     "connect",
     "default_connection",
     "evaluate",

@@ -12,19 +12,23 @@ QueryCancelled after `cancel()`), with the engine's own exception on `.engine_er
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 import threading
 import uuid
 import warnings
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from .._core.errors import EngineError, FilterError, TablelensError
 
-__all__ = ["Connection", "QueryCancelled", "Runner", "connect", "default_connection", "engine_error"]
+__all__ = ["Connection", "EngineSettings", "QueryCancelled", "Runner", "configure", "connect", "default_connection",
+           "engine_error"]
 
 #: Ibis operations that a backend may lack, and the filter operators that need them
 _NEEDED_BY = {
@@ -101,14 +105,87 @@ _default: list[Connection] = []
 _wrapped: weakref.WeakKeyDictionary[Any, Connection] = weakref.WeakKeyDictionary()
 
 
+@dataclass
+class EngineSettings:
+    """How much of the machine the embedded DuckDB may use (`tl.configure`).
+
+    `memory_limit`: DuckDB's buffer limit ("6GB", "40%"); beyond it, sorts, joins and aggregates spill to
+    `temp_directory`. The default leaves most of the memory to the notebook: a quarter of the machine's, at least
+    1 GB. `threads`: None lets DuckDB use every core.
+    """
+
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+    threads: int | None = None
+
+    def statements(self) -> list[str]:
+        out = [f"SET memory_limit = '{_size(self.memory_limit or _default_limit())}'"]
+        out.append(f"SET temp_directory = '{_quote(self.temp_directory or _default_temp())}'")
+        if self.threads is not None:
+            out.append(f"SET threads = {int(self.threads)}")
+        return out
+
+
+_settings = EngineSettings(memory_limit=os.environ.get("TABLELENS_MEMORY_LIMIT") or None,
+                           temp_directory=os.environ.get("TABLELENS_TEMP_DIR") or None)
+
+
+def _default_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not a POSIX system
+        return "4GB"
+    return f"{max(1 << 30, total // 4) // (1 << 20)}MB"
+
+
+def _default_temp() -> str:
+    return os.path.join(tempfile.gettempdir(), f"tablelens-duckdb-{os.getuid() if hasattr(os, 'getuid') else 0}")
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _size(text: str) -> str:
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(%|[KMGT]i?B|bytes)?\s*", text, re.IGNORECASE):
+        raise ValueError(f"memory_limit takes a size such as '6GB', '512MB' or '40%', got {text!r}")
+    return text.strip()
+
+
+def configure(*, memory_limit: str | None = None, temp_directory: str | None = None,
+              threads: int | None = None) -> EngineSettings:
+    """Set how much memory and how many threads the embedded DuckDB uses (also for connections made already).
+
+    `memory_limit` ("6GB", "40%"; env `TABLELENS_MEMORY_LIMIT`), `temp_directory` where larger-than-memory work
+    spills (env `TABLELENS_TEMP_DIR`), `threads`. Returns the settings in effect.
+    """
+    if memory_limit is not None:
+        _size(memory_limit)
+        _settings.memory_limit = memory_limit
+    if temp_directory is not None:
+        _settings.temp_directory = os.fspath(temp_directory)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        _settings.threads = threads
+    with _guard:
+        db = _database[0] if _database else None
+    if db is not None:
+        for statement in _settings.statements():  # settings of the database: every cursor sees them
+            db.raw_sql(statement)
+    return _settings
+
+
 def _duckdb() -> Any:
-    """The process's embedded DuckDB (created on first use)."""
+    """The process's embedded DuckDB (created on first use, with the engine settings)."""
     import ibis
 
     with _guard:
         if not _database:
             con = ibis.duckdb.connect()
             con.raw_sql("SET enable_progress_bar = false")  # DuckDB's bar would print into notebook cell outputs
+            for statement in _settings.statements():
+                con.raw_sql(statement)
             _database.append(con)
         return _database[0]
 

@@ -218,6 +218,6 @@ def _root() -> str:
     with _scratch_lock:
         if not _scratch_root:
             root = tempfile.mkdtemp(prefix="tablelens-scratch-")
-            atexit.register(shutil.rmtree, root, True)  # a dict cannot be weakly referenced: at exit instead
+            atexit.register(shutil.rmtree, root, True)  # the folder lives as long as the process
             _scratch_root.append(root)
         return _scratch_root[0]

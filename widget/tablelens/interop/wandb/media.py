@@ -13,7 +13,7 @@ from typing import Any
 
 from ..._core.errors import MediaFileError, MissingMediaWarning
 from ...media import FILE_MEDIA
-from ...media._file import MediaFile
+from ...media._mediafile import MediaFile
 
 __all__ = ["KIND_OF_WANDB", "WANDB_OF_KIND", "column_type", "kind_of", "media_cell", "wandb_cell"]
 

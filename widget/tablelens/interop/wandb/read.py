@@ -23,7 +23,7 @@ from ..._core.hashing import sha256_bytes
 from ..._core.paths import check_logical_path
 from ...artifacts import Artifact, Entry, Staging
 from ...codec import encode_columns, encode_values, stage_media_file
-from ...media._file import MediaFile
+from ...media._mediafile import MediaFile
 from ...media.classes import Classes
 from ...media.image import Image, Mask, Pixels, validate_boxes
 from ._common import (

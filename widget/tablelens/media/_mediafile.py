@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from .._core.errors import MediaFileError
 from .._core.hashing import sha256_bytes
-from ._cache import content_sha256
+from ._files import file_sha256
 
 __all__ = ["MediaFile", "as_path", "read_text_arg"]
 
@@ -61,7 +61,7 @@ class MediaFile:
                         self._digest = sha256_bytes(self._data)
                     else:
                         try:
-                            self._digest = content_sha256(self._path)  # type: ignore[arg-type]
+                            self._digest = file_sha256(self._path)  # type: ignore[arg-type]
                         except OSError as e:
                             raise self.missing(e) from None
         return self._digest
