@@ -6,6 +6,9 @@
 //                 it once per page through the `asset` message (docs/protocol.md "Assets").
 //   report.js     the script of a self-contained report (js/report/index.js, tl.report): a classic script with
 //                 plotly.js bundled in, inlined into the HTML file by the kernel; report.css its styles.
+//   three.js      three.js with orbit controls and the GLTF/OBJ/STL loaders (js/assets/three.js): the 3-D view
+//   markdown.js   marked (js/assets/markdown.js): long text shown as Markdown
+//                 (both ES modules whose default export is an object; loaded as assets like plotly.js)
 import { build } from "esbuild";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -48,6 +51,18 @@ const reportOptions = {
   entryPoints: { report: join(root, "js", "report", "index.js") },
   format: "iife",
 };
+/** @type {import("esbuild").BuildOptions} */
+const assets = {
+  entryPoints: { three: join(root, "js", "assets", "three.js"), markdown: join(root, "js", "assets", "markdown.js") },
+  bundle: true,
+  format: "esm",
+  target: ["es2020"],
+  minify: true,
+  outdir: out,
+  logLevel: "warning",
+  legalComments: "none",
+};
+await build(assets);
 
 if (watch) {
   const { context } = await import("esbuild");

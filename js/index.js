@@ -38,6 +38,9 @@
 //                   data-drawn="plotly"|"fallback" once drawn); click opens an interactive chart
 //   dialog          the enlarged/interactive chart dialog while open
 //   viewer          the enlarged image view while open (js/media)
+//   media           (many) an audio, video, HTML, 3-D, Plotly or molecule cell (js/media/kinds/, data-kind)
+//   long-text       (many) a long text cell (clipped; expand; Markdown in a sandboxed iframe)
+//   panel           (many) a cell drawn by a user panel (data-panel = its name); panel-error when it failed
 // Pager buttons carry data-action="prev-page" / "next-page".
 //
 // Overlays (the chart dialog, the enlarged image view, the box hover card, the menus) are mounted inside the root
@@ -76,6 +79,8 @@ function render({ model, el: host }) {
   const protocol = createProtocol(model);
   const mediaSession = createMediaContext(protocol, model);
   mediaSession.ctx.overlayRoot = root;
+  mediaSession.ctx.openDialog = (title, fill) => openDialog(root, title, fill);
+  mediaSession.ctx.loadPlotly = () => loadPlotly(protocol);
   const charts = createChartManager({
     loadPlotly: () => loadPlotly(protocol),
     openDialog: (title, fill) => openDialog(root, title, fill),

@@ -33,6 +33,7 @@ export const DEFAULTS = Object.freeze({
   notice: {},
   pending_edits: 0,
   editable_columns: [],
+  panels: [],
 });
 
 /**

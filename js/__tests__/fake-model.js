@@ -30,6 +30,7 @@ export const BASE_TRAITS = {
   notice: {},
   pending_edits: 0,
   editable_columns: [],
+  panels: [],
 };
 
 /**

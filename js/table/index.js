@@ -12,9 +12,10 @@
 //          enlarged view.
 
 import { el } from "../dom.js";
+import { renderPanelCell } from "../panels.js";
 import { isStale } from "../protocol.js";
 import { get, isCompareMode, onChange } from "../state.js";
-import { TABLE_LABELS, chartTheme } from "../theme.js";
+import { TABLE_LABELS, chartTheme, hostTheme } from "../theme.js";
 import { createBody } from "./body.js";
 import { createCellEditor } from "./cell-editor.js";
 import { createWidths } from "./columns.js";
@@ -123,13 +124,21 @@ export function createTable(ctx) {
     header.render();
     /** @type {ChartTheme | null} */
     let theme = null;
+    const themeOf = () => (theme ||= chartTheme(root));
+    const panels = new Map((get(model, "panels") || []).map((p) => [p.name, p]));
     body.render({
       media,
       mediaCtx: mediaSession.ctx,
       charts,
-      theme: () => (theme ||= chartTheme(root)),
+      theme: themeOf,
       labels: tableLabels(),
       imageSize: 96,
+      // a column drawn by a user panel (docs/panels.md): the panel gets the cell, the table keeps going if it fails
+      panel: (td, raw, column, row) => {
+        const entry = column.panel ? panels.get(column.panel) : undefined;
+        if (!entry) return null;
+        return renderPanelCell(td, raw, column, { protocol, model, entry, row, theme: themeOf, dark: () => hostTheme(root) === "dark" });
+      },
     });
     pager.render();
   }
@@ -140,7 +149,7 @@ export function createTable(ctx) {
       fetchPage(0);
     }),
     onChange(model, ["page_size"], () => fetchPage(page.offset)),
-    onChange(model, ["schema", "hidden_columns"], () => {
+    onChange(model, ["schema", "hidden_columns", "panels"], () => {
       // with a new result on its way, wait for its rows: old rows under new columns would flash nulls
       if (page.shownVersion === null || get(model, "result_version") === page.shownVersion) render();
     }),

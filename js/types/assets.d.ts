@@ -6,3 +6,10 @@ declare module "plotly.js-cartesian-dist-min" {
   const Plotly: import("../charts.js").Plotly;
   export default Plotly;
 }
+// three.js ships no types; the 3-D view reaches it only through the asset module (js/media/kinds/three-view.js),
+// typed there as what it uses.
+declare module "three";
+declare module "three/examples/jsm/controls/OrbitControls.js";
+declare module "three/examples/jsm/loaders/GLTFLoader.js";
+declare module "three/examples/jsm/loaders/OBJLoader.js";
+declare module "three/examples/jsm/loaders/STLLoader.js";

@@ -30,14 +30,19 @@ export type ColumnKind =
   | "json"
   | "ndarray"
   | "image"
+  | MediaKind
   | "mixed"
   | "hist"
   | "counts"
   | "images"
+  | "media"
   | "compare"
   | "count"
   | "key"
   | "none";
+
+/** The media kinds besides images (docs/storage.md "Media structs"). */
+export type MediaKind = "audio" | "video" | "html" | "object3d" | "plotly" | "molecule";
 
 /** A class of an image's class set. */
 export interface ImageClass {
@@ -59,6 +64,18 @@ export interface SchemaColumn {
   scores?: Record<string, string[]>;
   /** `image` / `images` columns: the class set */
   classes?: ImageClass[];
+  /** `str` columns holding long text (a cell over 200 characters when logged) */
+  text?: boolean;
+  /** the registered cell panel (docs/panels.md) that draws this column's cells */
+  panel?: string;
+}
+
+/** An entry of the `panels` trait: a registered cell panel. */
+export interface PanelEntry {
+  name: string;
+  digest: string;
+  for_type?: string[];
+  for_column?: string[];
 }
 
 /** An entry of the `versions` trait. */
@@ -132,6 +149,7 @@ export interface Traits {
   notice: Notice;
   pending_edits: number;
   editable_columns: string[];
+  panels: PanelEntry[];
 }
 export type TraitName = keyof Traits;
 
@@ -167,6 +185,43 @@ export interface ImageValue {
   error?: string;
 }
 
+/** The value of a `$media` cell: an audio, video, HTML, 3-D, Plotly or molecule cell. */
+export interface MediaValue {
+  kind: MediaKind;
+  /** opaque key of the file (thumbs / waveforms / media requests); null when there is no file */
+  key: string | null;
+  format?: string | null;
+  size?: number | null;
+  caption?: string;
+  error?: string;
+  /** audio, video: seconds */
+  duration?: number;
+  sample_rate?: number;
+  channels?: number;
+  /** video */
+  width?: number;
+  height?: number;
+  frames?: number;
+  fps?: number;
+  /** object3d: points (vertices of a mesh), faces, number of 3-D boxes */
+  points?: number;
+  faces?: number;
+  boxes?: number;
+  /** plotly */
+  traces?: number;
+  trace_types?: string[];
+  /** molecule */
+  atoms?: number;
+}
+
+/** The value of a `$medias` cell: a grouped media column (a histogram of one fact, a few samples). */
+export interface MediasValue {
+  kind: MediaKind;
+  items: MediaValue[];
+  field?: string;
+  hist?: HistValue;
+}
+
 export interface NdarrayValue {
   shape?: number[];
   dtype?: string;
@@ -187,6 +242,8 @@ export type NumCell = { $num: "NaN" | "Infinity" | "-Infinity" };
 export type DateCell = { $date: string };
 export type NdarrayCell = { $ndarray: NdarrayValue };
 export type ImageCell = { $image: ImageValue };
+export type MediaCell = { $media: MediaValue };
+export type MediasCell = { $medias: MediasValue };
 export type HistCell = { $hist: HistValue };
 export type CountsCell = { $counts: CountsValue };
 export type ImagesCell = { $images: (ImageCell | ImageValue)[] };
@@ -194,8 +251,10 @@ export type CmpCell = { $cmp: [Cell, Cell] };
 export type AbsentCell = { $absent: true };
 
 /** A tagged cell: an object whose single key is one of the tags. */
-export type TaggedCell = NumCell | DateCell | NdarrayCell | ImageCell | HistCell | CountsCell | ImagesCell | CmpCell | AbsentCell;
-export type CellTag = "$num" | "$date" | "$ndarray" | "$image" | "$hist" | "$counts" | "$images" | "$cmp" | "$absent";
+export type TaggedCell = NumCell | DateCell | NdarrayCell | ImageCell | MediaCell | MediasCell | HistCell | CountsCell
+  | ImagesCell | CmpCell | AbsentCell;
+export type CellTag = "$num" | "$date" | "$ndarray" | "$image" | "$media" | "$medias" | "$hist" | "$counts" | "$images"
+  | "$cmp" | "$absent";
 
 /** A cell as JSON: plain values, lists and dicts, or a tagged cell. */
 export type Cell = null | boolean | number | string | Cell[] | TaggedCell | { [key: string]: Cell };
@@ -237,7 +296,7 @@ export interface MasksRequest {
 export interface AssetRequest {
   type: "asset";
   id: number;
-  name: "plotly";
+  name: "plotly" | "three" | "markdown";
 }
 /** Which rows an export or a subset takes: those of the view, or the selected ones. */
 export type RowChoice = "view" | "selected";
@@ -309,7 +368,30 @@ export type ActionRequest =
   | UndoEditRequest
   | DiscardEditsRequest
   | CommitEditsRequest;
-export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest | ActionRequest;
+export interface WaveformsRequest {
+  type: "waveforms";
+  id: number;
+  items: { key: string; bins: number }[];
+}
+export interface MediaRequest {
+  type: "media";
+  id: number;
+  items: { key: string }[];
+}
+export interface CellRequest {
+  type: "cell";
+  id: number;
+  /** the row's `_key` */
+  key: number | string;
+  column: string;
+}
+export interface PanelRequest {
+  type: "panel";
+  id: number;
+  name: string;
+}
+export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest
+  | WaveformsRequest | MediaRequest | CellRequest | PanelRequest | ActionRequest;
 export type RequestType = BrowserMessage["type"];
 /** A request's fields besides `type` and `id`. */
 export type RequestPayload<T extends RequestType> = Omit<Extract<BrowserMessage, { type: T }>, "type" | "id">;
@@ -324,14 +406,32 @@ export interface RowsAnswer {
   total: number;
   rows: Row[];
 }
-/** One item of a thumbs / image / masks answer: the bytes are `buffers[buffer]`. */
+/** One item of a thumbs / image / masks / waveforms / media answer: the bytes are `buffers[buffer]`. */
 export type MediaItem =
-  | { key: string; width?: number; height?: number; mime?: string; buffer: number; error?: undefined }
+  | { key: string; width?: number; height?: number; mime?: string; format?: string; bins?: number; buffer: number;
+      error?: undefined }
   | { key: string; error: string; buffer?: undefined; mime?: undefined };
 export interface MediaAnswer {
-  type: "thumbs" | "image" | "masks";
+  type: "thumbs" | "image" | "masks" | "waveforms" | "media";
   id: number;
   items: MediaItem[];
+}
+/** `cell`: the whole text in `buffers[buffer]` (UTF-8). */
+export interface CellAnswer {
+  type: "cell";
+  id: number;
+  key: number | string;
+  column: string;
+  chars: number;
+  buffer: number;
+}
+/** `panel`: the module source in `buffers[buffer]` (UTF-8). */
+export interface PanelAnswer {
+  type: "panel";
+  id: number;
+  name: string;
+  digest: string;
+  buffer: number;
 }
 export interface AssetAnswer {
   type: "asset";
@@ -415,7 +515,6 @@ export type ActionAnswer =
   | UndoEditAnswer
   | DiscardEditsAnswer
   | CommitEditsAnswer;
-export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | ErrorAnswer | ActionAnswer;
 /** The answer message of each request type. */
 export interface AnswerMap {
   rows: RowsAnswer;
@@ -423,6 +522,10 @@ export interface AnswerMap {
   image: MediaAnswer;
   masks: MediaAnswer;
   asset: AssetAnswer;
+  waveforms: MediaAnswer;
+  media: MediaAnswer;
+  cell: CellAnswer;
+  panel: PanelAnswer;
   "save-view": SaveViewAnswer;
   "apply-view": ApplyViewAnswer;
   code: CodeAnswer;
@@ -436,6 +539,8 @@ export interface AnswerMap {
 }
 /** The answer message to a request of type T. */
 export type AnswerOf<T extends RequestType> = AnswerMap[T];
+export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | CellAnswer | PanelAnswer | ErrorAnswer
+  | ActionAnswer;
 
 /** A binary buffer as anywidget hands it over. */
 export type Buffer = ArrayBuffer | DataView | ArrayBufferView;

@@ -18,6 +18,7 @@ from ._core.errors import (
     FilterError,
     FormatError,
     ImageTooLargeError,
+    MediaFileError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
@@ -25,7 +26,7 @@ from ._core.errors import (
     ViewWarning,
 )
 from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
-from .media import Classes, Image
+from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
 from .sources import query
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact",
     "ArtifactNotFoundError",
+    "Audio",
     "Classes",
     "CorruptFileError",
     "DamagedObjectError",
@@ -42,10 +44,15 @@ __all__ = [
     "Explorer",
     "FilterError",
     "FormatError",
+    "Html",
     "Image",
     "ImageTooLargeError",
     "JoinedTable",
+    "MediaFileError",
     "MissingMediaWarning",
+    "Molecule",
+    "Object3D",
+    "Plotly",
     "QueryCancelled",
     "QueryResult",
     "QuerySpec",
@@ -55,13 +62,18 @@ __all__ = [
     "TablelensError",
     "UnsafePathError",
     "VersionInUseError",
+    "Video",
     "View",
     "ViewWarning",
     "__version__",
+    "box3d",
     "configure",
     "init",
     "log_artifact",
+    "panel",
+    "panels",
     "query",
+    "remove_panel",
     "report",
     "use_artifact",
 ]
@@ -77,4 +89,8 @@ def __getattr__(name: str) -> Any:
         from .explorer.report import report
 
         return report
+    if name in ("panel", "panels", "remove_panel"):  # cell panels are the Explorer's (docs/panels.md)
+        from .explorer import panels as _panels
+
+        return getattr(_panels, name)
     raise AttributeError(f"module 'tablelens' has no attribute {name!r}")

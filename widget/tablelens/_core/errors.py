@@ -10,6 +10,7 @@ __all__ = [
     "FilterError",
     "FormatError",
     "ImageTooLargeError",
+    "MediaFileError",
     "MissingMediaWarning",
     "TablelensError",
     "UnsafePathError",
@@ -28,6 +29,18 @@ class UnsafePathError(TablelensError, ValueError):
 
 class CorruptFileError(TablelensError, ValueError):
     """A stored file (table, manifest, media) cannot be read; the message names the file and the fault."""
+
+
+class MediaFileError(CorruptFileError):
+    """A media file (audio, video, 3-D object, ...) cannot be read as what it claims to be.
+
+    `reason` is "missing", "unsupported" (a format or codec the readers do not know), "corrupt" (truncated or not
+    that kind of file) or "too-large"; the message names the file and says what to change.
+    """
+
+    def __init__(self, message: str, reason: str = "corrupt") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class FormatError(TablelensError, ValueError):

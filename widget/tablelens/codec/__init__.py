@@ -19,6 +19,7 @@ from .kinds import (
     read_meta,
     with_meta,
 )
+from .media import MEDIA_KINDS, encode_media, media_from_record, media_kind_of, media_struct_type, stage_media_file
 from .overrides import apply_columns, columns_descriptor, parse_descriptor, read_with_columns, write_patched_column
 from .parquet import read_parquet, read_schema, write_parquet
 from .variant import FIELD_OF_TAG, VARIANT_TYPE, decode_variant, encode_variant, json_dumps
@@ -26,6 +27,7 @@ from .variant import FIELD_OF_TAG, VARIANT_TYPE, decode_variant, encode_variant,
 __all__ = [
     "FIELD_OF_TAG",
     "FORMAT_VERSION",
+    "MEDIA_KINDS",
     "META_KEY",
     "VARIANT_FIELDS",
     "VARIANT_TYPE",
@@ -44,17 +46,22 @@ __all__ = [
     "decode_variant",
     "encode_columns",
     "encode_dataframe",
+    "encode_media",
     "encode_values",
     "encode_variant",
     "image_from_record",
     "image_struct_type",
     "json_dumps",
     "kind_of_arrow_type",
+    "media_from_record",
+    "media_kind_of",
+    "media_struct_type",
     "parse_descriptor",
     "read_meta",
     "read_parquet",
     "read_schema",
     "read_with_columns",
+    "stage_media_file",
     "table_to_pandas",
     "with_meta",
     "write_parquet",

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from .._core.errors import CorruptFileError
+from ..media import FILE_MEDIA
 from ..media.image import Image
 
 __all__ = [
@@ -44,6 +45,9 @@ MAX_DEPTH = 100
 ARROW_MAX_DEPTH = 32
 
 
+_FILE_KINDS = {cls: kind for kind, cls in FILE_MEDIA.items()}
+
+
 def cell_kind(v: Any) -> str | None:
     """The storage kind of one Python cell (None for None, "?" for a type that cannot be stored)."""
     if v is None:
@@ -60,6 +64,9 @@ def cell_kind(v: Any) -> str | None:
         return "datetime"
     if isinstance(v, Image):
         return "image"
+    kind = _FILE_KINDS.get(type(v))
+    if kind is not None:
+        return kind
     if isinstance(v, np.ndarray):
         return "ndarray"
     if isinstance(v, (list, tuple, dict)):
@@ -73,7 +80,8 @@ def check_cell(column: str, row: int, v: Any) -> None:
     if kind == "?":
         raise TypeError(
             f"column {column!r}, row {row}: cells of type {type(v).__name__} are not supported; use None, bool, "
-            "int, float, str, list, dict, datetime, a numpy array or tl.Image"
+            "int, float, str, list, dict, datetime, a numpy array or a media cell (tl.Image, tl.Audio, tl.Video, "
+            "tl.Html, tl.Object3D, tl.Plotly, tl.Molecule)"
         )
     if kind == "nested":
         try:
@@ -112,8 +120,9 @@ def plain_nested(v: Any, _depth: int = 0) -> Any:
         return [plain_nested(x, _depth + 1) for x in v.tolist()]
     if isinstance(v, np.generic):
         return v.item()
-    if isinstance(v, Image):
-        raise TypeError("images inside lists or dicts are not supported; put each image in its own column")
+    if isinstance(v, Image) or type(v) in _FILE_KINDS:
+        raise TypeError(f"{type(v).__name__} cells inside lists or dicts are not supported; put each one in its own "
+                        "column")
     return v
 
 

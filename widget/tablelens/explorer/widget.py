@@ -22,14 +22,19 @@ from ..artifacts import Store, View
 from ..query import QUICK_FILTERS, QuerySpec, connect, normalize_group_by, normalize_sort, run
 from ..sources import ResolvedSource, resolve, resolve_for_query
 from ..sources.edits import Edits
+from . import panels as _panels
 from ._actions import ExplorerActions
 from ._handlers import (
     Snapshot,
     answer_asset,
+    answer_cell,
     answer_image,
     answer_masks,
+    answer_media,
+    answer_panel,
     answer_rows,
     answer_thumbs,
+    answer_waveforms,
     error_answer,
     page_rows,
 )
@@ -132,6 +137,7 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
     page_size = t.Int(50).tag(sync=True)
     overlay = t.Dict().tag(sync=True)
     selected_keys = t.List().tag(sync=True)
+    panels = t.List(t.Dict()).tag(sync=True)  # registered cell panels: name and digest (docs/panels.md)
     # -- what the kernel reports -----------------------------------------------------------------------------------
     recent_filters = t.List(t.Unicode()).tag(sync=True)
     source_label = t.Unicode("").tag(sync=True)
@@ -222,6 +228,8 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             self.notice = {"message": applied.report.message(), "level": "info" if applied.report.ok else "warning"}
         self._refresh_views()
         self._resolve_compare()
+        self._panels_changed()
+        _panels.subscribe(self._panels_changed)
         self.on_msg(self._on_custom)
         self._ready = True
         self._schedule()
@@ -294,6 +302,8 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
                 except TablelensError as err:  # a damaged or unreadable version: shown beside the compare control
                     self._compare_fault = FilterError(str(err), control="compare")
         self.versions = version_entries(self._source, self._compared)
+        self._column_types = _panels.scan_types([self._source.scan,
+                                                 self._compared.scan if self._compared is not None else None])
 
     @t.observe("hidden_columns")
     def _hidden_changed(self, change: Any) -> None:
@@ -305,6 +315,13 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             version = self.result_version + 1
             self._snapshot = Snapshot(snap.result, version, snap.layout, snap.num_rows, snap.pages)
             self.result_version = version
+
+    def _panels_changed(self) -> None:
+        """The panel registry changed: list the panels and name them in the schema."""
+        self.panels = [p.describe() for p in _panels.panels()]
+        snap = self._snapshot
+        if snap is not None:
+            self.schema = _panels.with_panels(snap.layout.schema(), self._column_types)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -357,7 +374,7 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             self.num_rows = num_rows
             self.total_rows = total_rows
             self.mode = mode
-            self.schema = snap.layout.schema()
+            self.schema = _panels.with_panels(snap.layout.schema(), self._column_types)
             self.error = {}
             self.recent_filters = recent
             self.result_version = snap.version
@@ -392,10 +409,18 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_masks(self._media, msg)))
         elif kind == "image":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_image(self._media, msg)))
+        elif kind == "waveforms":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_waveforms(self._media, msg)))
+        elif kind == "media":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_media(self._media, msg)))
+        elif kind == "cell":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_cell(self._snapshot, msg)))
         elif kind == "asset":  # a file read once per process: answered at once, not behind thumbnails
             self._answer(msg, lambda: answer_asset(msg))
         elif self._on_action(str(kind), msg):  # views, edits, exports, reports (_actions.py)
             pass
+        elif kind == "panel":  # a registered panel's module source (kernel state, never in a trait)
+            self._answer(msg, lambda: answer_panel(msg))
         else:
             self.send(error_answer(msg, f"unknown request type {kind!r}"))
 

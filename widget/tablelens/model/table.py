@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..codec import (
+    MEDIA_KINDS,
     META_KEY,
     MediaSink,
     MediaSource,
@@ -30,7 +31,7 @@ from ..codec import (
     read_with_columns,
     table_to_pandas,
 )
-from ..media.image import Image
+from ..media import is_media
 from . import display as _display
 from .converters import converter
 
@@ -118,8 +119,8 @@ class Table:
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         meta = read_meta(table.schema)
-        if any(c["kind"] == "image" for c in meta["columns"]):
-            raise ValueError("an Arrow table with image columns can only be opened from its artifact")
+        if any(c["kind"] in _MEDIA for c in meta["columns"]):
+            raise ValueError("an Arrow table with image (or other media) columns can only be opened from its artifact")
         t._columns = list(table.column_names)
         t._rows = None
         t._arrow = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _dumps(meta)})
@@ -233,7 +234,7 @@ class Table:
         if self._columns and len(values) != len(self):
             raise ValueError(f"column {name!r} has {len(values)} values but the table has {len(self)} rows")
         if self._arrow is not None and self._rows is None and self._parquet_path is None:
-            enc = encode_values(name, values, None) if not any(isinstance(v, Image) for v in values) else None
+            enc = encode_values(name, values, None) if not any(is_media(v) for v in values) else None
             if enc is not None:
                 meta = read_meta(self._arrow.schema)
                 meta["columns"].append({"name": name, **enc.meta})
@@ -288,7 +289,7 @@ class Table:
             series = {}
             for j, c in enumerate(self._columns):
                 values = [r[j] for r in self._rows]
-                if any(isinstance(v, Image) for v in values):
+                if any(is_media(v) for v in values):
                     series[c] = pd.Series(values, dtype=object)
                 else:  # the same conversion as a stored column's, so both read the same
                     enc = encode_values(c, values, None)
@@ -316,7 +317,7 @@ class Table:
         if self._rows is None and other._rows is None:
             a, am = self._arrow_and_meta()
             b, bm = other._arrow_and_meta()
-            if _kinds(am) == _kinds(bm) and not any(k in ("image", "ndarray", "mixed") for k in _kinds(am)):
+            if _kinds(am) == _kinds(bm) and not any(k in _MEDIA or k in ("ndarray", "mixed") for k in _kinds(am)):
                 return all(_arrow_column_equal(a.column(j), b.column(j)) for j in range(a.num_columns))
         return all(
             _cells_equal(x, y) for ra, rb in zip(self._materialize(), other._materialize()) for x, y in zip(ra, rb)
@@ -348,15 +349,15 @@ class Table:
     def has_media(self) -> bool:
         """True when a column holds images (their files must be stored before the table can be scanned)."""
         if self._rows is not None:
-            return any(isinstance(v, Image) for r in self._rows for v in r)
-        return any(c["kind"] == "image" for c in self._arrow_and_meta()[1]["columns"])
+            return any(is_media(v) for r in self._rows for v in r)
+        return any(c["kind"] in _MEDIA for c in self._arrow_and_meta()[1]["columns"])
 
     def encode(self, sink: MediaSink | None) -> pa.Table:
         """The Arrow form to store, with media files written to `sink` (an artifact's staging)."""
         if self._rows is not None:
             return encode_columns(self._columns, self._rows, sink)
         arrow, meta = self._arrow_and_meta()
-        if any(c["kind"] == "image" for c in meta["columns"]):  # media are added to the sink (or referenced)
+        if any(c["kind"] in _MEDIA for c in meta["columns"]):  # media are added to the sink (or referenced)
             return encode_columns(self._columns, self._materialize(), sink)
         return arrow
 
@@ -383,6 +384,9 @@ class Table:
         self._arrow = None if self._rows is not None else self._arrow
 
 
+_MEDIA = frozenset({"image", *MEDIA_KINDS})
+
+
 def _check_columns(columns: Sequence[Any], what: str = "column names") -> list[str]:
     if isinstance(columns, str):
         raise TypeError("columns must be a list of names, not a single string")
@@ -397,7 +401,7 @@ def _check_columns(columns: Sequence[Any], what: str = "column names") -> list[s
 def _has_object_media(df: pd.DataFrame) -> bool:
     for c in df.columns:
         s = df[c]
-        if s.dtype == object and any(isinstance(v, Image) for v in s.head(1000)):
+        if s.dtype == object and any(is_media(v) for v in s.head(1000)):
             return True
     return False
 

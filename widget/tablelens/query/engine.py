@@ -18,7 +18,7 @@ from ._compare import RN0, RN1, joined_frame
 from ._compile import Compiler
 from ._exec import Connection, Runner, default_connection
 from ._frame import Frame, FrameColumn, single_frame
-from ._group import GroupKey, GroupPlan, Split, Summary
+from ._group import MEDIA_SUMMARY, GroupKey, GroupPlan, Split, Summary
 from ._parse import Node, from_python, parse
 from ._rows import RowsPlan
 from ._semantics import out_expr, truthy
@@ -216,6 +216,8 @@ def _summary_of(label: str, cols: list[FrameColumn | None], rel: Any, table: int
     if len(kinds) > 1 or len({c.t for c in present}) > 1:
         return Summary(label, "none", exprs, table)
     k = t.kind
+    if k == "str" and any(c.meta.get("text") for c in present):  # long text: a histogram of lengths
+        return Summary(label, "hist", exprs, table, int_aligned=True, lengths=True)
     if k in ("str", "bool"):
         return Summary(label, "counts", exprs, table)
     if k == "mixed":
@@ -227,6 +229,13 @@ def _summary_of(label: str, cols: list[FrameColumn | None], rel: Any, table: int
         return Summary(label, "hist", exprs, table, int_aligned=True, lengths=True)
     if t.view == "image":
         return Summary(label, "images", exprs, table)
+    media = {c.kind for c in present}
+    if len(media) == 1 and (mk := media.pop()) in MEDIA_SUMMARY and k == "object":
+        fact = MEDIA_SUMMARY[mk]
+        if fact is not None and t.field(fact) is None:
+            fact = None
+        return Summary(label, "media", exprs, table, media_kind=mk, fact=fact,
+                       int_aligned=fact is not None and t.field(fact).kind == "int")  # type: ignore[union-attr]
     return Summary(label, "none", exprs, table)
 
 

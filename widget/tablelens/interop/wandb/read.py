@@ -26,7 +26,8 @@ from ..._core.errors import CorruptFileError, MissingMediaWarning, TablelensErro
 from ..._core.hashing import sha256_bytes
 from ..._core.paths import check_inside, check_logical_path
 from ...artifacts import Artifact, Entry, Staging
-from ...codec import encode_columns, encode_values
+from ...codec import encode_columns, encode_values, stage_media_file
+from ...media._mediafile import MediaFile
 from ...media.classes import Classes
 from ...media.image import Image, Mask, Pixels, validate_boxes
 from ._common import (
@@ -43,6 +44,7 @@ from ._common import (
     hash_file,
     local_file,
 )
+from .media import kind_of, media_cell
 
 __all__ = ["read_wandb_dir"]
 
@@ -92,6 +94,9 @@ class _Sink:
     def add_classes(self, classes: Classes) -> str:
         return self.paths.get(id(classes)) or self.staging.add_classes(classes)
 
+    def add_media_file(self, file: MediaFile, folder: str) -> str:
+        return self.paths.get(id(file)) or stage_media_file(self.staging, file, folder)
+
 
 class _Reader:
     """One pass over a W&B folder: manifest, tables (converted), joined/partitioned tables, then plain files."""
@@ -108,6 +113,7 @@ class _Reader:
         self._pixels: dict[str, Pixels] = {}
         self._masks: dict[str, Mask] = {}
         self._classes: dict[str, Classes] = {}
+        self._media: dict[str, tuple[MediaFile, bool]] = {}
 
     # -- files ---------------------------------------------------------------------------------------------
     def local(self, path: str) -> str | None:
@@ -375,6 +381,9 @@ class _Reader:
             kind = v.get("_type")
             if kind == "image-file":
                 return self.image(where, v)
+            media = kind_of(kind)
+            if media is not None:
+                return self.media(where, media, v)
             if isinstance(kind, str) and isinstance(v.get("path"), str):
                 check_logical_path(v["path"], f"{where}: {kind} path")
             return v
@@ -413,6 +422,25 @@ class _Reader:
                 raise CorruptFileError(f"{where}: 'classes' must be {{'type': 'classes-file', 'path': ...}}")
             classes = self.classes(where, check_logical_path(spec["path"], f"{where}: classes path"))
         return Image._restore(pixels, None if caption is None else str(caption), classes, boxes, masks)
+
+    def media(self, where: str, kind: str, v: dict[str, Any]) -> Any:
+        """An audio, video, HTML, 3-D, Plotly or molecule cell over the folder's file (shared by every cell that
+        names it)."""
+        if not isinstance(v.get("path"), str):
+            raise CorruptFileError(f"{where}: the {v.get('_type')} cell has no 'path'")
+        path = check_logical_path(v["path"], f"{where}: {v.get('_type')} path")
+        if path not in self._media:
+            ext = _media_ext(path)
+            local = self.local(path)
+            if local is not None:
+                file = MediaFile(ext=ext, path=local, digest=self.add(path).digest)
+            else:
+                entry = self.add_missing(path, v.get("sha256"), where)
+                file = MediaFile(ext=ext, path=entry.local_path, digest=entry.digest, size=entry.size)
+            self._media[path] = (file, local is not None)
+            self.sink.paths[id(file)] = path
+        file, present = self._media[path]
+        return media_cell(kind, v, file, where, present)
 
     def pixels(self, where: str, path: str, v: dict[str, Any]) -> Pixels:
         if path in self._pixels:
@@ -501,6 +529,15 @@ class _Reader:
         enc = encode_values(path, [img], self.sink)
         self.consumed.add(path)
         self.staging.add_json(path, enc.array.to_pylist()[0])
+
+
+def _media_ext(path: str) -> str:
+    """A media file's extension, with W&B's two-part ones (`.pts.json`, `.plotly.json`) kept whole."""
+    name = path.rsplit("/", 1)[-1].lower()
+    for two in ("pts.json", "plotly.json"):
+        if name.endswith("." + two):
+            return two
+    return os.path.splitext(name)[1].lstrip(".")
 
 
 def _union_members(t: Any) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ import pyarrow as pa
 from ..._core.errors import CorruptFileError, TablelensError
 from ..._core.paths import check_logical_path, new_folder
 from ...artifacts import Artifact, Entry
-from ...codec import decode_column, image_from_record, read_meta
+from ...codec import MEDIA_KINDS, decode_column, image_from_record, read_meta
 from ...media.classes import Classes
 from ...media.image import Image
 from ._common import (
@@ -39,6 +39,7 @@ from ._common import (
     local_file,
     new_md5,
 )
+from .media import column_type, wandb_cell
 from .types import image_type, merge_all, optional, type_of
 
 __all__ = ["write_wandb_dir"]
@@ -184,6 +185,11 @@ class _Writer:
             images = decode_column(col, cmeta, self.source)
             out = [None if r is None else self.image_cell(r, img) for r, img in zip(records, images)]
             return out, optional(image_type([i for i in images if i is not None]))
+        if kind in MEDIA_KINDS:
+            records = col.to_pylist()
+            cells = decode_column(col, cmeta, self.source)
+            return ([None if r is None else self.media_cell(kind, r, c) for r, c in zip(records, cells)],
+                    optional(column_type(kind)))
         values = decode_column(col, cmeta, self.source)
         if kind == "ndarray":
             return self.ndarray_column(table, name, values)
@@ -234,6 +240,23 @@ class _Writer:
             self.copy(dest, local, md5, size)
             self._media[local] = (dest, sha)
         return self._media[local]
+
+    def media_cell(self, kind: str, rec: dict[str, Any], cell: Any) -> dict[str, Any]:
+        """An audio, video, HTML, 3-D, Plotly or molecule cell: its file copied under its logical path (the W&B
+        media folders), or listed as a reference when its bytes are elsewhere."""
+        path = rec["path"]
+        self.consumed.add(path)
+        entry = self.art.get_path(path)
+        if os.path.isfile(entry.local_path):
+            if entry.local_path not in self._media:
+                sha, md5, size = hash_file(entry.local_path)
+                self.copy(path, entry.local_path, md5, size)
+                self._media[entry.local_path] = (path, sha)
+            path, sha = self._media[entry.local_path]
+        else:
+            self.ref(path, entry)
+            sha = rec.get("digest") or entry.digest
+        return wandb_cell(kind, path, sha, cell, rec)
 
     def image_cell(self, rec: dict[str, Any], img: Image) -> dict[str, Any]:
         self.consumed.add(rec["path"])
