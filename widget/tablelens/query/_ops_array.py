@@ -7,7 +7,6 @@ Lambdas (`$filter`, `$map`) compile to Ibis array lambdas; an engine without the
 from __future__ import annotations
 
 import operator
-from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -15,8 +14,24 @@ import ibis.expr.datatypes as dt
 
 from ._ops_math import as_num, combine
 from ._parse import Node
-from ._registry import Env, op
-from ._semantics import Unsupported, compare, ifelse_val, imax, imin, is_null, null_like, out_expr, truthy, unify
+from ._registry import MANY, Env, op
+from ._semantics import (
+    INT32_MAX,
+    INT32_MIN,
+    Unsupported,
+    balanced,
+    compare,
+    ifelse_val,
+    imax,
+    imin,
+    is_null,
+    json_text,
+    mixed_from_struct,
+    null_like,
+    out_expr,
+    truthy,
+    unify,
+)
 from ._values import T, Val, ibis_type, null_val, typed_null
 
 if TYPE_CHECKING:
@@ -30,11 +45,17 @@ def _array_arg(c: Compiler, name: str, node: Node, env: Env) -> Val:
 
 
 def _int_arg(c: Compiler, name: str, node: Node, env: Env, what: str) -> Val:
+    """An index, position or count: a 32-bit integer, as MongoDB requires (a constant outside is an error, a
+    computed one gives null)."""
     v = c.compile(node, env)
     if v.t.kind == "float" and v.is_lit and float(v.lit).is_integer():
-        return Val(T("int"), ibis.literal(int(v.lit), type=dt.int64), lit=int(v.lit))
+        v = Val(T("int"), ibis.literal(int(v.lit), type=dt.int64), lit=int(v.lit))
     if v.t.kind not in ("int", "null"):
         raise node.error(f"{name}: {what} must be an integer, got {v.t.describe()}")
+    if v.is_lit and v.lit is not None and not INT32_MIN <= v.lit <= INT32_MAX:
+        raise node.error(f"{name}: {what} must be a 32-bit integer ({INT32_MIN} to {INT32_MAX}), got {v.lit}")
+    if v.t.kind == "int" and not v.is_lit:
+        v = Val(T("int"), ibis.ifelse((v.e < INT32_MIN) | (v.e > INT32_MAX), typed_null(dt.int64), v.e))
     return v
 
 
@@ -176,28 +197,123 @@ def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
     return _pairwise(acc, [init, best])
 
 
+#: the parts a value splits into for $min/$max, with the `$type` tag of each and its Ibis type
+_PARTS = {"int": ("int", dt.int64), "float": ("double", dt.float64), "str": ("string", dt.string),
+          "bool": ("bool", dt.boolean), "date": ("date", dt.timestamp), "object": ("object", dt.string),
+          "array": ("array", dt.string)}
+#: categories in MongoDB type order, lowest first (numbers are the int and float parts together)
+_ORDER = ("number", "str", "object", "array", "bool", "date")
+
+
+def _split_value(v: Val) -> dict[str, Any]:
+    """A value as part -> expression holding it when the value has that type (NULL otherwise)."""
+    k = v.t.kind
+    if k == "mixed":
+        out = {}
+        for part, (tag, typ) in _PARTS.items():
+            src = v.parts.get("json" if part in ("array", "object") else part)
+            if src is None or tag not in v.t.tags:
+                continue
+            if part in ("array", "object"):
+                src = json_text(src)
+            out[part] = ibis.ifelse(v.tag == tag, src, typed_null(typ))
+        return out
+    if k in ("int", "float", "str", "date"):
+        return {k: v.e}
+    if k == "bool":
+        return {"bool": out_expr(v)}
+    raise Unsupported(f"$min and $max cannot compare {v.t.describe()}s with other values; compare their "
+                      f"elements, fields or $size")
+
+
+def _pick(name: str, lists: dict[str, Any]) -> Val:
+    """$min/$max from one list per part (the candidates of that type, NULL where a candidate has another type).
+
+    Each list is referenced a fixed number of times, so the SQL grows linearly with the candidates (a chain of
+    pairwise comparisons grows exponentially when ints and doubles mix). Ties between an int and a double of the
+    same value go to the earlier candidate, as in MongoDB.
+    """
+    is_max = name == "$max"
+
+    def ext(a: Any) -> Any:
+        return a.maxs() if is_max else a.mins()
+
+    best: dict[str, Any] = {p: ext(a) for p, a in lists.items() if p not in ("int", "float")}
+    li, lf = lists.get("int"), lists.get("float")
+    nan = ibis.literal(float("nan"), type=dt.float64)
+    if li is not None and lf is None and len(lists) == 1:
+        return Val(T("int"), best.setdefault("int", ext(li)))
+    m_i = ext(li) if li is not None else None
+    m_f = has_nan = None
+    if lf is not None:
+        has_nan = (lf.filter(lambda x: x.isnan()).length() > 0).fill_null(False)
+        m_f = ext(lf.filter(lambda x: ~x.isnan()))
+        if is_max:  # NaN is the smallest number: it wins a $max only when there is no other number
+            f_val = m_f.fill_null(ibis.ifelse(has_nan, nan, typed_null(dt.float64)))
+            if m_i is not None:
+                f_val = ibis.ifelse(m_i.isnull(), f_val, m_f)
+        else:
+            f_val = ibis.ifelse(has_nan, nan, m_f)
+        if li is None and len(lists) == 1:
+            return Val(T("float"), f_val)
+    num_tag: Any = None
+    if m_i is not None and m_f is not None:
+        assert li is not None and lf is not None and has_nan is not None
+        fi = m_i.cast(dt.float64)
+        wins = (fi > m_f) if is_max else (fi < m_f)
+        tie = (fi == m_f) & (li.index(m_i) < lf.index(m_f))
+        int_wins = m_i.notnull() & (m_f.isnull() | wins | tie)
+        if not is_max:
+            int_wins = int_wins & ~has_nan
+        num_tag = ibis.ifelse(int_wins, "int", ibis.ifelse(f_val.isnull(), typed_null(dt.string), "double"))
+    elif m_i is not None:
+        num_tag = ibis.ifelse(m_i.isnull(), typed_null(dt.string), "int")
+    elif m_f is not None:
+        num_tag = ibis.ifelse(f_val.isnull(), typed_null(dt.string), "double")
+    parts: dict[str, Any] = {}
+    if m_i is not None:
+        parts["int"] = m_i
+    if m_f is not None:
+        parts["float"] = f_val
+    branches = []
+    for cat in (_ORDER if not is_max else reversed(_ORDER)):
+        if cat == "number":
+            if num_tag is not None:
+                branches.append((num_tag.notnull(), num_tag))
+            continue
+        if cat in best:
+            branches.append((best[cat].notnull(), ibis.literal(_PARTS[cat][0])))
+            if cat not in ("array", "object"):
+                parts[cat] = best[cat]
+    if len(lists) == 1 and next(iter(best), None) in ("str", "bool", "date"):  # one type: a plain value
+        ((cat, e),) = best.items()
+        return Val(T(cat), e)
+    tag = ibis.cases(*branches, else_="null") if branches else ibis.literal("null")
+    if "array" in best or "object" in best:  # both are JSON text: the tag says which one the value is
+        arr_t, obj_t = best.get("array"), best.get("object")
+        parts["json"] = arr_t if obj_t is None else obj_t if arr_t is None else ibis.ifelse(tag == "object", obj_t,
+                                                                                               arr_t)
+    tags = frozenset({"null", *(_PARTS[p][0] for p in lists)})
+    return Val(T("mixed", tags=tags), None, tag=tag, parts=parts)
+
+
 def _extreme(name: str, arr: Val) -> Val:
     """$min/$max over the elements of an array (nulls ignored, NaN is the smallest number)."""
     elem = arr.t.elem or T("null")
     if elem.kind == "null":
         return null_val()
+    if elem.kind == "mixed":
+        names = [p for p, (tag, _) in _PARTS.items() if tag in elem.tags]
+        lists = {p: arr.e.map(lambda x, p=p: _split_value(mixed_from_struct(x, tags=elem.tags)).get(
+            p, typed_null(_PARTS[p][1]))) for p in names}
+        return _pick(name, lists) if lists else null_val()
     if elem.kind not in ("int", "float", "str", "bool", "date"):
         raise Unsupported(f"{name} over an array of {elem.describe()} values is not supported")
-    if elem.kind != "float":
-        return Val(elem, arr.e.mins() if name == "$min" else arr.e.maxs())
-    has_nan = arr.e.filter(lambda x: x.isnan()).length() > 0
-    clean = arr.e.filter(lambda x: ~x.isnan())
-    nan = ibis.literal(float("nan"), type=dt.float64)
-    if name == "$min":
-        return Val(elem, ibis.ifelse(has_nan, nan, clean.mins()))
-    return Val(elem, clean.maxs().fill_null(ibis.ifelse(has_nan, nan, typed_null(dt.float64))))
+    return _pick(name, {elem.kind: arr.e})
 
 
 def _pairwise(name: str, vals: list[Val]) -> Val:
-    """$min/$max over arguments, by MongoDB type order, ignoring null and missing."""
-    vals = [v for v in vals if v.t.kind != "null"]
-    if not vals:
-        return null_val()
+    """$min/$max over two arguments, by MongoDB type order, ignoring null and missing."""
     vals = unify(vals)
     best = vals[0].but(missing=False)
     for v in vals[1:]:
@@ -213,16 +329,28 @@ def _pairwise(name: str, vals: list[Val]) -> Val:
     return best
 
 
+def _extreme_of_args(name: str, vals: list[Val]) -> Val:
+    """$min/$max over arguments: two compared directly, more as lists per type (linear in the arguments)."""
+    vals = [v for v in vals if v.t.kind != "null" and not (v.is_lit and v.lit is None)]
+    if not vals:
+        return null_val()
+    if len(vals) == 1:
+        return vals[0].but(missing=False)
+    if len(vals) == 2:
+        return _pairwise(name, vals)
+    split = [_split_value(v) for v in vals]
+    names = [p for p in _PARTS if any(p in sp for sp in split)]
+    lists = {p: ibis.array([sp.get(p, typed_null(_PARTS[p][1])) for sp in split]) for p in names}
+    return _pick(name, lists)
+
+
 @op("$min", "$max")
 def _min_max(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    nodes = c.args(name, arg, 1, 10_000)
+    nodes = c.args(name, arg, 1, MANY)
     vals = [c.compile(n, env) for n in nodes]
     if len(vals) == 1 and vals[0].t.kind == "array":
         return _extreme(name, vals[0])
-    if len(vals) == 1:
-        v = vals[0]
-        return v.but(missing=False) if v.t.kind != "null" else null_val()
-    return _pairwise(name, vals)
+    return _extreme_of_args(name, vals)
 
 
 def _numeric_elems(arr: Val) -> tuple[Any, str]:
@@ -232,19 +360,21 @@ def _numeric_elems(arr: Val) -> tuple[Any, str]:
     if elem.kind == "null":
         return None, "null"
     if elem.kind == "mixed":
-        raise Unsupported("summing an array of mixed values is not supported")
+        return arr.e, "mixed"
     return None, "none"
 
 
 @op("$sum", "$avg")
 def _sum_avg(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    nodes = c.args(name, arg, 1, 10_000)
+    nodes = c.args(name, arg, 1, MANY)
     vals = [c.compile(n, env) for n in nodes]
     is_sum = name == "$sum"
     if len(vals) == 1 and vals[0].t.kind == "array":
         e, kind = _numeric_elems(vals[0])
         if e is None:
             return Val(T("int"), ibis.literal(0, type=dt.int64), lit=0) if is_sum else null_val()
+        if kind == "mixed":
+            return _sum_avg_mixed(is_sum, vals[0])
         if not is_sum:
             return Val(T("float"), e.means().cast("float64"))
         if kind == "int":
@@ -262,12 +392,38 @@ def _sum_avg(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if is_sum:
         return combine(
             [_zero_if_null(n) for n in nums],
-            lambda *xs: reduce(operator.add, xs),
-            lambda *xs: reduce(operator.add, xs),
+            lambda *xs: balanced(operator.add, xs),
+            lambda *xs: balanced(operator.add, xs),
         )
-    count = reduce(operator.add, [n.f.notnull().cast("int64") for n in nums])
-    total = reduce(operator.add, [n.f.fill_null(0.0) for n in nums])
+    count = balanced(operator.add, [n.f.notnull().cast("int64") for n in nums])
+    total = balanced(operator.add, [n.f.fill_null(0.0) for n in nums])
     return Val(T("float"), total / count.nullif(0).cast("float64"))
+
+
+def _sum_avg_mixed(is_sum: bool, arr: Val) -> Val:
+    """$sum/$avg over an array of mixed values: its ints and doubles (non-numbers ignored), an int sum when
+    every number is an int."""
+    elem = arr.t.elem or T("mixed")
+
+    def part(name: str, tag: str, typ: Any) -> Any:
+        def pick(x: Any) -> Any:
+            m = mixed_from_struct(x, tags=elem.tags)
+            return ibis.ifelse(m.tag == tag, m.parts[name], typed_null(typ)) if name in m.parts \
+                else typed_null(typ)
+
+        return arr.e.map(pick)
+
+    ints, floats = part("int", "int", dt.int64), part("float", "double", dt.float64)
+    isum = ints.sums().cast(dt.int64).fill_null(0)
+    fsum = floats.sums().cast(dt.float64).fill_null(0.0)
+    n_float = floats.filter(lambda x: x.notnull()).length().fill_null(0)
+    if not is_sum:
+        count = ints.filter(lambda x: x.notnull()).length() + n_float
+        return Val(T("float"), (isum.cast(dt.float64) + fsum) / count.nullif(0).cast(dt.float64))
+    has_double = n_float > 0
+    return Val(T("mixed", tags=frozenset({"int", "double"})), None, tag=ibis.ifelse(has_double, "double", "int"),
+               parts={"int": ibis.ifelse(has_double, typed_null(dt.int64), isum),
+                      "float": isum.cast(dt.float64) + fsum})
 
 
 def _zero_if_null(n: Any) -> Any:
@@ -344,7 +500,7 @@ def _slice(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 @op("$concatArrays")
 def _concat_arrays(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    nodes = c.args(name, arg, 0, 10_000)
+    nodes = c.args(name, arg, 0, MANY)
     vals = [_array_arg(c, name, n, env) for n in nodes]
     if not vals:
         return Val(T("array", elem=T("null")), ibis.literal([], type="array<int64>"), lit=[])
@@ -356,7 +512,7 @@ def _concat_arrays(c: Compiler, name: str, arg: Node, env: Env) -> Val:
                         + ", ".join(sorted(e.describe() for e in elems)) + ")")
     typ = T("array", elem=next(iter(elems))) if elems else vals[0].t
     exprs = [v.e if v.t == typ else v.e.cast(ibis_type(typ)) for v in vals]
-    return Val(typ, reduce(lambda x, y: x.concat(y), exprs))
+    return Val(typ, balanced(lambda x, y: x.concat(y), exprs))
 
 
 @op("$anyElementTrue", "$allElementsTrue")

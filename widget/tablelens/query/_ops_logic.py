@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from functools import reduce
+import operator
 from typing import TYPE_CHECKING
 
 import ibis
 
 from ._parse import Node
-from ._registry import Env, op
-from ._semantics import compare, ifelse_val, is_null, lit_truth, out_expr, truthy, unify
+from ._registry import MANY, Env, op
+from ._semantics import (
+    balanced,
+    cases_val,
+    compare,
+    ifelse_val,
+    is_null,
+    lit_truth,
+    member,
+    out_expr,
+    truthy,
+    unify,
+)
 from ._values import T, Val, null_val, typed_null
 
 if TYPE_CHECKING:
@@ -32,21 +43,34 @@ def _compare(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     return compare(_CMP[name], a, b)
 
 
+#: node kinds whose value is a constant scalar, usable in a set membership without compiling each one
+_SCALAR_NODES = ("number", "bool", "null", "date")
+
+
 @op("$in")
 def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     needle_node, hay_node = c.args(name, arg, 2)
     needle = c.compile(needle_node, env)
-    if hay_node.kind == "array":  # a literal list: one equality per element, no array needed
-        items = [c.compile(n, env) for n in hay_node.value]
-        if not items:
-            return _bool(False)
-        tests = [compare("eq", needle, item) for item in items]
+    if hay_node.kind == "array":  # a literal list: a set membership for its constants, comparisons for the rest
+        consts: list[object] = []
+        tests: list[Val] = []
+        for n in hay_node.value:
+            if n.kind in _SCALAR_NODES or (n.kind == "string" and not n.value.startswith("$")):
+                consts.append(n.value)
+                continue
+            item = c.compile(n, env)
+            if item.is_lit and item.t.kind in ("null", "bool", "int", "float", "str", "date"):
+                consts.append(item.lit)
+            else:
+                tests.append(compare("eq", needle, item))
+        if consts:
+            tests.append(member(needle, consts, in_lambda=bool(env)))
         if any(t.is_lit and t.lit for t in tests):
             return _bool(True)
         live = [t for t in tests if not t.is_lit]
         if not live:
             return _bool(False)
-        return Val(T("bool"), reduce(lambda x, y: x | y, (t.e for t in live)),
+        return Val(T("bool"), balanced(operator.or_, [t.e for t in live]),
                    falsy_null=any(t.falsy_null for t in live))
     hay = c.need_array(name, c.compile(hay_node, env), hay_node)
     if hay.t.kind == "null":
@@ -76,7 +100,7 @@ def _and_or(c: Compiler, name: str, arg: Node, env: Env) -> Val:
             parts.append((t, False))
     if not parts:
         return _bool(is_and)
-    e = reduce((lambda x, y: x & y) if is_and else (lambda x, y: x | y), (p for p, _ in parts))
+    e = balanced(operator.and_ if is_and else operator.or_, [p for p, _ in parts])
     return Val(T("bool"), e, falsy_null=any(f for _, f in parts))
 
 
@@ -102,17 +126,16 @@ def _cond(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 @op("$ifNull")
 def _if_null(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    vals = unify([c.compile(n, env) for n in c.args(name, arg, 2, 10_000)])
-    result = vals[-1]
-    for v in reversed(vals[:-1]):
+    vals = unify([c.compile(n, env) for n in c.args(name, arg, 2, MANY)])
+    branches = []
+    for v in vals[:-1]:
         nul = is_null(v)
         if nul is True:
             continue
         if nul is False:
-            result = v
-            continue
-        result = ifelse_val(~nul, v.but(missing=False), result)
-    return result
+            return v
+        branches.append((~nul, v.but(missing=False)))
+    return cases_val(branches, vals[-1])
 
 
 @op("$switch")
@@ -124,11 +147,9 @@ def _switch(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     tests, results = [], []
     for b in branches_node.value:
         bspec = c.spec("$switch branch", b, ("case", "then"))
-        tests.append(truthy(c.compile(bspec["case"], env)))
+        test = c.compile(bspec["case"], env)
+        tests.append(lit_truth(test) if test.is_lit else truthy(test))
         results.append(c.compile(bspec["then"], env))
     default = c.compile(spec["default"], env) if "default" in spec else null_val()
     vals = unify([*results, default])
-    result = vals[-1]
-    for test, v in zip(reversed(tests), reversed(vals[:-1])):
-        result = ifelse_val(test, v, result)
-    return result
+    return cases_val(list(zip(tests, vals[:-1])), vals[-1])

@@ -19,7 +19,7 @@ from ._values import TAG_OF_KIND, T, Val, typed_null
 if TYPE_CHECKING:
     from ._compile import Compiler
 
-__all__: list[str] = []
+__all__ = ["TO_TEXT"]
 
 INT_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -73,18 +73,22 @@ def _date_text(d: Any) -> Any:
     return d.strftime("%Y-%m-%dT%H:%M:%S.%f").left(23).concat("Z")
 
 
+#: each scalar kind as text, the way `$toString` writes it (also used where MongoDB converts to a string)
+TO_TEXT: dict[str, Any] = {
+    "str": lambda e: e,
+    "int": lambda e: e.cast("string"),
+    "float": _float_text,
+    "bool": _bool_text,
+    "date": _date_text,
+}
+
+
 @op("$toString")
 def _to_string(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
     v = c.compile(node, env)
     k = v.t.kind
-    conv = {
-        "str": lambda e: e,
-        "int": lambda e: e.cast("string"),
-        "float": _float_text,
-        "bool": _bool_text,
-        "date": _date_text,
-    }
+    conv = TO_TEXT
     if k == "null":
         return Val(T("str"), typed_null(dt.string))
     if k in conv:

@@ -182,7 +182,8 @@ def type_from_ibis(typ: dt.DataType, kind: str | None = None) -> T:
         return T("str")
     if isinstance(typ, (dt.Timestamp, dt.Date)):
         return T("date")
-    if isinstance(typ, dt.Null):
+    if isinstance(typ, dt.Null) or (isinstance(typ, dt.Unknown)  # a column of only nulls, as DuckDB reads it
+                                     and str(getattr(typ, "raw_type", "")).strip('"').upper() == "NULL"):
         return T("null")
     return T("unsupported", fields=(("ibis", T(str(typ))),))
 

@@ -171,7 +171,7 @@ def _filter(flt: Any, compiler: Compiler) -> Any:
 
 def _compile(compiler: Compiler, node: Node, control: str) -> Any:
     try:
-        return compiler.compile(node)
+        return compiler.compile_root(node)
     except FilterError as err:
         raise err.for_control(control) from None
 
