@@ -14,13 +14,12 @@ from typing import Any
 
 import ibis
 import ibis.common.exceptions as ibis_exc
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from .._core.errors import FilterError
 from ._parse import Node
 from ._registry import OPS, REFUSED, Env
-from ._semantics import Unsupported, mixed_from_struct, out_expr, unify
+from ._semantics import Unsupported, expr_size, mixed_from_struct, out_expr, unify
 from ._values import T, Val, const, ibis_type
 
 __all__ = ["MAX_SQL_NODES", "Columns", "Compiler", "empty_object", "sql_size"]
@@ -315,25 +314,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def sql_size(val: Val) -> int:
-    """How many operations the SQL of a compiled value would hold, counting each shared sub-expression every
-    time it is written out (Ibis shares them; SQL text repeats them). Linear in the Ibis graph."""
-    roots = [x for x in (val.e, val.tag, *val.parts.values(), val.missing) if isinstance(x, ir.Expr)]
-    sizes: dict[Any, int] = {}
-    total = 0
-    for root in roots:
-        stack = [(root.op(), False)]
-        while stack:
-            op, expanded = stack.pop()
-            if op in sizes:
-                continue
-            kids = [] if isinstance(op, ops.Relation) else [k for k in op.__children__ if isinstance(k, ops.Node)]
-            if expanded or not kids:
-                sizes[op] = min(1 + sum(sizes[k] for k in kids), 10 * MAX_SQL_NODES)
-                continue
-            stack.append((op, True))
-            stack.extend((k, False) for k in kids if k not in sizes)
-        total += sizes[root.op()]
-    return total
+    """How many operations the SQL of a compiled value would hold (see `expr_size`)."""
+    return expr_size([val.e, val.tag, *val.parts.values(), val.missing], 10 * MAX_SQL_NODES)
 
 
 def empty_object() -> Val:

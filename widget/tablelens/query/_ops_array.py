@@ -19,6 +19,7 @@ from ._semantics import (
     INT32_MAX,
     INT32_MIN,
     Unsupported,
+    any_of,
     balanced,
     compare,
     ifelse_val,
@@ -27,12 +28,13 @@ from ._semantics import (
     is_null,
     json_text,
     mixed_from_struct,
+    mixed_to_struct,
     null_like,
     out_expr,
     truthy,
     unify,
 )
-from ._values import T, Val, ibis_type, null_val, typed_null
+from ._values import T, Val, fresh, ibis_type, let, null_val, typed_null
 
 if TYPE_CHECKING:
     from ._compile import Compiler
@@ -80,7 +82,7 @@ def _filter(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     def keep(x: Any) -> Any:
         return truthy(c.compile(spec["cond"], {**env, var: c.elem_val(elem, x)}))
 
-    result = arr.e.filter(keep)
+    result = arr.e.filter(fresh(keep))
     if "limit" in spec:
         lim = _int_arg(c, name, spec["limit"], env, "'limit'")
         if lim.is_lit and (lim.lit is None or lim.lit < 1):
@@ -104,7 +106,7 @@ def _map(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         seen.append(v.t)
         return out_expr(v) if v.t.kind != "null" else typed_null(dt.int64)
 
-    result = arr.e.map(body)
+    result = arr.e.map(fresh(body))
     return Val(T("array", elem=seen[0] if seen else T("null")), result)
 
 
@@ -158,7 +160,7 @@ def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
         seen.append(v.t)
         return out_expr(v) if v.t.kind != "null" else typed_null(dt.int64)
 
-    mapped = arr.e.map(body)
+    mapped = arr.e.map(fresh(body))
     mapped_t = seen[0] if seen else T("null")
     items = Val(T("array", elem=mapped_t), mapped)
     if acc == "$add":
@@ -187,7 +189,7 @@ def _reduce_body(c: Compiler, arr: Val, spec: dict[str, Node], env: Env) -> Val:
         has_null = mapped.filter(lambda x: x.isnull()).length() > 0
         return Val(init_u.t, ibis.ifelse(has_null, typed_null(ibis_type(init_u.t)), init_u.e.concat(flat_u.e)))
     if acc in ("$and", "$or"):
-        truths = arr.e.map(lambda x: truthy(c.compile(term, {**env, "this": c.elem_val(elem, x)})))
+        truths = arr.e.map(fresh(lambda x: truthy(c.compile(term, {**env, "this": c.elem_val(elem, x)}))))
         combined = truths.alls() if acc == "$and" else truths.anys()
         combined = combined.fill_null(acc == "$and")
         init_t = truthy(init)
@@ -226,75 +228,91 @@ def _split_value(v: Val) -> dict[str, Any]:
                       f"elements, fields or $size")
 
 
-def _pick(name: str, lists: dict[str, Any]) -> Val:
+def _pick(name: str, lists: dict[str, Any], nan: Any = None) -> Val:
     """$min/$max from one list per part (the candidates of that type, NULL where a candidate has another type).
 
-    Each list is referenced a fixed number of times, so the SQL grows linearly with the candidates (a chain of
-    pairwise comparisons grows exponentially when ints and doubles mix). Ties between an int and a double of the
-    same value go to the earlier candidate, as in MongoDB.
+    The SQL grows linearly with the candidates (a chain of pairwise comparisons grows exponentially when ints
+    and doubles mix): each list is built once per row (`let`), its extreme taken once, and the winner picked from
+    the extremes by MongoDB type order. An int and a double of equal value: the earlier candidate wins, as in
+    MongoDB. NaN is the smallest number. `nan`, when given, says whether a candidate is NaN (the float list
+    then holds none), which spares a pass over the list.
     """
     is_max = name == "$max"
 
     def ext(a: Any) -> Any:
         return a.maxs() if is_max else a.mins()
 
-    best: dict[str, Any] = {p: ext(a) for p, a in lists.items() if p not in ("int", "float")}
-    li, lf = lists.get("int"), lists.get("float")
-    nan = ibis.literal(float("nan"), type=dt.float64)
-    if li is not None and lf is None and len(lists) == 1:
-        return Val(T("int"), best.setdefault("int", ext(li)))
-    m_i = ext(li) if li is not None else None
-    m_f = has_nan = None
-    if lf is not None:
-        has_nan = (lf.filter(lambda x: x.isnan()).length() > 0).fill_null(False)
-        m_f = ext(lf.filter(lambda x: ~x.isnan()))
-        if is_max:  # NaN is the smallest number: it wins a $max only when there is no other number
-            f_val = m_f.fill_null(ibis.ifelse(has_nan, nan, typed_null(dt.float64)))
-            if m_i is not None:
-                f_val = ibis.ifelse(m_i.isnull(), f_val, m_f)
-        else:
-            f_val = ibis.ifelse(has_nan, nan, m_f)
-        if li is None and len(lists) == 1:
-            return Val(T("float"), f_val)
-    num_tag: Any = None
-    if m_i is not None and m_f is not None:
-        assert li is not None and lf is not None and has_nan is not None
-        fi = m_i.cast(dt.float64)
-        wins = (fi > m_f) if is_max else (fi < m_f)
-        tie = (fi == m_f) & (li.index(m_i) < lf.index(m_f))
-        int_wins = m_i.notnull() & (m_f.isnull() | wins | tie)
-        if not is_max:
-            int_wins = int_wins & ~has_nan
-        num_tag = ibis.ifelse(int_wins, "int", ibis.ifelse(f_val.isnull(), typed_null(dt.string), "double"))
-    elif m_i is not None:
-        num_tag = ibis.ifelse(m_i.isnull(), typed_null(dt.string), "int")
-    elif m_f is not None:
-        num_tag = ibis.ifelse(f_val.isnull(), typed_null(dt.string), "double")
-    parts: dict[str, Any] = {}
-    if m_i is not None:
-        parts["int"] = m_i
-    if m_f is not None:
-        parts["float"] = f_val
-    branches = []
-    for cat in (_ORDER if not is_max else reversed(_ORDER)):
-        if cat == "number":
-            if num_tag is not None:
-                branches.append((num_tag.notnull(), num_tag))
-            continue
-        if cat in best:
-            branches.append((best[cat].notnull(), ibis.literal(_PARTS[cat][0])))
-            if cat not in ("array", "object"):
-                parts[cat] = best[cat]
-    if len(lists) == 1 and next(iter(best), None) in ("str", "bool", "date"):  # one type: a plain value
-        ((cat, e),) = best.items()
-        return Val(T(cat), e)
-    tag = ibis.cases(*branches, else_="null") if branches else ibis.literal("null")
-    if "array" in best or "object" in best:  # both are JSON text: the tag says which one the value is
-        arr_t, obj_t = best.get("array"), best.get("object")
-        parts["json"] = arr_t if obj_t is None else obj_t if arr_t is None else ibis.ifelse(tag == "object", obj_t,
-                                                                                               arr_t)
+    def float_extreme(m_f: Any, has_nan: Any) -> Any:
+        nan = ibis.literal(float("nan"), type=dt.float64)
+        if is_max:  # NaN wins a $max only when there is no other number
+            return m_f.fill_null(ibis.ifelse(has_nan, nan, typed_null(dt.float64)))
+        return ibis.ifelse(has_nan, nan, m_f)
+
+    kinds = set(lists)
+    if kinds == {"int"} or (len(kinds) == 1 and kinds <= {"str", "bool", "date"}):  # one type: a plain value
+        ((kind, lst),) = lists.items()
+        return Val(T(kind), ext(lst))
+    def nan_free(lf: Any) -> Any:
+        return lf if nan is not None else lf.filter(lambda x: ~x.isnan())
+
+    def has_nan(lf: Any) -> Any:
+        return nan if nan is not None else (lf.filter(lambda x: x.isnan()).length() > 0).fill_null(False)
+
+    if kinds == {"float"}:
+        lf = lists["float"]
+        return Val(T("float"), float_extreme(ext(nan_free(lf)), has_nan(lf)))
+
+    def stats(s: Any) -> Any:  # every extreme (and where the numeric ones are) from the lists, bound once
+        out: dict[str, Any] = {}
+        for p in lists:
+            if p == "float":
+                clean = nan_free(s[p])
+                out["float"] = ext(clean)
+                out["nan"] = has_nan(s[p])
+                if "int" in lists:
+                    out["at_float"] = s[p].index(ext(clean))
+            else:
+                out[p] = ext(s[p])
+                if p == "int" and "float" in lists:
+                    out["at_int"] = s[p].index(ext(s[p]))
+        return ibis.struct(out)
+
+    def winner(st: Any) -> Any:  # the extreme of the highest (lowest) type present, as a variant struct
+        parts: dict[str, Any] = {}
+        num_tag: Any = None
+        if "float" in lists:
+            parts["float"] = f_val = float_extreme(st["float"], st["nan"])
+            num_tag = ibis.ifelse(f_val.isnull(), typed_null(dt.string), "double")
+        if "int" in lists:
+            m_i = parts["int"] = st["int"]
+            int_wins = m_i.notnull()
+            if "float" in lists:
+                fi, m_f = m_i.cast(dt.float64), st["float"]
+                better = (fi > m_f) if is_max else (fi < m_f)
+                tie = (fi == m_f) & (st["at_int"] < st["at_float"])
+                int_wins = int_wins & (m_f.isnull() | better | tie)
+                if not is_max:
+                    int_wins = int_wins & ~st["nan"]
+            num_tag = ibis.ifelse(int_wins, "int", num_tag if num_tag is not None else typed_null(dt.string))
+        branches = []
+        for cat in (_ORDER if not is_max else tuple(reversed(_ORDER))):
+            if cat == "number":
+                if num_tag is not None:
+                    branches.append((num_tag.notnull(), num_tag))
+            elif cat in lists:
+                branches.append((st[cat].notnull(), ibis.literal(_PARTS[cat][0])))
+                if cat not in ("array", "object"):
+                    parts[cat] = st[cat]
+        tag = ibis.cases(*branches, else_="null")
+        if "array" in lists or "object" in lists:  # both are JSON text: the tag says which one the value is
+            arr_t, obj_t = st["array"] if "array" in lists else None, st["object"] if "object" in lists else None
+            parts["json"] = arr_t if obj_t is None else obj_t if arr_t is None else ibis.ifelse(
+                tag == "object", obj_t, arr_t)
+        return mixed_to_struct(Val(T("mixed"), None, tag=tag, parts=parts))
+
+    whole = let(let(ibis.struct(lists), stats), winner)
     tags = frozenset({"null", *(_PARTS[p][0] for p in lists)})
-    return Val(T("mixed", tags=tags), None, tag=tag, parts=parts)
+    return mixed_from_struct(whole, tags=tags).but(e=whole)
 
 
 def _extreme(name: str, arr: Val) -> Val:
@@ -339,9 +357,15 @@ def _extreme_of_args(name: str, vals: list[Val]) -> Val:
     if len(vals) == 2:
         return _pairwise(name, vals)
     split = [_split_value(v) for v in vals]
+    nans = []
+    for sp in split:  # NaN apart, so that the list of doubles needs no filtering pass
+        if "float" in sp:
+            f = sp["float"]
+            nans.append(f.isnan().fill_null(False))
+            sp["float"] = ibis.ifelse(f.isnan(), typed_null(dt.float64), f)
     names = [p for p in _PARTS if any(p in sp for sp in split)]
     lists = {p: ibis.array([sp.get(p, typed_null(_PARTS[p][1])) for sp in split]) for p in names}
-    return _pick(name, lists)
+    return _pick(name, lists, any_of(nans) if nans else None)
 
 
 @op("$min", "$max")
@@ -512,7 +536,13 @@ def _concat_arrays(c: Compiler, name: str, arg: Node, env: Env) -> Val:
                         + ", ".join(sorted(e.describe() for e in elems)) + ")")
     typ = T("array", elem=next(iter(elems))) if elems else vals[0].t
     exprs = [v.e if v.t == typ else v.e.cast(ibis_type(typ)) for v in vals]
-    return Val(typ, balanced(lambda x, y: x.concat(y), exprs))
+    if len(exprs) == 1:
+        return Val(typ, exprs[0])
+    # one flat `flatten([a, b, ...])`: a chain of two-array concatenations writes each operand twice per level
+    # (a null check, then the concatenation), which doubles the SQL with every argument
+    nulls = any_of([e.isnull() for e, v in zip(exprs, vals) if not v.is_lit])
+    joined = ibis.array(exprs).flatten()
+    return Val(typ, joined if nulls is False else ibis.ifelse(nulls, typed_null(ibis_type(typ)), joined))
 
 
 @op("$anyElementTrue", "$allElementsTrue")
@@ -523,7 +553,7 @@ def _any_all(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         return Val(T("bool"), typed_null(dt.boolean))
     elem = arr.t.elem or T("null")
     if name == "$anyElementTrue":
-        hits = arr.e.filter(lambda x: truthy(c.elem_val(elem, x))).length() > 0
+        hits = arr.e.filter(fresh(lambda x: truthy(c.elem_val(elem, x)))).length() > 0
     else:
-        hits = arr.e.filter(lambda x: ~truthy(c.elem_val(elem, x))).length() == 0
+        hits = arr.e.filter(fresh(lambda x: ~truthy(c.elem_val(elem, x)))).length() == 0
     return Val(T("bool"), hits)

@@ -21,7 +21,7 @@ from ._semantics import (
     truthy,
     unify,
 )
-from ._values import T, Val, null_val, typed_null
+from ._values import T, Val, fresh, null_val, typed_null
 
 if TYPE_CHECKING:
     from ._compile import Compiler
@@ -76,7 +76,7 @@ def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if hay.t.kind == "null":
         return Val(T("bool"), typed_null("boolean"))
     elem = hay.t.elem or T("null")
-    found = hay.e.filter(lambda x: out_expr(compare("eq", c.elem_val(elem, x), needle))).length() > 0
+    found = hay.e.filter(fresh(lambda x: out_expr(compare("eq", c.elem_val(elem, x), needle)))).length() > 0
     return Val(T("bool"), found)
 
 

@@ -15,10 +15,11 @@ from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type, null_val, typed_null
+from ._values import MIXED_PARTS, STRUCT_FIELD, TAG_OF_KIND, T, Val, ibis_type, let, null_val, typed_null
 
 __all__ = [
     "INT32_MAX",
@@ -31,9 +32,12 @@ __all__ = [
     "as_bool",
     "as_mixed",
     "balanced",
+    "bind",
     "cases_val",
     "compare",
+    "costly",
     "epoch_ms",
+    "expr_size",
     "ifelse_val",
     "imax",
     "imin",
@@ -146,6 +150,8 @@ def truthy(v: Val) -> ir.BooleanValue:
     if k in ("int", "float"):
         return (v.e != 0).fill_null(False)
     if k == "mixed":
+        if costly(v):
+            return bind(v, truthy)
         branches: list[tuple[Any, Any]] = [(v.tag == "null", False)]
         if "bool" in v.parts:
             branches.append((v.tag == "bool", v.parts["bool"].fill_null(False)))
@@ -305,6 +311,19 @@ def _result(op: str, e: Any, falsy_null: bool = False) -> Val:
 
 def compare(op: str, a: Val, b: Val) -> Val:
     """`$eq`..`$cmp` with MongoDB semantics: never NULL (a NULL here stands for false, see `falsy_null`)."""
+    for v in (a, b):
+        if costly(v):  # compute it once: the comparison reads its tag and parts many times
+            def body(x: Val, v: Val = v) -> Any:
+                c = compare(op, x, b) if v is a else compare(op, a, x)
+                if c.is_lit:
+                    return ibis.literal(c.lit, type=dt.int64 if op == "cmp" else dt.boolean)
+                return c.e if op == "cmp" else as_bool(c)
+
+            return _result(op, bind(v, body))
+    return _compare(op, a, b)
+
+
+def _compare(op: str, a: Val, b: Val) -> Val:
     if (a.t.kind == "mixed") != (b.t.kind == "mixed"):  # an array/object against a mixed value: both as JSON
         if a.t.kind in ("array", "object"):
             a = as_mixed(a)
@@ -365,6 +384,8 @@ def mixed_from_struct(s: ir.StructValue, missing: Any = False, tags: frozenset[s
 def mixed_to_struct(v: Val) -> ir.StructValue:
     """The variant struct of a mixed value (for arrays of mixed values and for output)."""
     v = as_mixed(v)
+    if v.e is not None:  # computed as a whole already
+        return v.e
     fields: dict[str, Any] = {"type": v.tag}
     for part, field in STRUCT_FIELD.items():
         fields[field] = v.parts[part] if part in v.parts else typed_null(PART_TYPE[part])
@@ -634,3 +655,52 @@ def _or_val(tests: Sequence[Any]) -> Val:
     if isinstance(e, bool):
         return _bool_val(e)
     return Val(T("bool"), e, falsy_null=True)
+
+
+# ------------------------------------------------------------------------------------- computed once
+#: Ibis operations whose SQL writes an operand more than once (up to three times): counted that often
+_REPEATING = frozenset({"ArrayConcat", "ArrayIndex", "ArraySlice", "ArrayPosition", "Substring", "StringSlice",
+                        "StringFind", "Log", "Clip"})
+
+
+def expr_size(exprs: Sequence[Any], cap: int) -> int:
+    """How many operations the SQL of `exprs` holds, each shared sub-expression counted every time it is written
+    out (Ibis shares them; SQL text repeats them). Linear in the Ibis graph; counts stop growing at `cap`."""
+    sizes: dict[Any, int] = {}
+    total = 0
+    for root in exprs:
+        if not isinstance(root, ir.Expr):
+            continue
+        stack = [(root.op(), False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in sizes:
+                continue
+            kids = [] if isinstance(node, ops.Relation) else [k for k in node.__children__ if isinstance(k, ops.Node)]
+            if expanded or not kids:
+                weight = 3 if type(node).__name__ in _REPEATING else 1
+                sizes[node] = min(1 + weight * sum(sizes[k] for k in kids), cap)
+                continue
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if k not in sizes)
+        total = min(total + sizes[root.op()], cap)
+    return total
+
+
+#: a mixed value whose tag and parts hold more operations than this is computed once per row before it is
+#: used many times (comparisons read the tag and parts a dozen times)
+_CHEAP = 48
+
+
+def costly(v: Val) -> bool:
+    """Whether a mixed value is costly to repeat: its tag and parts hold more than a few operations."""
+    return v.t.kind == "mixed" and expr_size([v.tag, *v.parts.values()], _CHEAP + 1) > _CHEAP
+
+
+def bind(v: Val, fn: Callable[[Val], Any]) -> Any:
+    """`fn(v)` (an expression) with the mixed value `v` computed once per row, not once per use (see `let`)."""
+    whole = mixed_to_struct(v)
+    if isinstance(v.missing, bool):
+        return let(whole, lambda x: fn(mixed_from_struct(x, v.missing, v.t.tags)))
+    return let(ibis.struct({"v": whole, "m": v.missing}),
+               lambda x: fn(mixed_from_struct(x["v"], x["m"], v.t.tags)))
