@@ -315,6 +315,8 @@ def _first_line(exc: BaseException) -> str:
 
 def sql_size(val: Val) -> int:
     """How many operations the SQL of a compiled value would hold (see `expr_size`)."""
+    if val.t.kind == "mixed" and val.e is not None:  # written out whole (tag and parts are read from it)
+        return expr_size([val.e, val.missing], 10 * MAX_SQL_NODES)
     return expr_size([val.e, val.tag, *val.parts.values(), val.missing], 10 * MAX_SQL_NODES)
 
 

@@ -10,6 +10,8 @@ import ibis
 from ._parse import Node
 from ._registry import MANY, Env, op
 from ._semantics import (
+    SHORT_IN,
+    as_bool,
     balanced,
     cases_val,
     compare,
@@ -80,11 +82,53 @@ def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     return Val(T("bool"), found)
 
 
+def _is_const(n: Node) -> bool:
+    return n.kind in _SCALAR_NODES or (n.kind == "string" and not n.value.startswith("$"))
+
+
+def _equality(n: Node, op: str) -> tuple[str, object] | None:
+    """`{op: ['$path', constant]}` (either order) as (path, constant), else None."""
+    if n.kind != "object" or len(n.value) != 1 or op not in n.value:
+        return None
+    args = n.value[op]
+    if args.kind != "array" or len(args.value) != 2:
+        return None
+    a, b = args.value
+    if a.kind == "string" and a.value.startswith("$") and _is_const(b):
+        return a.value, b.value
+    if b.kind == "string" and b.value.startswith("$") and _is_const(a):
+        return b.value, a.value
+    return None
+
+
+def _memberships(c: Compiler, items: list[Node], is_and: bool, env: Env) -> tuple[list[Node], list[Val]]:
+    """`$or` of many `$eq: ['$x', constant]` is `$in: ['$x', [constants]]` (and `$and` of `$ne` its negation):
+    one set membership instead of thousands of comparisons. Returns the other items and the memberships."""
+    groups: dict[str, list[tuple[int, object]]] = {}
+    for i, n in enumerate(items):
+        eq = _equality(n, "$ne" if is_and else "$eq")
+        if eq is not None:
+            groups.setdefault(eq[0], []).append((i, eq[1]))
+    used: set[int] = set()
+    tests: list[Val] = []
+    for path, members in groups.items():
+        if len(members) <= SHORT_IN:
+            continue
+        needle = c.compile(Node("string", path, items[members[0][0]].pos, items[members[0][0]].where), env)
+        found = member(needle, [v for _, v in members], in_lambda=bool(env))
+        if is_and:  # none of them: the membership is two-valued once its NULL means false
+            found = _bool(not found.lit) if found.is_lit else Val(T("bool"), ~as_bool(found))
+        tests.append(found)
+        used.update(i for i, _ in members)
+    return [n for i, n in enumerate(items) if i not in used], tests
+
+
 @op("$and", "$or")
 def _and_or(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     items = arg.value if arg.kind == "array" else [arg]
-    vals = [c.compile(n, env) for n in items]
     is_and = name == "$and"
+    items, memberships = _memberships(c, items, is_and, env) if len(items) > SHORT_IN else (items, [])
+    vals = memberships + [c.compile(n, env) for n in items]
     if not vals:
         return _bool(is_and)
     parts = []

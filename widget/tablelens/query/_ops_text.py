@@ -11,7 +11,7 @@ import ibis.expr.datatypes as dt
 from ._ops_type import TO_TEXT
 from ._parse import Node
 from ._registry import MANY, Env, op
-from ._semantics import INT32_MAX, any_of, imax
+from ._semantics import INT32_MAX, any_of, imax, one_of
 from ._values import T, Val, typed_null
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def _string(c: Compiler, name: str, node: Node, env: Env, pos: int | None = None
     if v.t.kind == "mixed" and "string" in v.t.tags:
         # `tag` carries "holds a non-string" for the operators that turn null into "" (see _empty_for_null)
         return Val(T("str"), v.parts.get("str", typed_null(dt.string)), missing=False,
-                   tag=~v.tag.isin(["string", "null"]))
+                   tag=~one_of(v.tag, ["string", "null"]))
     which = f"argument {pos} " if pos else ""
     what = node.value if node.kind == "string" else "the expression"
     raise node.error(f"{name}: {which}({what!r}) is {_a(v.t.describe())}; {name} takes strings")
@@ -96,8 +96,8 @@ def _coerce_to_string(v: Val) -> Val:
         return Val(T("str"), TO_TEXT[v.t.kind](v.e))
     branches = [(v.tag == tag, TO_TEXT[part](v.parts[part])) for tag, part in
                 (("string", "str"), ("int", "int"), ("double", "float"), ("date", "date")) if part in v.parts]
-    return Val(T("str"), ibis.cases(*branches, else_=_null_str()), tag=~v.tag.isin(
-        ["string", "int", "double", "date", "null"]))
+    return Val(T("str"), ibis.cases(*branches, else_=_null_str()),
+               tag=~one_of(v.tag, ["string", "int", "double", "date", "null"]))
 
 
 @op("$strLenCP")

@@ -13,7 +13,7 @@ import ibis.expr.datatypes as dt
 from ._ops_math import fceil, ffloor
 from ._parse import Node
 from ._registry import Env, op
-from ._semantics import as_bool, epoch_ms
+from ._semantics import as_bool, epoch_ms, one_of
 from ._values import TAG_OF_KIND, T, Val, typed_null
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def _is_number(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if k in ("int", "float"):
         return Val(T("bool"), ibis.literal(True) if v.is_lit else v.e.notnull())
     if k == "mixed":
-        return Val(T("bool"), v.tag.isin(["int", "double"]))
+        return Val(T("bool"), one_of(v.tag, ["int", "double"]))
     return Val(T("bool"), ibis.literal(False), lit=False)
 
 

@@ -14,6 +14,7 @@ from functools import reduce
 from typing import Any
 
 import ibis
+import ibis.common.graph
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
@@ -42,12 +43,14 @@ __all__ = [
     "imax",
     "imin",
     "is_null",
+    "keeps_row_order",
     "lit_truth",
     "member",
     "mixed_from_struct",
     "mixed_to_struct",
     "null_like",
     "num_part",
+    "one_of",
     "out_expr",
     "rank",
     "truthy",
@@ -156,7 +159,7 @@ def truthy(v: Val) -> ir.BooleanValue:
         if "bool" in v.parts:
             branches.append((v.tag == "bool", v.parts["bool"].fill_null(False)))
         if "int" in v.parts or "float" in v.parts:
-            branches.append((v.tag.isin(["int", "double"]), (num_part(v) != 0).fill_null(False)))
+            branches.append((one_of(v.tag, ["int", "double"]), (num_part(v) != 0).fill_null(False)))
         return ibis.cases(*branches, else_=True)
     return v.e.notnull()
 
@@ -207,7 +210,7 @@ def _cats(v: Val) -> dict[str, _Part]:
     if k == "mixed":
         out: dict[str, _Part] = {}
         if "int" in v.parts or "float" in v.parts:
-            out["number"] = _Part(v.tag.isin(["int", "double"]), num_part(v), "float" in v.parts)
+            out["number"] = _Part(one_of(v.tag, ["int", "double"]), num_part(v), "float" in v.parts)
         for tag, part in (("string", "str"), ("bool", "bool"), ("date", "date"), ("array", "json"),
                           ("object", "json")):
             if part in v.parts and tag in v.t.tags:
@@ -550,6 +553,9 @@ def null_like(v: Val) -> Val:
 
 
 # ------------------------------------------------------------------------------------------- membership
+#: literal `$in` lists up to this long are written as `x = a OR x = b ...`: DuckDB runs an `IN` list as a join,
+#: which gives up the file order of the rows (see `keeps_row_order`), and a few equalities cost nothing
+SHORT_IN = 8
 #: literal `$in` lists up to this long are written into the SQL (`x IN (1, 2, 3)`); longer ones are scanned as a
 #: small in-memory table (`x IN (SELECT v FROM t)`), which the engine hashes: SQL text and parse time stay small
 INLINE_IN = 256
@@ -595,6 +601,8 @@ def member(needle: Val, items: Sequence[Any], in_lambda: bool = False) -> Val:
         if not values:
             return False
         values = list(dict.fromkeys(values))
+        if len(values) <= SHORT_IN:
+            return one_of(e, [ibis.literal(v, type=typ) for v in values])
         if len(values) <= INLINE_IN:
             return e.isin([ibis.literal(v, type=typ) for v in values])
         if in_lambda:
@@ -704,3 +712,15 @@ def bind(v: Val, fn: Callable[[Val], Any]) -> Any:
         return let(whole, lambda x: fn(mixed_from_struct(x, v.missing, v.t.tags)))
     return let(ibis.struct({"v": whole, "m": v.missing}),
                lambda x: fn(mixed_from_struct(x["v"], x["m"], v.t.tags)))
+
+
+def one_of(e: Any, values: Sequence[Any]) -> Any:
+    """`e` equals one of `values`, as equalities joined by OR (an `IN` list may reorder rows, see above)."""
+    return balanced(operator.or_, [e == v for v in values])
+
+
+def keeps_row_order(expr: Any) -> bool:
+    """Whether a filter keeps the rows in scan order on an engine that streams them (DuckDB): a set membership
+    (`IN` list or sub-query) runs as a join, after which rows come back in any order, so pages need an ORDER BY."""
+    graph = ibis.common.graph.Graph.from_bfs(expr.op())
+    return not any(isinstance(node, (ops.InValues, ops.InSubquery)) for node in graph)
