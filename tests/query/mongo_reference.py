@@ -78,6 +78,8 @@ def mongo_cmp(a: Any, b: Any) -> int:
             return 0 if na and nb else (-1 if na else 1)
         return (a > b) - (a < b)
     if ca in ("array", "object"):
+        if not a and not b:  # two empty ones are equal; others are refused by the engine (docs/filters.md)
+            return 0
         raise Fault("comparing arrays/objects")
     return (a > b) - (a < b)
 

@@ -45,6 +45,7 @@ def agree(expr: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- $in
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [1_000, INLINE_IN + 1, 100_000])
 def test_a_long_in_list_of_ids_selects_exactly_those_rows(size: int) -> None:
     n = 300_000
@@ -82,11 +83,11 @@ def test_in_follows_mongodb_equality(needle: Any, pad: int) -> None:
 def test_in_ints_and_doubles_equal_by_value_without_rounding(pad: int) -> None:
     big = 2**62 + 1  # not a double: a double list item must not match it by rounding
     t = pa.table({"n": pa.array([big, 2**62, 3, None], pa.int64()), "x": pa.array([3.0, 2.0**62, math.nan, None])})
-    items = list(range(-pad, 0)) + [float(2**62), 3]
+    items = [*range(-pad, 0), float(2**62), 3]
     assert engine({"$in": ["$n", items]}, t) == [False, True, True, False]
     assert engine({"$in": ["$x", items]}, t) == [True, True, False, False]
-    assert engine({"$in": ["$x", items + [math.nan]]}, t) == [True, True, True, False]
-    assert engine({"$in": ["$n", items + [None]]}, t) == [False, True, True, True]
+    assert engine({"$in": ["$x", [*items, math.nan]]}, t) == [True, True, True, False]
+    assert engine({"$in": ["$n", [*items, None]]}, t) == [False, True, True, True]
 
 
 def test_a_missing_needle_is_not_null() -> None:
@@ -128,10 +129,12 @@ N = 2_000
     {"$switch": {"branches": [{"case": {"$eq": ["$i", i]}, "then": i * 10} for i in range(N)],
                  "default": "none"}},
 ], ids=lambda e: next(iter(e)))
+@pytest.mark.slow
 def test_n_ary_operators_with_thousands_of_arguments(expr: Any) -> None:
     agree(expr)
 
 
+@pytest.mark.slow
 def test_100k_alternatives_of_one_column_are_one_membership() -> None:
     n = 200_000
     t = pa.table({"id": pa.array(np.arange(n, dtype=np.int64)), "s": pa.array(["a", "b"] * (n // 2))})

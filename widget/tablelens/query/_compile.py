@@ -271,6 +271,10 @@ class Compiler:
             return v
         if v.t.kind != "array":
             raise node.error(f"{name} needs an array, but {_src(node)} is {_a(v.t.describe())}")
+        elem = v.t.elem
+        if elem is not None and elem.kind == "unsupported" and name not in ("$size", "$slice", "$concatArrays"):
+            raise node.error(f"{name}: the elements of {_src(node)} hold values of storage type "
+                             f"{elem.fields[0][1].kind}, which expressions cannot use; use $size of it instead")
         return v
 
     def elem_val(self, t: T, x: ir.Value) -> Val:

@@ -63,8 +63,8 @@ def _in(c: Compiler, name: str, arg: Node, env: Env) -> Val:
             item = c.compile(n, env)
             if item.is_lit and item.t.kind in ("null", "bool", "int", "float", "str", "date"):
                 consts.append(item.lit)
-            else:
-                tests.append(compare("eq", needle, item))
+            else:  # an element of an array: missing is null there (MongoDB's `[ "$missing" ]` is [null])
+                tests.append(compare("eq", needle, item.but(missing=False)))
         if consts:
             tests.append(member(needle, consts, in_lambda=bool(env)))
         if any(t.is_lit and t.lit for t in tests):
@@ -176,8 +176,8 @@ def _if_null(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         nul = is_null(v)
         if nul is True:
             continue
-        if nul is False:
-            return v
+        if nul is False:  # never null: the later arguments cannot be reached
+            return cases_val(branches, v)
         branches.append((~nul, v.but(missing=False)))
     return cases_val(branches, vals[-1])
 

@@ -119,11 +119,11 @@ def _substr(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if start.t.kind == "null" or count.t.kind == "null":
         return Val(T("str"), _null_str())
     e = _empty_for_null(s, ibis.ifelse(start.e >= s.e.length(), "", s.e.substr(start.e, count.e)))
-    bad = []
+    bad = []  # a computed start or count that is null or out of range: null (not the "" of a null string)
     if not start.is_lit:
-        bad.append(start.e < 0)
+        bad.append(start.e.isnull() | (start.e < 0))
     if not count.is_lit:
-        bad.append(count.e < 0)
+        bad.append(count.e.isnull() | (count.e < 0))
     if bad:
         e = ibis.ifelse(any_of(bad), _null_str(), e)
     return Val(T("str"), e)
