@@ -30,6 +30,7 @@ from ._semantics import (
     mixed_from_struct,
     mixed_to_struct,
     null_like,
+    one_of,
     out_expr,
     truthy,
     unify,
@@ -308,7 +309,16 @@ def _pick(name: str, lists: dict[str, Any], nan: Any = None) -> Val:
             arr_t, obj_t = st["array"] if "array" in lists else None, st["object"] if "object" in lists else None
             parts["json"] = arr_t if obj_t is None else obj_t if arr_t is None else ibis.ifelse(
                 tag == "object", obj_t, arr_t)
-        return mixed_to_struct(Val(T("mixed"), None, tag=tag, parts=parts))
+        # a variant holds only the part of its type (readers such as $sum take the int part as it is); the tag is
+        # bound once for that
+        owner = {"int": ["int"], "float": ["double"], "str": ["string"], "bool": ["bool"], "date": ["date"],
+                 "json": ["array", "object"]}
+
+        def gate(x: Any) -> Any:
+            gated = {p: ibis.ifelse(one_of(x["tag"], owner[p]), x[p], typed_null(e.type())) for p, e in parts.items()}
+            return mixed_to_struct(Val(T("mixed"), None, tag=x["tag"], parts=gated))
+
+        return let(ibis.struct({"tag": tag, **parts}), gate)
 
     whole = let(let(ibis.struct(lists), stats), winner)
     tags = frozenset({"null", *(_PARTS[p][0] for p in lists)})

@@ -17,7 +17,7 @@ import ibis.expr.datatypes as dt
 
 from ._parse import Node
 from ._registry import MANY, Env, op
-from ._semantics import all_of, balanced, epoch_ms, num_part
+from ._semantics import all_of, balanced, bind_val, bind_vals, epoch_ms, num_part
 from ._values import T, Val, const, null_val, typed_null
 
 if TYPE_CHECKING:
@@ -102,10 +102,11 @@ def fceil(x: Any) -> Any:
 
 
 def _double(v: Val, fn: Callable[[Any], Any]) -> Val:
-    n = as_num(v)
-    if n is None:
-        return null_val()
-    return Val(T("float"), fn(n.f))
+    def apply(x: Val) -> Val:
+        n = as_num(x)
+        return null_val() if n is None else Val(T("float"), fn(n.f))
+
+    return bind_val(v, apply)
 
 
 def _null(typ: str = "float64") -> Any:
@@ -116,6 +117,10 @@ def _null(typ: str = "float64") -> Any:
 @op("$add")
 def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     vals = numbers(c, name, c.args(name, arg, 0, MANY), env, allow_dates=True)
+    return bind_vals(vals, lambda vs: _add_vals(vs, arg))
+
+
+def _add_vals(vals: list[Val], arg: Node) -> Val:
     dates = [v for v in vals if v.t.kind == "date"]
     if len(dates) > 1:
         raise arg.error("$add: only one argument may be a date")
@@ -133,7 +138,11 @@ def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 @op("$subtract")
 def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = numbers(c, name, c.args(name, arg, 2), env, allow_dates=True)
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env, allow_dates=True),
+                     lambda vs: _subtract_vals(vs[0], vs[1], arg))
+
+
+def _subtract_vals(a: Val, b: Val, arg: Node) -> Val:
     if a.t.kind == "date" and b.t.kind == "date":
         return Val(T("int"), epoch_ms(a.e) - epoch_ms(b.e))
     if b.t.kind == "date":
@@ -151,16 +160,19 @@ def _multiply(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     vals = numbers(c, name, c.args(name, arg, 0, MANY), env)
     if not vals:
         return Val(T("int"), ibis.literal(1, type=dt.int64), lit=1)
-    return combine([as_num(v) for v in vals], lambda *xs: balanced(operator.mul, xs),
-                   lambda *xs: balanced(operator.mul, xs))
+    return bind_vals(vals, lambda vs: combine([as_num(v) for v in vs], lambda *xs: balanced(operator.mul, xs),
+                                              lambda *xs: balanced(operator.mul, xs)))
 
 
 @op("$divide")
 def _divide(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
-    if a is None or b is None:
-        return null_val()
-    return Val(T("float"), a.f / b.f.nullif(0))
+    def divide(vs: list[Val]) -> Val:
+        a, b = (as_num(v) for v in vs)
+        if a is None or b is None:
+            return null_val()
+        return Val(T("float"), a.f / b.f.nullif(0))
+
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env), divide)
 
 
 def _mod(x: Any, y: Any) -> Any:
@@ -171,21 +183,21 @@ def _mod(x: Any, y: Any) -> Any:
 
 @op("$mod")
 def _mod_op(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
-    return combine([a, b], _mod, _mod)
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env),
+                     lambda vs: combine([as_num(v) for v in vs], _mod, _mod))
 
 
 @op("$abs")
 def _abs(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     (v,) = numbers(c, name, [c.one(name, arg)], env)
-    return combine([as_num(v)], lambda x: x.abs(), lambda x: x.abs())
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: y.abs(), lambda y: y.abs()))
 
 
 @op("$ceil", "$floor")
 def _ceil_floor(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     (v,) = numbers(c, name, [c.one(name, arg)], env)
     fn = fceil if name == "$ceil" else ffloor
-    return combine([as_num(v)], lambda x: x, fn)
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: y, fn))
 
 
 def round_half_even(x: Any, place: int) -> Any:
@@ -209,9 +221,9 @@ def _round(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         place = int(pnode.value)
     (v,) = numbers(c, name, nodes[:1], env)
     if place >= 0:
-        return combine([as_num(v)], lambda x: x, lambda x: round_half_even(x, place))
-    return combine([as_num(v)], lambda x: round_half_even(x.cast("float64"), place).cast("int64"),
-                   lambda x: round_half_even(x, place))
+        return bind_val(v, lambda x: combine([as_num(x)], lambda y: y, lambda y: round_half_even(y, place)))
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: round_half_even(y.cast("float64"), place).cast(
+        "int64"), lambda y: round_half_even(y, place)))
 
 
 @op("$sqrt")
@@ -263,11 +275,13 @@ def _lit_pow(a: int | float, b: int | float, int_exp: bool) -> Val:
 @op("$pow")
 def _pow(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     nodes = c.args(name, arg, 2)
-    a, b = numbers(c, name, nodes, env)
+    return bind_vals(numbers(c, name, nodes, env), lambda vs: _pow_vals(vs[0], vs[1], nodes[1]))
+
+
+def _pow_vals(a: Val, b: Val, exp_node: Node) -> Val:
     na, nb = as_num(a), as_num(b)
     if na is None or nb is None:
         return null_val()
-    exp_node = nodes[1]
     int_exp = exp_node.kind == "number" and isinstance(exp_node.value, int)
     if a.is_lit and b.is_lit:
         return _lit_pow(a.lit, b.lit, int_exp)

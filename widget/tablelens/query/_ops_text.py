@@ -11,7 +11,7 @@ import ibis.expr.datatypes as dt
 from ._ops_type import TO_TEXT
 from ._parse import Node
 from ._registry import MANY, Env, op
-from ._semantics import INT32_MAX, any_of, imax, one_of
+from ._semantics import INT32_MAX, any_of, bind_val, imax, one_of
 from ._values import T, Val, typed_null
 
 if TYPE_CHECKING:
@@ -80,13 +80,18 @@ def _concat(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 def _case(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
     v = c.compile(node, env)
-    if v.t.kind in ("int", "float", "date") or (v.t.kind == "mixed" and v.t.tags & {"int", "double", "date"}):
-        v = _coerce_to_string(v)  # MongoDB converts numbers and dates to their text first
-    else:
-        v = _string(c, name, node, env)
-    if v.t.kind == "null":
-        return Val(T("str"), ibis.literal(""), lit="")
-    return Val(T("str"), _empty_for_null(v, v.e.lower() if name == "$toLower" else v.e.upper()))
+    if v.t.kind not in ("int", "float", "date") and not (v.t.kind == "mixed" and v.t.tags & {"int", "double",
+                                                                                             "date"}):
+        v = _string(c, name, node, env)  # (checks the type, with a message naming the argument)
+
+    def case(x: Val) -> Val:
+        if x.t.kind in ("int", "float", "date", "mixed"):
+            x = _coerce_to_string(x)  # MongoDB converts numbers and dates to their text first
+        if x.t.kind == "null":
+            return Val(T("str"), ibis.literal(""), lit="")
+        return Val(T("str"), _empty_for_null(x, x.e.lower() if name == "$toLower" else x.e.upper()))
+
+    return bind_val(v, case)
 
 
 def _coerce_to_string(v: Val) -> Val:

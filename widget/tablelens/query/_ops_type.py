@@ -13,7 +13,7 @@ import ibis.expr.datatypes as dt
 from ._ops_math import fceil, ffloor
 from ._parse import Node
 from ._registry import Env, op
-from ._semantics import as_bool, epoch_ms, one_of
+from ._semantics import as_bool, bind_val, epoch_ms, one_of
 from ._values import TAG_OF_KIND, T, Val, typed_null
 
 if TYPE_CHECKING:
@@ -86,7 +86,10 @@ TO_TEXT: dict[str, Any] = {
 @op("$toString")
 def _to_string(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
-    v = c.compile(node, env)
+    return bind_val(c.compile(node, env), lambda v: _to_string_val(v, node))
+
+
+def _to_string_val(v: Val, node: Node) -> Val:
     k = v.t.kind
     conv = TO_TEXT
     if k == "null":
@@ -132,7 +135,7 @@ def _to_double(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         "str": _str_to_double,
         "date": lambda e: _date_ms(e).cast("float64"),
     }
-    return _convert(v, node, conv, "float", "$toDouble")
+    return bind_val(v, lambda x: _convert(x, node, conv, "float", "$toDouble"))
 
 
 @op("$toInt")
@@ -145,7 +148,7 @@ def _to_int(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         "bool": lambda e: e.cast("int64"),
         "str": _str_to_int,
     }
-    return _convert(v, node, conv, "int", "$toInt")
+    return bind_val(v, lambda x: _convert(x, node, conv, "int", "$toInt"))
 
 
 def _convert(v: Val, node: Node, conv: dict[str, Any], out: str, name: str) -> Val:

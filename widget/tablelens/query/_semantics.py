@@ -34,6 +34,8 @@ __all__ = [
     "as_mixed",
     "balanced",
     "bind",
+    "bind_val",
+    "bind_vals",
     "cases_val",
     "compare",
     "costly",
@@ -724,3 +726,41 @@ def keeps_row_order(expr: Any) -> bool:
     (`IN` list or sub-query) runs as a join, after which rows come back in any order, so pages need an ORDER BY."""
     graph = ibis.common.graph.Graph.from_bfs(expr.op())
     return not any(isinstance(node, (ops.InValues, ops.InSubquery)) for node in graph)
+
+
+def bind_val(v: Val, fn: Callable[[Val], Val]) -> Val:
+    """`fn(v)` with a costly mixed `v` computed once per row: the result is read from one bound expression."""
+    if not costly(v):
+        return fn(v)
+    seen: list[Val] = []
+
+    def body(x: Val) -> Any:
+        out = fn(x)
+        seen.append(out)
+        value = out_expr(out) if out.t.kind != "null" else typed_null(dt.int64)
+        return value if isinstance(out.missing, bool) else ibis.struct({"v": value, "m": out.missing})
+
+    r = bind(v, body)
+    out = seen[0]
+    missing = out.missing
+    if not isinstance(missing, bool):
+        r, missing = r["v"], r["m"]
+    if out.t.kind == "mixed":
+        return mixed_from_struct(r, missing, out.t.tags).but(e=r)
+    if out.t.kind == "null":
+        return Val(T("null"), ibis.null(), missing=missing, lit=None)
+    return Val(out.t, r, missing=missing)
+
+
+#: at most this many costly operands of one operator are bound (each binding nests one lambda)
+_MAX_BOUND = 4
+
+
+def bind_vals(vals: Sequence[Val], fn: Callable[[list[Val]], Val]) -> Val:
+    """`fn(vals)` with its costly mixed operands computed once per row each (see `bind_val`)."""
+    vals = list(vals)
+    costly_at = [i for i, v in enumerate(vals) if costly(v)]
+    if not costly_at or len(costly_at) > _MAX_BOUND:
+        return fn(vals)
+    i = costly_at[0]
+    return bind_val(vals[i], lambda x: bind_vals([*vals[:i], x, *vals[i + 1:]], fn))
