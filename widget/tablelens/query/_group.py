@@ -336,8 +336,10 @@ class GroupPlan:
         for j, s in cols:
             x = self._hist_value(j, s)
             ok = _finite(x, s) if finite_only else None
-            aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
-            aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
+            # integers stay exact: a double cannot hold 2**63 - 1, and its edges would leave the int64 range
+            typ = "int64" if x.type().is_integer() else "float64"
+            aggs[f"lo{j}"] = x.min(where=ok).cast(typ)
+            aggs[f"hi{j}"] = x.max(where=ok).cast(typ)
         return self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
 
     def _length_counts(self, j: int, s: Summary) -> None:
@@ -470,7 +472,10 @@ class GroupPlan:
                 out[s.label] = per_label
                 continue
             x = scope[f"__tl_h{j}" if s.kind == "media" else f"__tl_v{j}"]
-            b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
+            if s.int_aligned and int(width) * nb < 2**62:  # exact integer bins while `x - lo` cannot overflow
+                b = (x - int(lo)) // int(width)
+            else:
+                b = ((x.cast("float64") - float(lo)) / float(width)).floor()
             b = imin(imax(b, 0), nb - 1).cast("int64")
             parts.append(scope.filter(_finite(x, s)).select(
                 *self.key_cols, *([SIDE] if self.compare else []), __tl_j=ibis.literal(j, type=dt.int64),
@@ -583,12 +588,12 @@ def _bin_edges(lo: float | None, hi: float | None, bins: int, int_aligned: bool)
     """Edges for values in [lo, hi]: `bins` equal bins, or integer-aligned bins of integer width."""
     if lo is None or hi is None:
         return [], 0.0, 1.0, 0
-    if int_aligned:
+    if int_aligned:  # exact integer arithmetic (floats lose the low bits of large int64 values)
         lo_i, hi_i = math.floor(lo), math.floor(hi)
         span = hi_i - lo_i + 1
-        width = max(1, math.ceil(span / bins))
-        nb = max(1, math.ceil(span / width))
-        return [float(lo_i + i * width) for i in range(nb + 1)], float(lo_i), float(width), nb
+        width = max(1, -(-span // bins))
+        nb = max(1, -(-span // width))
+        return [float(lo_i + i * width) for i in range(nb + 1)], lo_i, width, nb
     if hi == lo:
         return [lo - 0.5, lo + 0.5], lo - 0.5, 1.0, 1
     width = (hi - lo) / bins

@@ -21,7 +21,7 @@ from ._frame import Frame, FrameColumn, single_frame
 from ._group import MEDIA_SUMMARY, GroupKey, GroupPlan, Split, Summary
 from ._parse import Node, from_python, parse
 from ._rows import RowsPlan
-from ._semantics import out_expr, truthy
+from ._semantics import keeps_row_order, out_expr, truthy
 from ._sort import key_node, sort_exprs
 from ._tables import Source, open_scan
 from ._values import Val, typed_null
@@ -48,6 +48,7 @@ def run(scan: Scan, spec: QuerySpec, *, compare: Scan | None = None,
     pred = _filter(spec.filter, compiler)
     if pred is not None:
         rel = rel.filter(pred)
+        frame.ordered = frame.ordered and keeps_row_order(pred)  # else pages need an ORDER BY
     labels = {c.label: f"${c.side}.{c.name}" for c in frame.columns}
     names0 = [c.name for c in frame.side_columns(0)]
     plan: RowsPlan | GroupPlan
@@ -174,7 +175,7 @@ def _filter(flt: Any, compiler: Compiler) -> Any:
 
 def _compile(compiler: Compiler, node: Node, control: str) -> Any:
     try:
-        return compiler.compile(node)
+        return compiler.compile_root(node)
     except FilterError as err:
         raise err.for_control(control) from None
 
