@@ -22,6 +22,7 @@ from .._core.errors import ArtifactNotFoundError, CorruptFileError, DamagedObjec
 from .._core.paths import check_inside, check_logical_path
 from ._locks import StoreLock, process_folder
 from .artifact import Artifact
+from .browsing import make_browser
 from .maintenance import GcReport, VerifyReport, collect_garbage, verify_store
 from .management import UNSET, alias_history, edit_history, edit_version, latest_edit, manage_lock, record_alias
 from .manifest import check_alias, check_manifest, contents_digest, dumps, is_tombstone, loads, seal
@@ -422,6 +423,11 @@ class Store:
         reference are listed in its staging folder). `dry_run` lists what would be removed and its bytes.
         """
         return collect_garbage(self, dry_run=dry_run)
+
+    def explore(self, **options: Any) -> Any:
+        """The store browser widget (docs/store-browser.md): artifacts by type, versions, the lineage graph,
+        aliases, deletes and edits; `view="graph"`, `explode=True`, `selected="name:v3"` choose what it shows."""
+        return make_browser(self, **options)
 
     # -- saved views (artifacts/views.py) ---------------------------------------------------------------------------
     def views(self, name: str) -> list[View]:
