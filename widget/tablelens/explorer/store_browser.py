@@ -66,7 +66,7 @@ class StoreBrowser(anywidget.AnyWidget):
         self._detail_gen = 0
         self.overview = catalog.overview(self.store)
         self.on_msg(self._on_custom)
-        self.observe(self._selected_changed, names="selected")
+        self.observe(self._on_selected, names="selected")
         if selected:
             self.selected = selected
 
@@ -81,7 +81,10 @@ class StoreBrowser(anywidget.AnyWidget):
     def select(self, spec: str) -> dict[str, Any]:
         """Select a version ("name:v3", "name:ALIAS"), a run ("run:<id>"), an artifact ("artifact:<name>") or a
         job type ("job:<type>"); returns its details (read in this thread)."""
-        key = self._canonical(spec)
+        try:
+            key = self._canonical(spec)
+        except (TablelensError, KeyError, ValueError):
+            key = spec  # its details say what is wrong with it
         self._detail_gen += 1
         detail = self._read_detail(key)
         with self.hold_trait_notifications():
@@ -99,7 +102,7 @@ class StoreBrowser(anywidget.AnyWidget):
             table = tables[0]
         ex = Explorer(art, table=table)
         old, self.explorer = self.explorer, ex
-        self.output.clear_output()
+        self.output.outputs = ()  # (clear_output() needs a front end listening; this does not)
         self.output.append_display_data(ex)
         if old is not None:
             old.close()
@@ -130,13 +133,13 @@ class StoreBrowser(anywidget.AnyWidget):
         return self.store.artifact(spec if ":" in spec else f"{spec}:latest").qualified_name
 
     def _set_selected_quietly(self, key: str) -> None:
-        self.unobserve(self._selected_changed, names="selected")
+        self.unobserve(self._on_selected, names="selected")
         try:
             self.selected = key
         finally:
-            self.observe(self._selected_changed, names="selected")
+            self.observe(self._on_selected, names="selected")
 
-    def _selected_changed(self, change: Mapping[str, Any]) -> None:
+    def _on_selected(self, change: Mapping[str, Any]) -> None:
         """The browser (or Python) changed `selected`: read its details on a thread, latest selection wins."""
         key = change["new"]
         self._detail_gen += 1
