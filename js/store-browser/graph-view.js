@@ -17,6 +17,7 @@ import { collapse, neighbourhood, nodeFor, nodeLabel, nodeSize } from "./graph-m
 const SVG = "http://www.w3.org/2000/svg";
 const MIN_SCALE = 0.03;
 const MAX_SCALE = 4;
+const READABLE = 0.6; // the smallest scale the first view of a graph uses (labels stay legible); Fit shows all
 
 /**
  * @template {keyof SVGElementTagNameMap} K
@@ -61,12 +62,19 @@ export function createGraphView({ requests, onSelect }) {
   let generation = 0;
 
   const apply = () => viewport.setAttribute("transform", `translate(${view.x} ${view.y}) scale(${view.k})`);
-  const fit = () => {
+  /** Show the whole graph (`all`), or, when that would make labels unreadable, its top left at a readable size. */
+  const fit = (all = true) => {
     if (!laid) return;
     const w = canvas.clientWidth || 800;
     const h = canvas.clientHeight || 480;
-    const k = Math.max(MIN_SCALE, Math.min(1.2, w / Math.max(1, laid.width), h / Math.max(1, laid.height)));
-    view = { k, x: (w - laid.width * k) / 2, y: (h - laid.height * k) / 2 };
+    const whole = Math.min(1.2, w / Math.max(1, laid.width), h / Math.max(1, laid.height));
+    if (all || whole >= READABLE) {
+      const k = Math.max(MIN_SCALE, whole);
+      view = { k, x: (w - laid.width * k) / 2, y: (h - laid.height * k) / 2 };
+    } else {
+      const k = Math.min(1, Math.max(READABLE, w / Math.max(1, laid.width)));
+      view = { k, x: Math.max(8, (w - laid.width * k) / 2), y: 8 };
+    }
     apply();
   };
   /** @param {number} factor @param {number} [cx] @param {number} [cy] */
@@ -78,7 +86,7 @@ export function createGraphView({ requests, onSelect }) {
     apply();
   };
   tools.append(
-    button("tl-btn", "Fit", () => fit(), { "data-action": "fit", title: "Show the whole graph" }),
+    button("tl-btn", "Fit", () => fit(true), { "data-action": "fit", title: "Show the whole graph" }),
     button("tl-btn", "+", () => zoom(1.25), { "data-action": "zoom-in", title: "Zoom in" }),
     button("tl-btn", "−", () => zoom(0.8), { "data-action": "zoom-out", title: "Zoom out" }),
     el("span", "tl-graph-hint", "Drag to pan, wheel to zoom, click a node to select it"),
@@ -200,7 +208,7 @@ export function createGraphView({ requests, onSelect }) {
       draw(graph, result);
       shown = graph;
       laid = result;
-      fit();
+      fit(false);
       highlight();
       root.dataset.mode = explode ? "exploded" : "collapsed";
       root.dataset.nodes = String(graph.nodes.length);
