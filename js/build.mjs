@@ -6,6 +6,10 @@
 //                 it once per page through the `asset` message (docs/protocol.md "Assets").
 //   report.js     the script of a self-contained report (js/report/index.js, tl.report): a classic script with
 //                 plotly.js bundled in, inlined into the HTML file by the kernel; report.css its styles.
+//   store.js      the store browser's entry (`tl.Store(dir).explore()`), bundled from js/store-browser/index.js, with
+//                 store.css; small: the graph's layout library is not inside it
+//   graph-layout.js  dagre's layered layout (js/assets/graph-layout.js), an asset loaded when the graph is first
+//                 shown
 //   three.js      three.js with orbit controls and the GLTF/OBJ/STL loaders (js/assets/three.js): the 3-D view
 //   markdown.js   marked (js/assets/markdown.js): long text shown as Markdown
 //                 (both ES modules whose default export is an object; loaded as assets like plotly.js)
@@ -24,7 +28,7 @@ await mkdir(out, { recursive: true });
 
 /** @type {import("esbuild").BuildOptions} */
 const options = {
-  entryPoints: { explorer: join(root, "js", "index.js") },
+  entryPoints: { explorer: join(root, "js", "index.js"), store: join(root, "js", "store-browser", "index.js") },
   bundle: true,
   format: "esm",
   target: ["es2020"],
@@ -53,7 +57,11 @@ const reportOptions = {
 };
 /** @type {import("esbuild").BuildOptions} */
 const assets = {
-  entryPoints: { three: join(root, "js", "assets", "three.js"), markdown: join(root, "js", "assets", "markdown.js") },
+  entryPoints: {
+    three: join(root, "js", "assets", "three.js"),
+    markdown: join(root, "js", "assets", "markdown.js"),
+    "graph-layout": join(root, "js", "assets", "graph-layout.js"),
+  },
   bundle: true,
   format: "esm",
   target: ["es2020"],

@@ -26,6 +26,7 @@ from ._core.errors import (
     ViewWarning,
 )
 from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
+from .artifacts.browsing import register_browser as _register_browser
 from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
@@ -67,6 +68,7 @@ __all__ = [
     "ViewWarning",
     "__version__",
     "box3d",
+    "browse",
     "configure",
     "init",
     "log_artifact",
@@ -79,12 +81,26 @@ __all__ = [
 ]
 
 
+def _store_browser(store: Store, **options: Any) -> Any:
+    # `Store.explore()` (artifacts/browsing.py): the widget layer loads when a browser is first asked for
+    from .explorer.store_browser import StoreBrowser
+
+    return StoreBrowser(store, **options)
+
+
+_register_browser(_store_browser)
+
+
 def __getattr__(name: str) -> Any:
     # The widget (anywidget, ipywidgets) loads only when first used; reports are drawn by its front end.
     if name == "Explorer":
         from .explorer import Explorer
 
         return Explorer
+    if name == "browse":  # the store browser of the default store (docs/store-browser.md)
+        from .explorer.store_browser import browse
+
+        return browse
     if name == "report":
         from .explorer.report import report
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
 from .._core.hashing import sha256_file
 from ._locks import HAVE_LOCKS, LOCK_FILE, is_alive
+from .management import check_records
 from .manifest import is_tombstone
 from .names import NAME
 
@@ -38,8 +39,10 @@ class Problem:
 
     `kind`: "damaged-object" (bytes do not hash to their name), "missing-object" (a manifest names an object the
     store does not hold), "damaged-manifest", "damaged-alias" (unreadable, or a loop), "dangling-alias" (names a
-    version that does not exist) or "damaged-run". `file` is the store file at fault (relative to the store),
-    `versions` the versions it makes unreadable in whole or in part ("name:v3"), `paths` their logical paths.
+    version that does not exist), "damaged-edit" (an edit of a version's description or metadata that fails its
+    checksum: the version cannot be read until it is removed), "damaged-alias-log" or "damaged-run". `file` is
+    the store file at fault (relative to the store), `versions` the versions it makes unreadable in whole or in
+    part ("name:v3"), `paths` their logical paths.
     """
 
     kind: str
@@ -201,6 +204,8 @@ def verify_store(store: Store) -> VerifyReport:
             if n not in live:
                 report.problems.append(Problem("dangling-alias", file, f"alias {alias!r} of {name!r} names v{n}, "
                                                "which does not exist or was deleted; set it again or remove it"))
+        for kind, file, message, versions in check_records(store, name):  # edits and alias moves
+            report.problems.append(Problem(kind, file, message, versions))
     for digest, where in sorted(uses.items()):
         versions = tuple(sorted({v for v, _ in where}, key=_version_key))
         paths = tuple(sorted({p for _, p in where}))

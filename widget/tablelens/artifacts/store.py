@@ -22,7 +22,9 @@ from .._core.errors import ArtifactNotFoundError, CorruptFileError, DamagedObjec
 from .._core.paths import check_inside, check_logical_path
 from ._locks import StoreLock, process_folder
 from .artifact import Artifact
+from .browsing import make_browser
 from .maintenance import GcReport, VerifyReport, collect_garbage, verify_store
+from .management import UNSET, alias_history, edit_history, edit_version, latest_edit, manage_lock, record_alias
 from .manifest import check_alias, check_manifest, contents_digest, dumps, is_tombstone, loads, seal
 from .names import NAME, VERSION, check_name, parse_spec
 from .objects import ObjectStore
@@ -208,25 +210,43 @@ class Store:
         check_name(name)
         return self._alias_targets(name)
 
-    def set_alias(self, name: str, alias: str, version: str) -> None:
-        """Point `alias` at a version ("v3", "latest" or another alias: the version it names now is recorded)."""
+    def set_alias(self, name: str, alias: str, version: str) -> str:
+        """Point `alias` at a version ("v3", "latest" or another alias: the version it names now is recorded);
+        returns that version ("v3"). The move is recorded in the alias's log (`alias_history`)."""
         if not isinstance(alias, str) or alias == "latest" or VERSION.match(alias) or not NAME.match(alias):
             raise ValueError(f"alias {alias!r} is reserved or malformed; use letters, digits, '-', '_' or '.'")
-        n = self.resolve_version(name, version)
-        d = os.path.join(self._artifact_dir(name), "aliases")
-        os.makedirs(d, exist_ok=True)
-        record = seal({"alias": alias, "name": name, "version": f"v{n}"})
-        _atomic_write(self._alias_file(name, alias), dumps(record), self.tmp_dir)
+        with manage_lock(self, name):  # no delete between "v<n> exists" and the alias naming it (management.py)
+            n = self.resolve_version(name, version)
+            previous = self._alias_targets(name).get(alias)
+            d = os.path.join(self._artifact_dir(name), "aliases")
+            os.makedirs(d, exist_ok=True)
+            record = seal({"alias": alias, "name": name, "version": f"v{n}"})
+            _atomic_write(self._alias_file(name, alias), dumps(record), self.tmp_dir)
+            record_alias(self, name, alias, f"v{n}", previous)
+        return f"v{n}"
+
+    def alias(self, spec: str, alias: str) -> str:
+        """Add `alias` to the version `spec` names ("preds:v3"), moving it from the version it named; returns
+        "name:vN". Every move is recorded (`alias_history`)."""
+        name, version = parse_spec(spec)
+        return f"{name}:{self.set_alias(name, alias, version)}"
+
+    def alias_history(self, name: str, alias: str | None = None) -> list[dict[str, Any]]:
+        """Every recorded move of `alias` (or of all of `name`'s aliases), oldest first (artifacts/management.py)."""
+        return alias_history(self, name, alias)
 
     def remove_alias(self, name: str, alias: str) -> None:
         """Remove a custom alias (the version stays; `gc` reclaims nothing until the version is deleted)."""
         if not isinstance(alias, str) or not NAME.match(alias):
             raise ValueError(f"alias {alias!r} is malformed")
-        try:
-            os.remove(self._alias_file(name, alias))
-        except FileNotFoundError:
-            raise ArtifactNotFoundError(f"artifact {name!r} has no alias {alias!r}; aliases: "
-                                        f"{sorted(self._alias_targets(name))}") from None
+        with manage_lock(self, name):
+            previous = self._alias_targets(name).get(alias)
+            try:
+                os.remove(self._alias_file(name, alias))
+            except FileNotFoundError:
+                raise ArtifactNotFoundError(f"artifact {name!r} has no alias {alias!r}; aliases: "
+                                            f"{sorted(self._alias_targets(name))}") from None
+            record_alias(self, name, alias, None, previous)
 
     def resolve_version(self, name: str, version: str = "latest") -> int:
         nums = self._version_numbers(name)
@@ -262,7 +282,11 @@ class Store:
         aliases = [a for a, v in self._alias_targets(name).items() if v == f"v{n}"]
         if n == self._version_numbers(name)[-1]:
             aliases.insert(0, "latest")
-        return Artifact._from_store(self, manifest, entries, aliases)
+        art = Artifact._from_store(self, manifest, entries, aliases)
+        edit = latest_edit(self, name, n)  # description and metadata edited since (the manifest never changes)
+        if edit is not None:
+            art.description, art.metadata = edit["description"], edit["metadata"]
+        return art
 
     # -- logging ---------------------------------------------------------------------------------------------------
     def log(self, staged: Mapping[str, Entry], *, name: str, type: str, description: str | None,
@@ -357,19 +381,35 @@ class Store:
         if not isinstance(spec, str) or ":" not in spec:
             raise ValueError(f"name the version to delete, as 'name:v3' or 'name:ALIAS', got {spec!r}")
         name, version = parse_spec(spec)
-        n = self.resolve_version(name, version)
-        held = sorted(a for a, v in self._alias_targets(name).items() if v == f"v{n}")
-        if held and not force:
-            raise VersionInUseError(f"{name}:v{n} is named by the alias(es) {held}; remove them with "
-                                    f"Store.remove_alias or delete with force=True")
-        for a in held:
-            self.remove_alias(name, a)
-        marker = os.path.join(self._artifact_dir(name), f"v{n}.deleted")
-        with open(marker, "ab"):
-            pass  # the number stays claimed: the tombstone below keeps the slot, the marker hides it from listings
-        tomb = seal({"name": name, "version": f"v{n}", "deleted": True, "deleted_at": _now()})
-        _atomic_write(self._manifest_file(name, n), dumps(tomb), self.tmp_dir)
+        with manage_lock(self, name):  # no alias moves onto the version while it is being deleted
+            n = self.resolve_version(name, version)
+            held = sorted(a for a, v in self._alias_targets(name).items() if v == f"v{n}")
+            if held and not force:
+                raise VersionInUseError(f"{name}:v{n} is named by the alias(es) {held}; remove them with "
+                                        f"Store.remove_alias or delete with force=True")
+            for a in held:
+                self.remove_alias(name, a)
+            marker = os.path.join(self._artifact_dir(name), f"v{n}.deleted")
+            with open(marker, "ab"):
+                pass  # the number stays claimed: the tombstone keeps the slot, the marker hides it from listings
+            tomb = seal({"name": name, "version": f"v{n}", "deleted": True, "deleted_at": _now()})
+            _atomic_write(self._manifest_file(name, n), dumps(tomb), self.tmp_dir)
         return f"{name}:v{n}"
+
+    def edit(self, spec: str, *, description: Any = UNSET, metadata: Any = UNSET,
+             update_metadata: Mapping[str, Any] | None = None, remove_metadata: Iterable[str] = ()) -> Artifact:
+        """Edit a version's description and/or metadata; returns the version as it reads now.
+
+        `metadata` replaces the dict, `update_metadata` sets keys, `remove_metadata` removes keys. The edit is
+        recorded beside the version (`edit_history`); its manifest, files and digest never change.
+        """
+        edit_version(self, spec, description=description, metadata=metadata, update_metadata=update_metadata,
+                     remove_metadata=remove_metadata)
+        return self.artifact(spec)
+
+    def edit_history(self, spec: str) -> list[dict[str, Any]]:
+        """A version's description and metadata through time: revision 0 as logged, then each edit."""
+        return edit_history(self, spec)
 
     def verify(self) -> VerifyReport:
         """Check every object's hash, every manifest (and the objects it references) and every alias, like
@@ -383,6 +423,11 @@ class Store:
         reference are listed in its staging folder). `dry_run` lists what would be removed and its bytes.
         """
         return collect_garbage(self, dry_run=dry_run)
+
+    def explore(self, **options: Any) -> Any:
+        """The store browser widget (docs/store-browser.md): artifacts by type, versions, the lineage graph,
+        aliases, deletes and edits; `view="graph"`, `explode=True`, `selected="name:v3"` choose what it shows."""
+        return make_browser(self, **options)
 
     # -- saved views (artifacts/views.py) ---------------------------------------------------------------------------
     def views(self, name: str) -> list[View]:

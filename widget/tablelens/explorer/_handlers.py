@@ -315,7 +315,8 @@ def answer_cell(snapshot: Snapshot | None, msg: Mapping[str, Any]) -> tuple[dict
 
 _assets: dict[str, bytes] = {}
 _assets_lock = threading.Lock()
-ASSETS = {"plotly": "plotly.js", "three": "three.js", "markdown": "markdown.js"}
+ASSETS = {"plotly": "plotly.js", "three": "three.js", "markdown": "markdown.js",
+          "graph-layout": "graph-layout.js"}  # the last: the store browser's graph (dagre)
 
 
 def answer_asset(msg: Mapping[str, Any], static: Path = STATIC) -> tuple[dict[str, Any], list[bytes]]:
