@@ -91,8 +91,7 @@ class Artifact:
         self._manifest = manifest
         self._aliases = aliases
         self.bytes_written = written
-        self._entries = {p: Entry(p, e["digest"], int(e.get("size", 0)), store.object_path(e["digest"]), e.get("ref"))
-                         for p, e in manifest["contents"].items()}
+        self._entries = {p: store.entry(p, e) for p, e in manifest["contents"].items()}
         self._staging = None  # its folder is removed when collected; the store holds the bytes now
 
     @property
