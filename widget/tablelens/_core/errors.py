@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AppendError",
     "ArtifactNotFoundError",
     "CorruptFileError",
     "DamagedObjectError",
@@ -98,6 +99,11 @@ class ImageTooLargeError(TablelensError, ValueError):
 
 class VersionInUseError(TablelensError, ValueError):
     """A version cannot be deleted while an alias names it (remove the alias, or delete with `force=True`)."""
+
+
+class AppendError(TablelensError, ValueError):
+    """Rows that cannot be appended to a table (another set of columns, another type): the message names the
+    column and both types."""
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

@@ -16,6 +16,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from .._core.errors import CorruptFileError, DamagedObjectError
 from .._core.hashing import copy_verified, file_identity, file_sha256, sha256_file
@@ -130,6 +131,13 @@ class ObjectStore(Objects):
         if not os.path.exists(path):
             raise FileNotFoundError(path)
         return path
+
+    def scan(self, digest: str) -> tuple[str, Any]:
+        path = self.fetch(digest)
+        actual = file_sha256(path)
+        if actual != digest:
+            raise DamagedObjectError(path, digest, actual)
+        return path, None
 
     def listing(self) -> dict[str, ObjectInfo]:
         out = {}

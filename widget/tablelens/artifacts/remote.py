@@ -382,13 +382,8 @@ class RemoteObjects(Objects):
 
     # -- in-place reads ----------------------------------------------------------------------------------------
     def scan(self, digest: str) -> tuple[str, Any]:
-        """A path the engine reads in place: the cached copy when there is one, else the object in the store after
-        its bytes were hashed (streamed: once per object version per machine)."""
-        cached = self.path(digest)
-        if os.path.exists(cached):
-            with contextlib.suppress(OSError):
-                if file_sha256(cached) == digest:
-                    return cached, None
+        """The object in the store, read in place, after its bytes were hashed (streamed: once per object version
+        per machine)."""
         self.verify_in_place(digest)
         fs = self.storage.scan_filesystem()
         return f"{fs.protocol}://{self.key(digest)}", fs

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -356,6 +356,20 @@ class EntrySource:
     def local_path(self, logical_path: str) -> str:
         """The local file of `logical_path`, checked against its digest (DamagedObjectError otherwise)."""
         return checked_file(self.entry(logical_path), self.label)
+
+    def scan_paths(self, logical_paths: Sequence[str]) -> tuple[list[str], Any]:
+        """Where a reader opens these files (a table's parts, column files) without copying them: (paths, fsspec
+        filesystem or None), each checked against its digest. A file of a remote store not in the local cache is
+        read in place, through the filesystem whose protocol prefixes its path; every other is a local file."""
+        out, fs = [], None
+        for p in logical_paths:
+            entry = self.entry(p)
+            if entry.objects is not None and not os.path.exists(entry.local_path):
+                path, fs = entry.objects.scan(entry.digest)
+                out.append(path)
+            else:
+                out.append(checked_file(entry, self.label))
+        return out, fs
 
     def lazy_file(self, logical_path: str) -> tuple[str, Callable[[], bytes]]:
         """The local file, unchecked, and a function returning its bytes checked against its digest: media

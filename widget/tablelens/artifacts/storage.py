@@ -96,10 +96,11 @@ class Objects(ABC):
     @abstractmethod
     def remove(self, digest: str) -> None: ...
 
+    @abstractmethod
     def scan(self, digest: str) -> tuple[str, Any]:
-        """Where the query engine opens the object in place: (path, fsspec filesystem or None), after checking
-        it. A folder store gives the checked local file; a remote store its URL (see `remote.py`)."""
-        return self.fetch(digest), None
+        """Where a reader opens the object in place: (path, fsspec filesystem or None), after checking it. A
+        folder store gives the checked local file; a remote store the object's path under its filesystem (see
+        `remote.py`), its bytes hashed once per object version (streamed, not stored)."""
 
 
 class Storage(ABC):

@@ -31,8 +31,8 @@ from .views import View, list_views, load_view, save_view, view_history
 
 __all__ = ["OnBase", "Store", "default_store_dir", "open_storage"]
 
-#: what a version made against the latest adds: (store, latest manifest or None) -> (contents, bytes written)
-OnBase = Callable[["Store", "dict[str, Any] | None"], "tuple[dict[str, dict[str, Any]], int]"]
+#: a version made against the latest: (store, latest manifest or None) -> (carried, replacing, bytes written)
+OnBase = Callable[["Store", "dict[str, Any] | None"], "tuple[dict[str, Any], dict[str, Any], int]"]
 
 _MAX_ALIAS_HOPS = 32
 
@@ -284,10 +284,10 @@ class Store:
             staging_dir: str | None = None, on_base: OnBase | None = None) -> tuple[dict[str, Any], int]:
         """Store the files and write a new version (or return the version whose contents are identical).
 
-        `on_base(store, base)` adds contents made against the version the new one follows (`base`, the latest
-        when the slot is claimed, or None): appended tables and the files an incremental artifact carries over
-        (`artifacts/parts.py`). It returns (contents, bytes written) and is called again with the new latest when
-        another writer publishes first, so nothing that writer published is lost.
+        `on_base(store, base)` makes contents against the version the new one follows (`base`, the latest when
+        the slot is claimed, or None): it returns (files carried over from `base`, which `staged` replaces; files
+        that replace both — appended tables; bytes written) (`artifacts/parts.py`). It is called again with the
+        new latest when another writer publishes first, so nothing that writer published is lost.
 
         Returns (manifest, bytes written to the store).
         """
@@ -321,9 +321,9 @@ class Store:
             def build(base: dict[str, Any] | None) -> dict[str, Any]:
                 contents = dict(staged_contents)
                 if on_base is not None:
-                    added, n = on_base(self, base)
+                    carried, updates, n = on_base(self, base)
                     extra[0] += n
-                    contents.update(added)
+                    contents = {**carried, **staged_contents, **updates}
                 contents = dict(sorted(contents.items()))
                 digest = contents_digest((p, e["digest"]) for p, e in contents.items())
                 return {"name": name, "type": type, "version": "", "digest": digest, "description": description,
