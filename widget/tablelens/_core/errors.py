@@ -13,6 +13,7 @@ __all__ = [
     "ImageTooLargeError",
     "MediaFileError",
     "MissingMediaWarning",
+    "StoreConfigError",
     "TablelensError",
     "UnsafePathError",
     "VersionInUseError",
@@ -104,6 +105,11 @@ class VersionInUseError(TablelensError, ValueError):
 class AppendError(TablelensError, ValueError):
     """Rows that cannot be appended to a table (another set of columns, another type): the message names the
     column and both types."""
+
+
+class StoreConfigError(TablelensError, ValueError):
+    """A store location that cannot be used (a URL whose filesystem is missing, or that cannot publish versions
+    safely): the message names it and what to install or change."""
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

@@ -10,7 +10,8 @@ The protocol is the folder store's (docs/storage.md, "Object storage"), on the o
   and a writer never reuses an object older than half of it (it writes its own bytes again, which renews the
   object's age) — so an object a live writer uploaded or reuses is never collected under it.
 
-Objects are read through a local, content-addressed cache (`$TABLELENS_CACHE`, default `~/.cache/tablelens`):
+Objects are read through a local, content-addressed cache (`$TABLELENS_CACHE/store`, default
+`~/.cache/tablelens/store`):
 media and small JSON are fetched on first use and hashed as they arrive, then valid forever. Tables are not
 copied: the query engine reads them in place through the store's filesystem (registered with DuckDB under a
 protocol of its own), after their bytes were hashed once — streamed, never stored — and that check is remembered
@@ -32,20 +33,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .._core.errors import CorruptFileError, DamagedObjectError, TablelensError
+from .._core.errors import CorruptFileError, DamagedObjectError, StoreConfigError
 from .._core.hashing import copy_verified, file_sha256
 from ._locks import process_folder
 from .objects import DIGEST
 from .storage import ObjectInfo, Objects, Storage, WriterScan
 
-__all__ = ["FsspecStorage", "RemoteObjects", "StoreConfigError", "default_cache_dir", "is_url"]
+__all__ = ["FsspecStorage", "RemoteObjects", "default_cache_dir", "is_url"]
 
 log = logging.getLogger("tablelens")
 _CHUNK = 1 << 22
-
-
-class StoreConfigError(TablelensError, ValueError):
-    """A store URL that cannot be used: the message names the URL and what to install or set."""
 
 
 def is_url(text: str) -> bool:
@@ -55,11 +52,13 @@ def is_url(text: str) -> bool:
 
 
 def default_cache_dir() -> str:
-    """`$TABLELENS_CACHE`, else `$XDG_CACHE_HOME/tablelens`, else `~/.cache/tablelens`."""
-    if os.environ.get("TABLELENS_CACHE"):
-        return os.environ["TABLELENS_CACHE"]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tablelens")
+    """`$TABLELENS_CACHE/store`, else `$XDG_CACHE_HOME/tablelens/store`, else `~/.cache/tablelens/store` (the root
+    of every tablelens cache; thumbnails have their own folder beside this one)."""
+    root = os.environ.get("TABLELENS_CACHE")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "tablelens")
+    return os.path.join(root, "store")
 
 
 def _has_create(fs: Any) -> bool:
@@ -126,12 +125,6 @@ class FsspecStorage(Storage):
         os.makedirs(self.tmp_root, exist_ok=True)
         self.can_create = _has_create(fs)
         self.objects = RemoteObjects(self)
-        try:
-            self.fs.mkdirs(self.root, exist_ok=True)  # a bucket that does not exist fails here, not at first log
-        except FileExistsError:
-            pass
-        except (PermissionError, OSError) as e:
-            raise StoreConfigError(f"cannot open the store at {url!r}: {e}") from None
 
     def __repr__(self) -> str:
         return f"FsspecStorage({self.url!r})"

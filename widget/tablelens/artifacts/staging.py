@@ -79,8 +79,8 @@ class Entry:
 def _local(entry: Entry) -> str:
     if entry.root is not None:
         check_inside(entry.root, entry.local_path, f"{entry.path!r}")
-    if entry.objects is not None and not os.path.exists(entry.local_path):
-        entry.objects.fetch(entry.digest)  # into the local cache, hashed as it arrives
+    if entry.objects is not None:  # a remote store's object: fetched into the local cache, hashed as it arrives
+        entry.objects.fetch(entry.digest)  # (a cached copy found damaged is fetched again)
     return entry.local_path
 
 
