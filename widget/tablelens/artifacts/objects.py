@@ -126,7 +126,8 @@ class ObjectStore(Objects):
         del size
         return self._reusable(digest)
 
-    def fetch(self, digest: str) -> str:
+    def fetch(self, digest: str, size: int | None = None) -> str:
+        del size
         path = self.path(digest)
         if not os.path.exists(path):
             raise FileNotFoundError(path)

@@ -212,16 +212,45 @@ class FsspecStorage(Storage):
         with _scan_lock:
             hit = _scan_fs.get(self.url)
             if hit is None:
-                from fsspec.implementations.dirfs import DirFileSystem
-
                 proto = "tlstore" + hashlib.sha256(self.url.encode()).hexdigest()[:12]
-                cls = type(f"StoreFileSystem_{proto}", (DirFileSystem,), {"protocol": proto, "cachable": False})
+                cls = type(f"StoreFileSystem_{proto}", (_scan_base(),), {"protocol": proto, "cachable": False})
                 hit = _scan_fs[self.url] = cls(path=self.root, fs=self.fs)
             return hit
 
 
 _scan_fs: dict[str, Any] = {}
 _scan_lock = threading.Lock()
+_scan_cls: list[type] = []
+#: the read size of in-place scans: Parquet column chunks, not s3fs's 50 MiB read-ahead per open file
+SCAN_BLOCK = 4 << 20
+
+
+def _scan_base() -> type:
+    """fsspec's DirFileSystem, remembering what it learns of each object: a store's objects are named by their
+    content and never change, so their size is asked once (DuckDB opens a file once per thread and query)."""
+    if _scan_cls:
+        return _scan_cls[0]
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    class StoreFileSystem(DirFileSystem):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._infos: dict[str, dict[str, Any]] = {}
+
+        def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+            hit = self._infos.get(path)
+            if hit is None:
+                hit = self._infos[path] = super().info(path, **kwargs)
+            return hit
+
+        def open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+            if "r" in mode:
+                kwargs.setdefault("block_size", SCAN_BLOCK)
+                kwargs.setdefault("size", self.info(path)["size"])
+            return super().open(path, mode, **kwargs)
+
+    _scan_cls.append(StoreFileSystem)
+    return StoreFileSystem
 #: an object older than this (seconds) is not reused as it is: its bytes are written again (see gc's grace)
 REUSE_S = 12 * 3600
 
@@ -317,8 +346,9 @@ class RemoteObjects(Objects):
         with contextlib.suppress(OSError):
             os.replace(tmp, dest)
 
-    def fetch(self, digest: str) -> str:
-        """The cached copy, fetched first when missing or damaged; its bytes are hashed as they arrive."""
+    def fetch(self, digest: str, size: int | None = None) -> str:
+        """The cached copy, fetched first when missing or damaged; its bytes are hashed as they arrive. `size`
+        (the manifest's): a small object is fetched with one GET, a large one streamed."""
         dest = self.path(digest)
         if os.path.exists(dest):
             with contextlib.suppress(OSError):
@@ -328,15 +358,21 @@ class RemoteObjects(Objects):
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         tmp = f"{dest}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
         h = hashlib.sha256()
+        full = self.storage.full(self.key(digest))
         try:
             try:
-                src = self.fs.open(self.storage.full(self.key(digest)), "rb")
+                if size is not None and 0 < size <= _CHUNK:
+                    data = self.fs.cat_file(full)
+                    h.update(data)
+                    with open(tmp, "wb") as fo:
+                        fo.write(data)
+                else:
+                    with self.fs.open(full, "rb") as fi, open(tmp, "wb") as fo:
+                        while chunk := fi.read(_CHUNK):
+                            h.update(chunk)
+                            fo.write(chunk)
             except FileNotFoundError:
                 raise FileNotFoundError(f"the store {self.storage.url} holds no object {digest}") from None
-            with src as fi, open(tmp, "wb") as fo:
-                while chunk := fi.read(_CHUNK):
-                    h.update(chunk)
-                    fo.write(chunk)
             if h.hexdigest() != digest:
                 raise DamagedObjectError(self.url(digest), digest, h.hexdigest())
             os.replace(tmp, dest)

@@ -80,7 +80,7 @@ def _local(entry: Entry) -> str:
     if entry.root is not None:
         check_inside(entry.root, entry.local_path, f"{entry.path!r}")
     if entry.objects is not None:  # a remote store's object: fetched into the local cache, hashed as it arrives
-        entry.objects.fetch(entry.digest)  # (a cached copy found damaged is fetched again)
+        entry.objects.fetch(entry.digest, entry.size)  # (a cached copy found damaged is fetched again)
     return entry.local_path
 
 

@@ -81,9 +81,9 @@ class Objects(ABC):
         """Store the file `local` as object `digest`; returns the bytes written (0 when it was there intact)."""
 
     @abstractmethod
-    def fetch(self, digest: str) -> str:
+    def fetch(self, digest: str, size: int | None = None) -> str:
         """The object's local file, fetched (and checked) first when it is not there; FileNotFoundError when the
-        store does not hold it."""
+        store does not hold it. `size` is what the manifest records (a hint for how to fetch it)."""
 
     @abstractmethod
     def listing(self) -> dict[str, ObjectInfo]:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .._core.errors import ArtifactNotFoundError, CorruptFileError, DamagedObjectError, VersionInUseError
@@ -35,6 +36,8 @@ __all__ = ["OnBase", "Store", "default_store_dir", "open_storage"]
 OnBase = Callable[["Store", "dict[str, Any] | None"], "tuple[dict[str, Any], dict[str, Any], int]"]
 
 _MAX_ALIAS_HOPS = 32
+#: objects uploaded at once to a store on object storage
+_UPLOADS = 16
 
 
 def default_store_dir() -> str:
@@ -296,12 +299,13 @@ class Store:
         for a in aliases:
             if not isinstance(a, str) or VERSION.match(a) or not NAME.match(a):
                 raise ValueError(f"alias {a!r} is reserved or malformed; use letters, digits, '-', '_' or '.'")
-        written = 0
         with self.lock.shared():  # gc waits until the objects are referenced by the new manifest
             for entry in staged.values():
                 check_logical_path(entry.path)
                 if entry.root is not None:
                     check_inside(entry.root, entry.local_path, f"{entry.path!r}")
+
+            def store_one(entry: Entry) -> int:
                 if not os.path.exists(entry.local_path):  # not here: the store must hold it (a reference)
                     if not self.has_object(entry.digest):
                         raise FileNotFoundError(
@@ -311,10 +315,17 @@ class Store:
                     if not self.object_store.present(entry.digest, entry.size):
                         raise DamagedObjectError(self.object_path(entry.digest), entry.digest, None, path=entry.path,
                                                  detail="its bytes are not here and the store's copy is damaged")
-                    continue
+                    return 0
                 own = staging_dir is not None and os.path.dirname(entry.local_path) == staging_dir
-                written += self.object_store.put(entry.local_path, entry.digest, move=own, path=entry.path,
-                                                 artifact=name)
+                return self.object_store.put(entry.local_path, entry.digest, move=own, path=entry.path,
+                                             artifact=name)
+
+            entries = list(staged.values())
+            if self.remote and len(entries) > 1:  # each object is a request or two: overlap them
+                with ThreadPoolExecutor(max_workers=_UPLOADS) as pool:
+                    written = sum(pool.map(store_one, entries))
+            else:
+                written = sum(store_one(e) for e in entries)
             staged_contents = {p: e.to_json() for p, e in staged.items()}
             extra = [0]
 
