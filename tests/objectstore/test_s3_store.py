@@ -196,3 +196,25 @@ def test_a_memory_filesystem_store_and_one_without_exclusive_writes(tmp_path: Pa
     fsspec.register_implementation("nocreate", NoCreate, clobber=True)
     with pytest.raises(tl.StoreConfigError, match=r"cannot publish versions safely.*NoCreate"):
         log("nocreate://somewhere", "m", rows(1))
+
+
+def test_the_explorer_on_an_s3_store_compares_its_versions(s3_url: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    log(s3_url, "ds", rows(6))
+    log(s3_url, "ds", rows(4, start=2))
+    fresh_cache(tmp_path, monkeypatch, "reader")
+    store = tl.Store(s3_url)
+    ex = tl.Explorer(store.artifact("ds:latest"), table="t", compare="v0")  # "v0" of the shown artifact, on S3
+    sent: list[dict[str, Any]] = []
+    ex.send = lambda msg, buffers=None: sent.append(msg)
+    try:
+        ex._wait(120)
+        assert ex.error in ({}, None, "") or not ex.error.get("message"), ex.error
+        ex._on_custom(ex, {"type": "rows", "id": 1, "result_version": ex.result_version, "offset": 0,
+                           "limit": 50}, [])
+        ex._wait(60)
+        (answer,) = [m for m in sent if m.get("id") == 1]
+        assert answer["total"] == 6  # ids 0..5 of v0 paired with ids 2..5 of v1 by their "id" column
+        assert [v["version"] for v in ex.versions] == ["v1", "v0"]
+    finally:
+        ex.close()
