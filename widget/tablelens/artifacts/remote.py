@@ -323,8 +323,10 @@ class RemoteObjects(Objects):
             return 0
         tmp = os.path.join(self.storage.tmp_dir, f"obj-{uuid.uuid4().hex}")
         try:
-            if move:  # our own staging file, hashed as it was written
-                os.link(local, tmp) if _same_device(local, tmp) else copy_verified(local, tmp, digest)
+            if move and _same_device(local, tmp):  # our own staging file, hashed as it was written
+                os.link(local, tmp)
+            elif move:
+                copy_verified(local, tmp, digest)
             else:
                 actual = copy_verified(local, tmp, digest)
                 if actual != digest:

@@ -376,7 +376,7 @@ class Store:
         slots, _deleted = self._slots(name)
         live = [n for n in slots if n not in _deleted]
         base = None
-        for k in reversed(live):
+        for k in reversed(live if follows else []):  # the latest readable version
             base = self._readable(name, k)
             if base is not None:
                 break

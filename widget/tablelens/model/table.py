@@ -392,7 +392,7 @@ class Table:
         rows added since it was last logged there (ValueError when it was logged to another table)."""
         if self.log_mode != "INCREMENTAL":
             return self
-        if self._logged is not None and self._logged != target:
+        if self._logged is not None and self._logged[1:] != target[1:]:  # the store may be named otherwise
             raise ValueError(f"an INCREMENTAL table appends to one table: this one was logged to table "
                              f"{self._logged[2]!r} of artifact {self._logged[1]!r}; make a new Table for "
                              f"{target[2]!r} of {target[1]!r}")

@@ -142,8 +142,12 @@ def _register_parts(backend: Any, files: tuple[str, ...], part_rows: tuple[int, 
                         f"AS {RN}, * EXCLUDE (file_row_number) FROM read_parquet({_files_sql(files)}, "
                         "file_row_number=true, can_have_nan=true) AS b")
         return backend.table(view), RN, True
-    if name == "polars" and RN not in names:
-        t = backend.read_parquet(list(files), row_index_name=RN)
+    if name == "polars" and RN not in names:  # Polars' row index runs across the files of one scan
+        import polars as pl
+
+        view = f"__tl_parts_{uuid.uuid4().hex}"
+        backend.create_table(view, pl.scan_parquet(list(files), row_index_name=RN))
+        t = backend.table(view)
         return t.mutate(**{RN: t[RN].cast("int64")}), RN, False
     t = backend.read_parquet(list(files))
     return t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False
