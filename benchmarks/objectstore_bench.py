@@ -27,8 +27,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "widget"))
-import tablelens as tl
-from tablelens.sources import resolve
+import tablelens as tl  # noqa: E402
+from tablelens.sources import resolve  # noqa: E402
 
 LABELS = np.array(["cat", "dog", "bird", "car", "person"])
 
