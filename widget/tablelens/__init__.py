@@ -11,6 +11,7 @@ from typing import Any
 
 from . import interop as _interop  # noqa: F401  (registers Artifact.from_dir/export layouts, Table.from_*/to_*)
 from ._core.errors import (
+    AppendError,
     ArtifactNotFoundError,
     CorruptFileError,
     DamagedObjectError,
@@ -20,6 +21,7 @@ from ._core.errors import (
     ImageTooLargeError,
     MediaFileError,
     MissingMediaWarning,
+    StoreConfigError,
     TablelensError,
     UnsafePathError,
     VersionInUseError,
@@ -35,6 +37,7 @@ from .sources import query
 __version__ = "0.1.0"
 
 __all__ = [
+    "AppendError",
     "Artifact",
     "ArtifactNotFoundError",
     "Audio",
@@ -59,6 +62,7 @@ __all__ = [
     "QuerySpec",
     "Run",
     "Store",
+    "StoreConfigError",
     "Table",
     "TablelensError",
     "UnsafePathError",

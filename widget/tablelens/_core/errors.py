@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AppendError",
     "ArtifactNotFoundError",
     "CorruptFileError",
     "DamagedObjectError",
@@ -12,6 +13,7 @@ __all__ = [
     "ImageTooLargeError",
     "MediaFileError",
     "MissingMediaWarning",
+    "StoreConfigError",
     "TablelensError",
     "UnsafePathError",
     "VersionInUseError",
@@ -98,6 +100,16 @@ class ImageTooLargeError(TablelensError, ValueError):
 
 class VersionInUseError(TablelensError, ValueError):
     """A version cannot be deleted while an alias names it (remove the alias, or delete with `force=True`)."""
+
+
+class AppendError(TablelensError, ValueError):
+    """Rows that cannot be appended to a table (another set of columns, another type): the message names the
+    column and both types."""
+
+
+class StoreConfigError(TablelensError, ValueError):
+    """A store location that cannot be used (a URL whose filesystem is missing, or that cannot publish versions
+    safely): the message names it and what to install or change."""
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):

@@ -8,18 +8,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
 from .._core.hashing import sha256_file
 from .._core.paths import check_logical_path, local_file, new_folder
-from ..codec import encode_values, image_from_record, parse_descriptor
+from ..codec import conform, encode_values, image_from_record, parse_descriptor, parse_parts
 from ..media.classes import Classes
 from ..media.image import Image
 from ..model import JoinedTable, Table
 from ..model import display as _display
+from ..model.table import StoredFile
 from .context import current_store
 from .layouts import layout
 from .manifest import contents_digest
 from .names import check_name
+from .parts import PARTS, follow
 from .staging import Entry, EntrySource, Staging, checked_bytes, copy_checked
 
 if TYPE_CHECKING:
@@ -35,7 +39,12 @@ _CLASSES = ".classes.json"
 
 
 class Artifact:
-    """A versioned set of files, as `wandb.Artifact`: `add(obj, name)` then `run.log_artifact(art)`."""
+    """A versioned set of files, as `wandb.Artifact`: `add(obj, name)` then `run.log_artifact(art)`.
+
+    `incremental=True` (as in W&B): the new version keeps every file of the artifact's latest version and adds
+    or replaces what is added. `append(table, rows)` adds rows to a table of the latest version (docs/storage.md,
+    "Tables that grow"); a `Table(log_mode="INCREMENTAL")` added again appends the rows it gained since.
+    """
 
     def __init__(
         self,
@@ -46,8 +55,9 @@ class Artifact:
         incremental: bool = False,
         use_as: str | None = None,
     ) -> None:
-        del incremental, use_as  # wandb options without meaning here
+        del use_as  # a wandb option without meaning here
         self.name = check_name(name)
+        self.incremental = bool(incremental)
         if not isinstance(type, str) or not type:
             raise ValueError("an artifact needs a type, for example 'dataset' or 'predictions'")
         self.type = type
@@ -66,6 +76,8 @@ class Artifact:
         self._manifest: dict[str, Any] | None = None
         self._aliases: list[str] = []
         self._added: dict[int, str] = {}  # id(table) -> path, so a JoinedTable reuses a table already added
+        self._appends: dict[str, pa.Table] = {}  # table name -> rows appended to it (their media staged)
+        self._tables: list[tuple[Table, str, int]] = []  # (table, name, its rows) marked logged on log
         self.bytes_written = 0
 
     # -- logged state ----------------------------------------------------------------------------------------------
@@ -83,17 +95,29 @@ class Artifact:
         art._manifest = manifest
         art._aliases = aliases
         art._added = {}
+        art._appends = {}
+        art._tables = []
+        art.incremental = False
         art.bytes_written = 0
         return art
+
+    def _on_base(self) -> Any:
+        """What `Store.log` makes against the latest version: appended tables and an incremental artifact's
+        carried files (None for a plain artifact)."""
+        if not self._appends and not self.incremental:
+            return None
+        return follow(dict(self._appends), self.incremental)
 
     def _mark_logged(self, store: Store, manifest: dict[str, Any], aliases: list[str], written: int) -> None:
         self._store = store
         self._manifest = manifest
         self._aliases = aliases
         self.bytes_written = written
-        self._entries = {p: Entry(p, e["digest"], int(e.get("size", 0)), store.object_path(e["digest"]), e.get("ref"))
-                         for p, e in manifest["contents"].items()}
+        self._entries = {p: store.entry(p, e) for p, e in manifest["contents"].items()}
         self._staging = None  # its folder is removed when collected; the store holds the bytes now
+        for table, name, rows in self._tables:
+            table._was_logged((store.dir, manifest["name"], name), rows)
+        self._tables = []
 
     @property
     def version(self) -> str | None:
@@ -167,10 +191,30 @@ class Artifact:
                                        f"{self.qualified_name} does not have")
         return columns
 
+    def table_parts(self, name: str) -> list[str]:
+        """The Parquet parts of table `name`, in row order: one file, or several for a table that grew."""
+        return [p for p, _ in self._parts(name)[0]]
+
+    def _parts(self, name: str) -> tuple[list[tuple[str, int]], pa.Schema | None]:
+        """(logical path, rows) of each part (rows -1 when unknown: a table that never grew) and the schema."""
+        path = name + PARTS
+        if path not in self._entries:
+            return [(name + _TABLE, -1)], None
+        parts, schema = parse_parts(self._read_json(path), f"{self._label}/{path}")
+        for p, _ in parts:
+            check_logical_path(p, f"{path}: part")
+            if p not in self._entries:
+                raise CorruptFileError(f"{path!r} names the part {p!r}, which artifact {self.qualified_name} "
+                                       "does not have")
+        return parts, schema
+
     def table_files(self, name: str) -> list[str]:
-        """Every file table `name` is made of: its Parquet file and, in an edited version, its column files."""
+        """Every file table `name` is made of: its Parquet parts (and their descriptor, for a table that grew)
+        and, in an edited version, its column files."""
         columns = self.table_columns(name)
-        return [name + _TABLE, *([name + _COLUMNS] if columns else []), *sorted(columns.values())]
+        parts = self.table_parts(name)
+        return [*parts, *([name + PARTS] if len(parts) > 1 or name + PARTS in self._entries else []),
+                *([name + _COLUMNS] if columns else []), *sorted(columns.values())]
 
     def __repr__(self) -> str:
         return f"Artifact({self.qualified_name!r}, type={self.type!r}, files={len(self._entries)})"
@@ -189,19 +233,33 @@ class Artifact:
                              "with the same name to make a new version")
         return self._staging
 
-    def add(self, obj: Table | JoinedTable | Image | Classes, name: str) -> Entry:
-        """Store a Table, JoinedTable, Image or Classes under `name` (with every media file it needs)."""
+    def add(self, obj: Table | JoinedTable | Image | Classes, name: str) -> Entry | None:
+        """Store a Table, JoinedTable, Image or Classes under `name` (with every media file it needs).
+
+        A `Table(log_mode="INCREMENTAL")` is appended instead (`append`): the rows it gained since it was last
+        logged go after the rows of table `name` in the artifact's latest version; then there is no entry yet
+        (None is returned)."""
         staging = self.staging
         check_logical_path(name, "name")
         if isinstance(obj, Table):
             path = name if name.endswith(_TABLE) else name + _TABLE
-            entry = staging.add_table(path, obj.encode(staging))
+            table = path[: -len(_TABLE)]
             self._added[id(obj)] = path
+            if obj.log_mode == "INCREMENTAL":  # its new rows are appended to the table of the latest version
+                store = current_store()
+                rows = obj._rows_to_log((store.dir if store else "", self.name, table))
+                self.append(table, rows)
+                self._tables.append((obj, table, len(obj)))
+                return None
+            entry = staging.add_table(path, obj.encode(staging))
+            self._tables.append((obj, table, len(obj)))
             return entry
         if isinstance(obj, JoinedTable):
             paths = []
             for i, t in ((1, obj.table1), (2, obj.table2)):
-                paths.append(self._added.get(id(t)) or self.add(t, f"{name}.table{i}").path)
+                if id(t) not in self._added:
+                    self.add(t, f"{name}.table{i}")
+                paths.append(self._added[id(t)])
             return staging.add_json(name + _JOINED, {"_type": "joined-table", "table1": paths[0],
                                                      "table2": paths[1], "join_key": obj.join_key})
         if isinstance(obj, Image):
@@ -211,6 +269,25 @@ class Artifact:
             return staging.add_bytes(name + _CLASSES, obj.to_bytes())
         raise TypeError(f"Artifact.add takes a Table, JoinedTable, Image or Classes, got {type(obj).__name__}; "
                         "use add_file for other files")
+
+    def append(self, name: str, rows: Any, columns: list[str] | None = None) -> None:
+        """Append rows to table `name`: the version this artifact becomes holds the rows of that table in the
+        artifact's latest version (every part, the same objects), then these (one new part), and every other
+        file of the latest version. `rows` is a Table, a DataFrame, an Arrow table or a list of rows (with
+        `columns`). Their columns and types must be the table's (AppendError names what differs); appends logged
+        at once by several writers each make a version, none lost (docs/storage.md, "Tables that grow").
+        Appending to an artifact that has no versions yet, or whose latest version lacks the table, starts it.
+        """
+        staging = self.staging
+        table = check_logical_path(name, "table name")
+        table = table[: -len(_TABLE)] if table.endswith(_TABLE) else table
+        if table + _TABLE in staging.entries:
+            raise ValueError(f"table {table!r} is added whole to this artifact already; add it or append to it, not "
+                             "both")
+        new = _as_table(rows, columns).encode(staging)
+        prev = self._appends.get(table)
+        self._appends[table] = new if prev is None else pa.concat_tables(
+            [prev, conform(new, prev.schema, f"the rows appended to {table!r} before")])
 
     def add_file(self, local_path: str | os.PathLike[str], name: str | None = None, is_tmp: bool = False) -> Entry:
         del is_tmp
@@ -258,10 +335,7 @@ class Artifact:
 
     def _get_entry(self, path: str, suffix: str) -> Any:
         if suffix == _TABLE:
-            source = self.media_source()
-            columns = self.table_columns(path[: -len(_TABLE)])
-            files = tuple((c, source.local_path(p)) for c, p in columns.items())  # checked, as the table is
-            return Table._from_stored(source.local_path(path), source, path, files)
+            return Table._from_stored("", self.media_source(), path, stored=self.stored_table(path[: -len(_TABLE)]))
         obj = self._read_json(path)
         if suffix == _JOINED:
             if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():
@@ -271,6 +345,19 @@ class Artifact:
         if suffix == _IMAGE:
             return image_from_record(obj, self.media_source())
         return Classes.from_json(obj)
+
+    def stored_table(self, name: str) -> StoredFile:
+        """Where table `name` is read from: its parts and column files, each checked against its digest (on object
+        storage, read in place unless the local cache holds them)."""
+        source = self.media_source()
+        parts, schema = self._parts(name)
+        columns = self.table_columns(name)
+        logical = [p for p, _ in parts]
+        paths, fs = source.scan_paths([*logical, *columns.values()])
+        files = tuple(zip(columns, paths[len(logical):]))
+        rows = tuple(n for _, n in parts) if schema is not None else ()
+        return StoredFile(paths[0], source, name + _TABLE, files, tuple(paths[: len(logical)]) if rows else (),
+                          rows, schema, tuple(logical), fs)
 
     def _read_json(self, path: str) -> Any:
         data = checked_bytes(self._entries[path], self._label)  # DamagedObjectError before any byte is used
@@ -320,3 +407,18 @@ class Artifact:
         if format == "tablelens":
             return self.download(path)
         return layout(format).write(self, os.fspath(path))
+
+
+def _as_table(rows: Any, columns: list[str] | None) -> Table:
+    """Rows to append as a Table: a Table, a DataFrame, an Arrow table, or a list of rows with `columns`."""
+    import pandas as pd
+
+    if isinstance(rows, Table):
+        return rows
+    if isinstance(rows, pd.DataFrame):
+        return Table(dataframe=rows)
+    if isinstance(rows, pa.Table):
+        return Table.from_arrow(rows)
+    if columns is None:
+        raise TypeError("append takes a Table, a DataFrame or an Arrow table, or a list of rows with columns=[...]")
+    return Table(columns=columns, data=rows)

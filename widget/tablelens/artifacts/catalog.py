@@ -9,7 +9,6 @@ A damaged manifest or run file never makes the whole overview fail: the version 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -36,13 +35,11 @@ def runs(store: Store) -> list[dict[str, Any]]:
         return store.runs()
     except (CorruptFileError, OSError):
         pass
-    root = os.path.join(store.dir, "runs")
     out = []
-    for f in sorted(os.listdir(root)):
+    for f in sorted(store.storage.list("runs")):
         if f.endswith(".json"):
             try:
-                with open(os.path.join(root, f), "rb") as fh:
-                    r = json.loads(fh.read())
+                r = json.loads(store.storage.read(f"runs/{f}"))
             except (OSError, ValueError, RecursionError):
                 continue
             if isinstance(r, dict) and isinstance(r.get("id"), str):

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -16,8 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
-from .._core.hashing import sha256_file
-from ._locks import HAVE_LOCKS, LOCK_FILE, is_alive
 from .management import check_records
 from .manifest import is_tombstone
 from .names import NAME
@@ -28,7 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["GcReport", "Problem", "VerifyReport", "collect_garbage", "verify_store"]
 
 #: a file in `tmp/` that no live-writer lock covers (written by an older tablelens, or on a system without
-#: `fcntl`) is left alone this long after it last changed
+#: `fcntl`) is left alone this long after it last changed; on object storage, where there is no lock to ask,
+#: unreferenced objects younger than this are kept (docs/storage.md, "Object storage")
 GRACE_S = 24 * 3600
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -147,32 +145,29 @@ def _version_key(spec: str) -> tuple[str, int]:
 
 
 def _rel(store: Store, path: str) -> str:
+    if store.remote:
+        return path[len(store.dir) + 1:] if path.startswith(store.dir + "/") else path
     return os.path.relpath(path, store.dir).replace(os.sep, "/")
 
 
 def _names(store: Store) -> list[str]:
-    root = os.path.join(store.dir, "artifacts")
-    return sorted(n for n in os.listdir(root) if NAME.match(n) and os.path.isdir(os.path.join(root, n)))
+    return sorted(n for n in store.storage.list("artifacts") if NAME.match(n))
 
 
-def _hash_all(files: dict[str, str]) -> dict[str, str | None]:
-    """digest -> what the file hashes to now (None if unreadable), read afresh: hashlib releases the GIL."""
-    def one(item: tuple[str, str]) -> tuple[str, str | None]:
-        try:
-            return item[0], sha256_file(item[1])
-        except OSError:
-            return item[0], None
-
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        return dict(pool.map(one, files.items()))
+def _hash_all(store: Store, digests: list[str]) -> dict[str, str | None]:
+    """digest -> what its bytes hash to now (None if unreadable), read afresh: hashlib releases the GIL, and
+    reading objects from a remote store is I/O."""
+    workers = 16 if store.remote else max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(digests, pool.map(store.object_store.hash_now, digests)))
 
 
 def verify_store(store: Store) -> VerifyReport:
     report = VerifyReport(store.dir)
-    objects = store.object_store.digests()
-    actual = _hash_all(objects)
+    objects = store.object_store.listing()
+    actual = _hash_all(store, sorted(objects))
     report.objects = len(objects)
-    report.bytes = sum(_file_size(f) for f in objects.values())
+    report.bytes = sum(info.size for info in objects.values())
     uses: dict[str, list[tuple[str, str]]] = defaultdict(list)  # digest -> (version, logical path)
     for name in _names(store):
         slots, deleted = store._slots(name)
@@ -213,21 +208,19 @@ def verify_store(store: Store) -> VerifyReport:
             report.problems.append(Problem("missing-object", f"objects/{digest[:2]}/{digest}",
                                            "the store does not hold this object", versions, paths))
         elif actual[digest] != digest:
-            report.problems.append(Problem("damaged-object", _rel(store, objects[digest]), _damage(actual[digest]),
-                                           versions, paths))
-    for digest, file in sorted(objects.items()):
+            report.problems.append(Problem("damaged-object", _rel(store, objects[digest].where),
+                                           _damage(actual[digest]), versions, paths))
+    for digest, info in sorted(objects.items()):
         if digest not in uses:
             report.unreferenced += 1
-            report.unreferenced_bytes += _file_size(file)
+            report.unreferenced_bytes += info.size
             if actual[digest] != digest:
-                report.problems.append(Problem("damaged-object", _rel(store, file),
+                report.problems.append(Problem("damaged-object", _rel(store, info.where),
                                                _damage(actual[digest]) + " (no version uses it; gc removes it)"))
-    runs = os.path.join(store.dir, "runs")
-    for f in sorted(os.listdir(runs)):
+    for f in sorted(store.storage.list("runs")):
         if f.endswith(".json"):
             try:
-                with open(os.path.join(runs, f), "rb") as fh:
-                    json.loads(fh.read())
+                json.loads(store.storage.read(f"runs/{f}"))
             except (OSError, ValueError, RecursionError) as e:
                 report.problems.append(Problem("damaged-run", f"runs/{f}", f"not valid JSON ({e})"))
     return report
@@ -235,22 +228,6 @@ def verify_store(store: Store) -> VerifyReport:
 
 def _damage(actual: str | None) -> str:
     return "cannot be read" if actual is None else f"its bytes hash to {actual}, not to its name"
-
-
-def _file_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
-
-
-def _tree_size(path: str) -> int:
-    if not os.path.isdir(path) or os.path.islink(path):
-        return _file_size(path)
-    total = 0
-    for dirpath, _dirs, files in os.walk(path):
-        total += sum(_file_size(os.path.join(dirpath, f)) for f in files)
-    return total
 
 
 def _reachable(store: Store) -> set[str]:
@@ -265,72 +242,34 @@ def _reachable(store: Store) -> set[str]:
             try:
                 m = store._manifest(name, n, deleted_ok=True)
             except (CorruptFileError, ArtifactNotFoundError, FileNotFoundError):
-                try:
-                    with open(store._manifest_file(name, n), "rb") as f:
-                        keep |= set(_HEX64.findall(f.read().decode("latin-1")))
-                except OSError:
-                    pass
+                with contextlib.suppress(OSError):
+                    keep |= set(_HEX64.findall(store.storage.read(store._manifest_key(name, n)).decode("latin-1")))
                 continue
             if not is_tombstone(m):
                 keep |= {e["digest"] for e in m["contents"].values()}
     return keep
 
 
-def _live_refs(folder: str) -> set[str]:
-    """Digests the stagings of a live writer's folder refer to (listed in their `.refs` files)."""
-    refs: set[str] = set()
-    for dirpath, _dirs, files in os.walk(folder):
-        if ".refs" in files:
-            try:
-                with open(os.path.join(dirpath, ".refs")) as f:
-                    refs |= {line.strip() for line in f if _HEX64.fullmatch(line.strip())}
-            except OSError:
-                pass
-    return refs
-
-
-def collect_garbage(store: Store, *, dry_run: bool) -> GcReport:
+def collect_garbage(store: Store, *, dry_run: bool, grace: float | None = None) -> GcReport:
     report = GcReport(store.dir, dry_run)
+    grace = GRACE_S if grace is None else float(grace)
     now = time.time()
-    with store.lock.exclusive():  # no writer is between "reference an object" and "publish the manifest" now
+    with store.storage.exclusive():  # no writer is between "reference an object" and "publish the manifest" now
         keep = _reachable(store)
-        dead: list[str] = []
-        for entry in sorted(os.listdir(store.tmp_root)):
-            path = os.path.join(store.tmp_root, entry)
-            alive = is_alive(path) if os.path.isdir(path) and os.path.exists(os.path.join(path, LOCK_FILE)) else None
-            if alive is None:  # no lock to ask: a grace period decides
-                alive = now - _mtime(path) < GRACE_S
-            if alive:
-                report.live_folders.append(_rel(store, path))
-                keep |= _live_refs(path)
-            else:
-                dead.append(path)
-        objects = store.object_store.digests()
-        for digest, file in sorted(objects.items()):
-            if digest in keep or (not HAVE_LOCKS and now - _mtime(file) < GRACE_S):
+        writers = store.storage.writers(grace)
+        report.live_folders = [_rel(store, p) for p in writers.live]
+        keep |= writers.keep
+        objects = store.object_store.listing()
+        for digest, info in sorted(objects.items()):
+            if digest in keep or store.storage.object_kept(info, now, grace):
                 continue
             report.objects.append(digest)
-            report.object_bytes += _file_size(file)
-        for path in dead:
-            report.folders.append(_rel(store, path))
-            report.folder_bytes += _tree_size(path)
+            report.object_bytes += info.size
+        report.folders = [_rel(store, p) for p in writers.dead]
+        report.folder_bytes = writers.dead_bytes
         if not dry_run:
             for digest in report.objects:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(objects[digest])
-                with contextlib.suppress(OSError):
-                    os.rmdir(os.path.dirname(objects[digest]))  # the fan-out folder, once empty
-            for path in dead:
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(path)
+                store.object_store.remove(digest)
+            for path in writers.dead:
+                store.storage.remove_writer(path)
     return report
-
-
-def _mtime(path: str) -> float:
-    try:
-        return os.lstat(path).st_mtime
-    except OSError:
-        return 0.0

@@ -5,14 +5,15 @@ docs/storage.md "Aliases, deletes and edits".
 The protocol, in two parts:
 
 - **One manager at a time per artifact.** Moving or removing an alias, deleting a version and editing one take an
-  exclusive lock on `artifacts/<name>/manage.lock` (an `flock`, dropped by the kernel when its process dies) around
+  exclusive lock on `artifacts/<name>/manage.lock` (`Storage.manager_lock`: in a local folder an `flock`, dropped
+  by the kernel when its process dies; on object storage a lease created only if absent) around
   check-then-act: a delete that finds no alias on `v3` cannot be overtaken by a move onto `v3` before its
   tombstone is written, so no alias ever names a deleted version, and an edit merging metadata keys reads the
   latest revision and writes the next one without another editor in between. Logging new versions takes no such
   lock (it is create-if-absent, docs/storage.md), so managing never slows writers.
 - **Every change is a new file, never a rewrite.** Each alias move or removal appends a record
   `artifacts/<name>/alias-log/<alias>/r<K>.json`, each edit a revision `artifacts/<name>/edits/v<N>/r<K>.json`,
-  both created with `os.link` (which fails when the name exists), sealed with a checksum like manifests. So
+  both created only if absent (`Storage.create`), sealed with a checksum like manifests. So
   concurrent moves lose nothing: the alias ends at one of the versions it was moved to and the log holds every
   move, in the order the lock granted them.
 
@@ -29,13 +30,11 @@ import json
 import os
 import re
 import socket
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import CorruptFileError
-from ._locks import StoreLock
 from .context import current_run
 from .manifest import dumps, loads, seal
 from .names import VERSION, check_name, parse_spec
@@ -86,72 +85,57 @@ def _by() -> dict[str, Any]:
 @contextlib.contextmanager
 def manage_lock(store: Store, name: str) -> Iterator[None]:
     """Hold artifact `name`'s manager lock (re-entrant within a thread)."""
-    path = os.path.join(store._artifact_dir(name), "manage.lock")
-    held: set[str] = getattr(_held, "paths", None) or set()
-    _held.paths = held
-    if path in held:
+    key = f"{store._artifact_key(name)}/manage.lock"
+    held: set[str] = getattr(_held, "keys", None) or set()
+    _held.keys = held
+    ident = f"{store.dir}\0{key}"
+    if ident in held:
         yield
         return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with StoreLock(path).exclusive():
-        held.add(path)
+    with store.storage.manager_lock(key):
+        held.add(ident)
         try:
             yield
         finally:
-            held.discard(path)
+            held.discard(ident)
 
 
 # ------------------------------------------------------------------------------------------------ revision files
-def _revisions(folder: str) -> list[int]:
-    if not os.path.isdir(folder):
-        return []
-    return sorted(int(m.group(1)) for f in os.listdir(folder) if (m := _REVISION.match(f)))
+def _revisions(store: Store, folder: str) -> list[int]:
+    """The revision numbers under the key prefix `folder`, in order."""
+    return sorted(int(m.group(1)) for f in store.storage.list(folder) if (m := _REVISION.match(f)))
 
 
 def _append(store: Store, folder: str, record: dict[str, Any]) -> dict[str, Any]:
-    """Write `record` as the next revision `r<K>.json` of `folder` (create-if-absent, so never over another)."""
-    os.makedirs(folder, exist_ok=True)
-    have = _revisions(folder)
+    """Write `record` as the next revision `r<K>.json` under `folder` (create-if-absent, so never over another)."""
+    have = _revisions(store, folder)
     n = have[-1] + 1 if have else 1
-    fd, tmp = tempfile.mkstemp(dir=store.tmp_dir, prefix="record-")
-    try:
-        while True:
-            sealed = seal({**record, "revision": n})
-            with open(fd, "wb", closefd=False) as f:
-                f.seek(0)
-                f.truncate()
-                f.write(dumps(sealed))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, os.path.join(folder, f"r{n}.json"))  # fails if that revision exists
-                return sealed
-            except FileExistsError:
-                n += 1
-    finally:
-        os.close(fd)
-        os.remove(tmp)
+    while True:
+        sealed = seal({**record, "revision": n})
+        if store.storage.create(f"{folder}/r{n}.json", dumps(sealed)):
+            return sealed
+        n += 1
 
 
-def _read_record(path: str, fields: frozenset[str], what: str) -> dict[str, Any]:
-    """A record file, checked against its checksum; CorruptFileError naming the file otherwise."""
+def _read_record(store: Store, key: str, fields: frozenset[str], what: str) -> dict[str, Any]:
+    """A record, checked against its checksum; CorruptFileError naming the file otherwise."""
+    where = store.storage.where(key)
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        raw = store.storage.read(key)
     except OSError as e:
-        raise CorruptFileError(f"{what} {path!r} cannot be read: {e}") from None
-    record = loads(raw, what, path)
+        raise CorruptFileError(f"{what} {where!r} cannot be read: {e}") from None
+    record = loads(raw, what, where)
     if not isinstance(record, dict) or set(record) - fields or "checksum" not in record:
-        raise CorruptFileError(f"{what} {path!r} is not a tablelens record; it is damaged")
+        raise CorruptFileError(f"{what} {where!r} is not a tablelens record; it is damaged")
     if seal({k: v for k, v in record.items() if k != "checksum"})["checksum"] != record["checksum"]:
-        raise CorruptFileError(f"{what} {path!r} does not match its checksum (it was changed after it was "
+        raise CorruptFileError(f"{what} {where!r} does not match its checksum (it was changed after it was "
                                "written); remove it to fall back on the revision before it")
     return record
 
 
 # ------------------------------------------------------------------------------------------------ aliases
 def _alias_log_dir(store: Store, name: str, alias: str) -> str:
-    return os.path.join(store._artifact_dir(name), "alias-log", alias)
+    return f"{store._artifact_key(name)}/alias-log/{alias}"
 
 
 def record_alias(store: Store, name: str, alias: str, version: str | None, previous: str | None) -> None:
@@ -165,29 +149,29 @@ def alias_history(store: Store, name: str, alias: str | None = None) -> list[dic
     """Every recorded move of `alias` (or of every alias of `name`), oldest first: `alias`, `version` (None when
     removed), `previous`, `at`, `by` and `revision` (the move's number for that alias)."""
     check_name(name)
-    root = os.path.join(store._artifact_dir(name), "alias-log")
-    names = [alias] if alias is not None else (sorted(os.listdir(root)) if os.path.isdir(root) else [])
+    root = f"{store._artifact_key(name)}/alias-log"
+    names = [alias] if alias is not None else sorted(store.storage.list(root))
     out = []
     for a in names:
-        folder = os.path.join(root, a)
-        out += [_read_record(os.path.join(folder, f"r{k}.json"), _ALIAS_LOG_FIELDS, "alias log record")
-                for k in _revisions(folder)]
+        folder = f"{root}/{a}"
+        out += [_read_record(store, f"{folder}/r{k}.json", _ALIAS_LOG_FIELDS, "alias log record")
+                for k in _revisions(store, folder)]
     return sorted(out, key=lambda r: (r["at"], r["alias"], r["revision"]))
 
 
 # ------------------------------------------------------------------------------------------------ edits
 def _edits_dir(store: Store, name: str, n: int) -> str:
-    return os.path.join(store._artifact_dir(name), "edits", f"v{n}")
+    return f"{store._artifact_key(name)}/edits/v{n}"
 
 
 def latest_edit(store: Store, name: str, n: int) -> dict[str, Any] | None:
     """The latest edit of version `n` (its `description` and `metadata` are the version's current ones), or None
     when it was never edited. A damaged record raises: a version never shows fields that fail their checksum."""
     folder = _edits_dir(store, name, n)
-    revs = _revisions(folder)
+    revs = _revisions(store, folder)
     if not revs:
         return None
-    return _read_record(os.path.join(folder, f"r{revs[-1]}.json"), _EDIT_FIELDS, "edit record")
+    return _read_record(store, f"{folder}/r{revs[-1]}.json", _EDIT_FIELDS, "edit record")
 
 
 def _check_metadata(metadata: Any) -> dict[str, Any]:
@@ -245,27 +229,24 @@ def edit_history(store: Store, spec: str) -> list[dict[str, Any]]:
     first = {"revision": 0, "name": name, "version": f"v{n}", "description": m.get("description"),
              "metadata": m.get("metadata") or {}, "edited_at": m.get("created_at"), "by": None}
     folder = _edits_dir(store, name, n)
-    return [first, *(_read_record(os.path.join(folder, f"r{k}.json"), _EDIT_FIELDS, "edit record")
-                     for k in _revisions(folder))]
+    return [first, *(_read_record(store, f"{folder}/r{k}.json", _EDIT_FIELDS, "edit record")
+                     for k in _revisions(store, folder))]
 
 
 # ------------------------------------------------------------------------------------------------ verify
 def check_records(store: Store, name: str) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
     """(kind, file relative to the store, message, versions) for each damaged edit or alias-log record of `name`;
     `Store.verify` reports them."""
-    root = store._artifact_dir(name)
+    root = store._artifact_key(name)
     for sub, fields, what, kind in (("edits", _EDIT_FIELDS, "edit record", "damaged-edit"),
                                     ("alias-log", _ALIAS_LOG_FIELDS, "alias log record", "damaged-alias-log")):
-        base = os.path.join(root, sub)
-        if not os.path.isdir(base):
-            continue
-        for key in sorted(os.listdir(base)):
-            folder = os.path.join(base, key)
-            for k in _revisions(folder):
-                path = os.path.join(folder, f"r{k}.json")
+        base = f"{root}/{sub}"
+        for key in sorted(store.storage.list(base)):
+            folder = f"{base}/{key}"
+            for k in _revisions(store, folder):
+                rel = f"{folder}/r{k}.json"
                 try:
-                    _read_record(path, fields, what)
+                    _read_record(store, rel, fields, what)
                 except CorruptFileError as e:
                     versions = (f"{name}:{key}",) if sub == "edits" and VERSION.match(key) else ()
-                    rel = os.path.relpath(path, store.dir).replace(os.sep, "/")
                     yield kind, rel, str(e), versions

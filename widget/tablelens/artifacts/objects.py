@@ -9,16 +9,19 @@ mtime, ctime) is unchanged; reads never rely on that (see docs/storage.md).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from .._core.errors import CorruptFileError, DamagedObjectError
-from .._core.hashing import copy_verified, file_identity, file_sha256
+from .._core.hashing import copy_verified, file_identity, file_sha256, sha256_file
 from ._locks import StoreLock
+from .storage import ObjectInfo, Objects
 
 __all__ = ["DIGEST", "ObjectStore"]
 
@@ -26,7 +29,7 @@ DIGEST = re.compile(r"^[0-9a-f]{64}$")
 log = logging.getLogger("tablelens")
 
 
-class ObjectStore:
+class ObjectStore(Objects):
     """The `objects/` folder of a store; `tmp` gives the folder temporary files are written in first."""
 
     def __init__(self, dir: str, tmp: Callable[[], str], lock: StoreLock) -> None:
@@ -45,6 +48,7 @@ class ObjectStore:
             except OSError:
                 return False
         return self.intact(digest)
+
     def path(self, digest: str) -> str:
         if not isinstance(digest, str) or not DIGEST.match(digest):
             raise CorruptFileError(f"{digest!r} is not a sha256 digest")
@@ -113,6 +117,51 @@ class ObjectStore:
                 os.remove(tmp)
             raise
         return size
+
+    def size(self, digest: str) -> int:
+        return os.path.getsize(self.path(digest))
+
+    def present(self, digest: str, size: int) -> bool:
+        """Intact (hashed once per process while unchanged, or written by this process)."""
+        del size
+        return self._reusable(digest)
+
+    def fetch(self, digest: str, size: int | None = None) -> str:
+        del size
+        path = self.path(digest)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        return path
+
+    def scan(self, digest: str) -> tuple[str, Any]:
+        path = self.fetch(digest)
+        actual = file_sha256(path)
+        if actual != digest:
+            raise DamagedObjectError(path, digest, actual)
+        return path, None
+
+    def listing(self) -> dict[str, ObjectInfo]:
+        out = {}
+        for digest, file in self.digests().items():
+            try:
+                st = os.stat(file)
+            except OSError:
+                continue
+            out[digest] = ObjectInfo(file, st.st_size, st.st_mtime)
+        return out
+
+    def hash_now(self, digest: str) -> str | None:
+        try:
+            return sha256_file(self.path(digest))
+        except OSError:
+            return None
+
+    def remove(self, digest: str) -> None:
+        file = self.path(digest)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(file)
+        with contextlib.suppress(OSError):
+            os.rmdir(os.path.dirname(file))  # the fan-out folder, once empty
 
     def digests(self) -> dict[str, str]:
         """digest -> file of every object in the folder (names that are not digests are left out)."""

@@ -52,7 +52,7 @@ class Run:
         manifest, written = self.store.log(
             staging.entries, name=name or artifact.name, type=type or artifact.type,
             description=artifact.description, metadata=artifact.metadata, run=self.id, aliases=aliases,
-            staging_dir=staging.dir)
+            staging_dir=staging.dir, on_base=artifact._on_base())
         logged = self.store.artifact(f"{manifest['name']}:{manifest['version']}")
         artifact._mark_logged(self.store, manifest, logged.aliases, written)
         if name:
@@ -91,13 +91,16 @@ class Run:
 
 
 def init(project: str | None = None, job_type: str | None = None, config: dict[str, Any] | None = None,
-         dir: str | os.PathLike[str] | None = None, name: str | None = None, **kwargs: Any) -> Run:
-    """Start a run writing to the store in `dir` (default `$TABLELENS_DIR`, else `./tablelens-store`)."""
+         dir: str | os.PathLike[str] | None = None, name: str | None = None, *,
+         storage_options: dict[str, Any] | None = None, **kwargs: Any) -> Run:
+    """Start a run writing to the store in `dir` (default `$TABLELENS_DIR`, else `./tablelens-store`): a local
+    folder, or an fsspec URL such as `s3://bucket/prefix` (`storage_options` go to its filesystem)."""
     del kwargs  # wandb options (entity, reinit, ...) without meaning here
     previous = current_run()
     if previous is not None:
         previous.finish()
-    run = Run(Store(dir), project, job_type, config, name)
+    store = Store(dir, storage_options=storage_options) if storage_options else Store(dir)
+    run = Run(store, project, job_type, config, name)
     set_current_run(run)
     return run
 

@@ -15,8 +15,8 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from ..media.classes import Classes
 from ..media.image import Mask, Pixels
 
 if TYPE_CHECKING:
-    from .objects import ObjectStore
+    from .storage import Objects
 
 __all__ = ["Entry", "EntrySource", "Staging", "checked_bytes", "checked_file", "copy_checked"]
 
@@ -43,6 +43,8 @@ class Entry:
     """One file of an artifact: its logical path, content digest, size, local bytes and optional reference.
 
     `root` is set for a file read from a folder (a W&B download): its bytes must stay inside that folder.
+    `objects` is set for a file of a store on object storage: `local_path` is its place in the local cache, and
+    the first read fetches it there (checked).
     """
 
     path: str
@@ -51,6 +53,11 @@ class Entry:
     local_path: str
     ref: str | None = None
     root: str | None = None
+    objects: Objects | None = field(default=None, compare=False, repr=False)
+
+    def available(self) -> bool:
+        """True when the bytes can be read: a local file, or an object of the store (fetched when read)."""
+        return os.path.isfile(self.local_path) or (self.objects is not None and self.objects.has(self.digest))
 
     def download(self, root: str | None = None) -> str:
         """The local file, checked against its digest; with `root`, a new copy at `root/<path>` (as wandb's
@@ -72,6 +79,8 @@ class Entry:
 def _local(entry: Entry) -> str:
     if entry.root is not None:
         check_inside(entry.root, entry.local_path, f"{entry.path!r}")
+    if entry.objects is not None:  # a remote store's object: fetched into the local cache, hashed as it arrives
+        entry.objects.fetch(entry.digest, entry.size)  # (a cached copy found damaged is fetched again)
     return entry.local_path
 
 
@@ -144,7 +153,7 @@ _ENCODED = _EncodedDigests()
 class Staging:
     """The files of an artifact being built; implements the media sink of `codec.images`."""
 
-    def __init__(self, root: str | None = None, objects: ObjectStore | None = None) -> None:
+    def __init__(self, root: str | None = None, objects: Objects | None = None) -> None:
         base = root or tempfile.gettempdir()
         os.makedirs(base, exist_ok=True)
         self.dir = tempfile.mkdtemp(prefix="tablelens-staging-", dir=base)
@@ -163,10 +172,17 @@ class Staging:
     # -- adding files -------------------------------------------------------------------------------------------
     def _existing_object(self, digest: str) -> str | None:
         """The store's file of `digest` when it holds it intact (a damaged copy is not reused: this artifact
-        keeps its own bytes, and logging it replaces the damaged copy)."""
+        keeps its own bytes, and logging it replaces the damaged copy). On object storage the file may be only
+        in the store, not yet in the local cache."""
         if self._objects is None:
             return None
         return self._objects.reuse(digest, self._record_ref)
+
+    def _existing_file(self, digest: str) -> str | None:
+        """`_existing_object`, only when its bytes are on this machine (else the staging keeps its own copy,
+        which logging uploads only when the store lacks it)."""
+        found = self._existing_object(digest)
+        return found if found is not None and os.path.exists(found) else None
 
     def _record_ref(self, digest: str) -> None:
         """Note in the staging folder that it refers to a store object, so `Store.gc` keeps it until logged."""
@@ -180,7 +196,7 @@ class Staging:
     def add_bytes(self, path: str, data: bytes, digest: str | None = None) -> Entry:
         path = check_logical_path(path)
         digest = digest or sha256_bytes(data)
-        local = self._existing_object(digest) or os.path.join(self.dir, digest)
+        local = self._existing_file(digest) or os.path.join(self.dir, digest)
         if not os.path.exists(local):
             tmp = f"{local}.{threading.get_ident()}.tmp"
             with open(tmp, "wb") as f:
@@ -196,7 +212,7 @@ class Staging:
         tmp = os.path.join(self.dir, f"copy-{os.getpid()}-{threading.get_ident()}.tmp")
         shutil.copyfile(local, tmp)
         digest = sha256_file(tmp)
-        dest = self._existing_object(digest) or os.path.join(self.dir, digest)
+        dest = self._existing_file(digest) or os.path.join(self.dir, digest)
         if os.path.exists(dest):
             os.remove(tmp)
         else:
@@ -212,14 +228,21 @@ class Staging:
         `root`: the folder the file was found in (its bytes must stay inside it, see `Entry.root`).
         """
         path = check_logical_path(path)
-        digest = digest or sha256_file(local)
+        objects = None
         if self._objects is not None and os.path.dirname(os.path.dirname(os.path.abspath(local))) == self._objects.dir:
-            self._objects.reuse(digest, self._record_ref)  # a store object (an image of another version): keep it
-        return self._put(Entry(path, digest, os.path.getsize(local), local, ref, root))
+            self._objects.reuse(digest or sha256_file(local), self._record_ref)  # a store object: keep it
+            objects = self._objects if self._objects.remote else None
+        if objects is not None and not os.path.exists(local):  # in the remote store, not in the local cache
+            assert digest is not None
+            return self._put(Entry(path, digest, objects.size(digest), local, ref, root, objects))
+        digest = digest or sha256_file(local)
+        return self._put(Entry(path, digest, os.path.getsize(local), local, ref, root, objects))
 
-    def add_reference(self, path: str, digest: str, size: int, local_path: str, ref: str | None) -> Entry:
-        """Add an entry whose bytes may be absent here (a reference, or a file left out of a partial copy)."""
-        return self._put(Entry(check_logical_path(path), digest, size, local_path, ref))
+    def add_reference(self, path: str, digest: str, size: int, local_path: str, ref: str | None,
+                      objects: Objects | None = None) -> Entry:
+        """Add an entry whose bytes may be absent here (a reference, or a file left out of a partial copy);
+        `objects`: the remote store's objects it is fetched from when read."""
+        return self._put(Entry(check_logical_path(path), digest, size, local_path, ref, objects=objects))
 
     def _put(self, entry: Entry) -> Entry:
         with self._lock:
@@ -292,7 +315,7 @@ class Staging:
         tmp = os.path.join(self.dir, f"table-{os.getpid()}-{threading.get_ident()}.parquet.tmp")
         write_parquet(arrow, tmp)
         digest = sha256_file(tmp)
-        local = self._existing_object(digest) or os.path.join(self.dir, digest)
+        local = self._existing_file(digest) or os.path.join(self.dir, digest)
         if os.path.exists(local):
             os.remove(tmp)
         else:
@@ -333,6 +356,20 @@ class EntrySource:
     def local_path(self, logical_path: str) -> str:
         """The local file of `logical_path`, checked against its digest (DamagedObjectError otherwise)."""
         return checked_file(self.entry(logical_path), self.label)
+
+    def scan_paths(self, logical_paths: Sequence[str]) -> tuple[list[str], Any]:
+        """Where a reader opens these files (a table's parts, column files) without copying them: (paths, fsspec
+        filesystem or None), each checked against its digest. A file of a remote store not in the local cache is
+        read in place, through the filesystem whose protocol prefixes its path; every other is a local file."""
+        out, fs = [], None
+        for p in logical_paths:
+            entry = self.entry(p)
+            if entry.objects is not None and not os.path.exists(entry.local_path):
+                path, fs = entry.objects.scan(entry.digest)
+                out.append(path)
+            else:
+                out.append(checked_file(entry, self.label))
+        return out, fs
 
     def lazy_file(self, logical_path: str) -> tuple[str, Callable[[], bytes]]:
         """The local file, unchecked, and a function returning its bytes checked against its digest: media

@@ -14,26 +14,32 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .._core.errors import ArtifactNotFoundError, CorruptFileError, DamagedObjectError, VersionInUseError
 from .._core.paths import check_inside, check_logical_path
-from ._locks import StoreLock, process_folder
 from .artifact import Artifact
 from .browsing import make_browser
+from .folder import FolderStorage
 from .maintenance import GcReport, VerifyReport, collect_garbage, verify_store
 from .management import UNSET, alias_history, edit_history, edit_version, latest_edit, manage_lock, record_alias
 from .manifest import check_alias, check_manifest, contents_digest, dumps, is_tombstone, loads, seal
 from .names import NAME, VERSION, check_name, parse_spec
-from .objects import ObjectStore
+from .remote import FsspecStorage, is_url
 from .staging import Entry
+from .storage import Objects, Storage
 from .views import View, list_views, load_view, save_view, view_history
 
-__all__ = ["Store", "default_store_dir"]
+__all__ = ["OnBase", "Store", "default_store_dir", "open_storage"]
+
+#: a version made against the latest: (store, latest manifest or None) -> (carried, replacing, bytes written)
+OnBase = Callable[["Store", "dict[str, Any] | None"], "tuple[dict[str, Any], dict[str, Any], int]"]
 
 _MAX_ALIAS_HOPS = 32
+#: objects uploaded at once to a store on object storage
+_UPLOADS = 16
 
 
 def default_store_dir() -> str:
@@ -45,51 +51,69 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _atomic_write(path: str, data: bytes, tmpdir: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=tmpdir, prefix="write-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _read_json(path: str, what: str) -> Any:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise
-    except OSError as e:
-        raise CorruptFileError(f"{what} {path!r} cannot be read: {e}") from None
-    return loads(raw, what, path)
+def open_storage(dir: str, storage_options: dict[str, Any] | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None) -> Storage:
+    """The storage behind a store location: a local folder (a path, or a `file://` URL), else an fsspec URL."""
+    if dir.startswith("file://"):
+        dir = dir[len("file://"):]
+    if is_url(dir):
+        return FsspecStorage(dir, storage_options=storage_options, cache_dir=cache_dir)
+    return FolderStorage(os.path.abspath(dir))
 
 
 class Store:
-    """A folder holding artifacts' versions and the runs that made and used them."""
+    """Artifacts' versions and the runs that made and used them, in a local folder or on object storage.
 
-    def __init__(self, dir: str | os.PathLike[str] | None = None) -> None:
-        self.dir = os.path.abspath(os.fspath(dir) if dir is not None else default_store_dir())
-        self.objects_dir = os.path.join(self.dir, "objects")
-        self.tmp_root = os.path.join(self.dir, "tmp")
-        for d in (self.objects_dir, self.tmp_root, os.path.join(self.dir, "artifacts"),
-                  os.path.join(self.dir, "runs")):
-            os.makedirs(d, exist_ok=True)
-        self.lock = StoreLock.for_path(os.path.join(self.dir, "gc.lock"))
-        self.object_store = ObjectStore(self.objects_dir, lambda: self.tmp_dir, self.lock)
+    `Store("path")` is a local folder (the default: `$TABLELENS_DIR`, else `./tablelens-store`); `Store("s3://bucket/
+    prefix")` (any fsspec URL) is on object storage, with `storage_options` for its filesystem (endpoint,
+    credentials; the usual environment variables work too) and `cache_dir` for the local cache of objects read
+    from it (docs/scale-out.md).
+    """
+
+    def __init__(self, dir: str | os.PathLike[str] | None = None, *,
+                 storage_options: dict[str, Any] | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None) -> None:
+        where = os.fspath(dir) if dir is not None else default_store_dir()
+        self.storage: Storage = open_storage(where, storage_options, cache_dir)
+        self.dir = self.storage.url
+        self.object_store: Objects = self.storage.objects
+        self.objects_dir = self.object_store.dir
+        self.lock = self.storage  # `shared()` for writers, `exclusive()` for gc (no-ops on object storage)
 
     def __repr__(self) -> str:
         return f"Store({self.dir!r})"
 
     @property
+    def remote(self) -> bool:
+        """True when the store is on object storage (its objects are fetched into a local cache when read)."""
+        return self.storage.remote
+
+    @property
+    def tmp_root(self) -> str:
+        """The local folder holding the writing processes' private folders."""
+        return self.storage.tmp_root
+
+    @property
     def tmp_dir(self) -> str:
         """This process's private folder for files being written (`tmp/p<pid>-…/`, locked while it lives)."""
-        return process_folder(self.tmp_root)
+        return self.storage.tmp_dir
+
+    def _read_json(self, key: str, what: str) -> Any:
+        """A small file of the store, parsed; FileNotFoundError when absent, CorruptFileError when unreadable."""
+        where = self.storage.where(key)
+        try:
+            raw = self.storage.read(key)
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise CorruptFileError(f"{what} {where!r} cannot be read: {e}") from None
+        return loads(raw, what, where)
+
+    def entry(self, path: str, record: Mapping[str, Any]) -> Entry:
+        """The Entry of a manifest's `path -> {digest, size, ref?}` record (its bytes fetched when first read)."""
+        digest = record["digest"]
+        return Entry(path, digest, int(record.get("size", 0)), self.object_path(digest), record.get("ref"),
+                     objects=self.object_store if self.object_store.remote else None)
 
     # -- objects ---------------------------------------------------------------------------------------------------
     def object_path(self, digest: str) -> str:
@@ -97,10 +121,7 @@ class Store:
 
     def size(self) -> int:
         """Bytes held by the store's objects: what it takes on disk, each file counted once."""
-        total = 0
-        for dirpath, _dirs, files in os.walk(self.objects_dir):
-            total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
-        return total
+        return sum(info.size for info in self.object_store.listing().values())
 
     def has_object(self, digest: str) -> bool:
         return self.object_store.has(digest)
@@ -110,21 +131,20 @@ class Store:
         return self.object_store.put(local, digest, move=move)
 
     # -- artifacts -------------------------------------------------------------------------------------------------
+    def _artifact_key(self, name: str) -> str:
+        return f"artifacts/{check_name(name)}"
+
     def _artifact_dir(self, name: str) -> str:
-        return os.path.join(self.dir, "artifacts", check_name(name))
+        return self.storage.where(self._artifact_key(name))
 
     def artifacts(self) -> list[str]:
         """Names of the artifacts in the store (those with at least one version that is not deleted)."""
-        root = os.path.join(self.dir, "artifacts")
-        return sorted(n for n in os.listdir(root) if NAME.match(n) and self._version_numbers(n))
+        return sorted(n for n in self.storage.list("artifacts") if NAME.match(n) and self._version_numbers(n))
 
     def _slots(self, name: str) -> tuple[list[int], set[int]]:
         """(every claimed version number, the deleted ones); a deleted version keeps its number forever."""
-        d = self._artifact_dir(name)
-        if not os.path.isdir(d):
-            return [], set()
         nums, deleted = [], set()
-        for f in os.listdir(d):
+        for f in self.storage.list(self._artifact_key(name)):
             m = re.fullmatch(r"v(\d+)\.(json|deleted)", f)
             if m:
                 (nums.append if m.group(2) == "json" else deleted.add)(int(m.group(1)))
@@ -151,26 +171,30 @@ class Store:
                         "run": m.get("run"), "type": m.get("type"), "tables": _tables_in(m["contents"])})
         return out
 
+    def _manifest_key(self, name: str, n: int) -> str:
+        return f"{self._artifact_key(name)}/v{n}.json"
+
     def _manifest_file(self, name: str, n: int) -> str:
-        return os.path.join(self._artifact_dir(name), f"v{n}.json")
+        return self.storage.where(self._manifest_key(name, n))
 
     def _manifest(self, name: str, n: int, *, deleted_ok: bool = False) -> dict[str, Any]:
         """Version `n`'s manifest, checked (fields, checksum, artifact digest, safe paths)."""
-        path = self._manifest_file(name, n)
-        m = check_manifest(_read_json(path, "manifest"), name, f"v{n}", path, f"artifacts/{name}/v{n}.json")
+        key = self._manifest_key(name, n)
+        m = check_manifest(self._read_json(key, "manifest"), name, f"v{n}", self.storage.where(key), key)
         if is_tombstone(m) and not deleted_ok:
             raise ArtifactNotFoundError(f"version {name}:v{n} was deleted on {m.get('deleted_at')}")
         return m
 
     # -- aliases ---------------------------------------------------------------------------------------------------
+    def _alias_key(self, name: str, alias: str) -> str:
+        return f"{self._artifact_key(name)}/aliases/{alias}.json"
+
     def _alias_file(self, name: str, alias: str) -> str:
-        return os.path.join(self._artifact_dir(name), "aliases", f"{alias}.json")
+        return self.storage.where(self._alias_key(name, alias))
 
     def _alias_names(self, name: str) -> list[str]:
-        d = os.path.join(self._artifact_dir(name), "aliases")
-        if not os.path.isdir(d):
-            return []
-        return sorted(f[:-5] for f in os.listdir(d) if f.endswith(".json") and NAME.match(f[:-5]))
+        found = self.storage.list(f"{self._artifact_key(name)}/aliases")
+        return sorted(f[:-5] for f in found if f.endswith(".json") and NAME.match(f[:-5]))
 
     def _alias_targets(self, name: str) -> dict[str, str]:
         """alias -> the version it names ("v3"). An alias file that is damaged or loops is left out here (listing
@@ -184,8 +208,8 @@ class Store:
         return out
 
     def _alias_raw(self, name: str, alias: str) -> str:
-        path = self._alias_file(name, alias)
-        return check_alias(_read_json(path, "alias file"), name, alias, path, f"artifacts/{name}/aliases/{alias}.json")
+        key = self._alias_key(name, alias)
+        return check_alias(self._read_json(key, "alias file"), name, alias, self.storage.where(key), key)
 
     def _follow_alias(self, name: str, alias: str) -> int:
         """The version number an alias names; an alias naming another alias (written by hand) is followed, a loop
@@ -198,7 +222,7 @@ class Store:
             if target in chain or len(chain) > _MAX_ALIAS_HOPS:
                 raise CorruptFileError(f"alias {alias!r} of artifact {name!r} never reaches a version: "
                                        f"{' -> '.join([*chain, target])}; set it again with Store.set_alias")
-            if not os.path.exists(self._alias_file(name, target)):
+            if not self.storage.exists(self._alias_key(name, target)):
                 raise ArtifactNotFoundError(f"alias {alias!r} of artifact {name!r} names {target!r}, which is "
                                             "neither a version nor an alias")
             chain.append(target)
@@ -218,10 +242,8 @@ class Store:
         with manage_lock(self, name):  # no delete between "v<n> exists" and the alias naming it (management.py)
             n = self.resolve_version(name, version)
             previous = self._alias_targets(name).get(alias)
-            d = os.path.join(self._artifact_dir(name), "aliases")
-            os.makedirs(d, exist_ok=True)
             record = seal({"alias": alias, "name": name, "version": f"v{n}"})
-            _atomic_write(self._alias_file(name, alias), dumps(record), self.tmp_dir)
+            self.storage.write(self._alias_key(name, alias), dumps(record))
             record_alias(self, name, alias, f"v{n}", previous)
         return f"v{n}"
 
@@ -241,11 +263,9 @@ class Store:
             raise ValueError(f"alias {alias!r} is malformed")
         with manage_lock(self, name):
             previous = self._alias_targets(name).get(alias)
-            try:
-                os.remove(self._alias_file(name, alias))
-            except FileNotFoundError:
+            if not self.storage.delete(self._alias_key(name, alias)):
                 raise ArtifactNotFoundError(f"artifact {name!r} has no alias {alias!r}; aliases: "
-                                            f"{sorted(self._alias_targets(name))}") from None
+                                            f"{sorted(self._alias_targets(name))}")
             record_alias(self, name, alias, None, previous)
 
     def resolve_version(self, name: str, version: str = "latest") -> int:
@@ -262,7 +282,7 @@ class Store:
                 raise ArtifactNotFoundError(
                     f"artifact {name!r} has no version {version}{gone}; it has v{nums[0]}..v{nums[-1]}")
             return n
-        if not NAME.match(version) or not os.path.exists(self._alias_file(name, version)):
+        if not NAME.match(version) or not self.storage.exists(self._alias_key(name, version)):
             raise ArtifactNotFoundError(f"artifact {name!r} has no alias {version!r}; aliases: "
                                         f"{sorted(self._alias_targets(name))}")
         n = self._follow_alias(name, version)
@@ -275,10 +295,7 @@ class Store:
         name, version = parse_spec(spec)
         n = self.resolve_version(name, version)
         manifest = self._manifest(name, n)
-        entries = {}
-        for p, e in manifest["contents"].items():
-            local = self.object_path(e["digest"])
-            entries[p] = Entry(p, e["digest"], int(e.get("size", 0)), local, e.get("ref"))
+        entries = {p: self.entry(p, e) for p, e in manifest["contents"].items()}
         aliases = [a for a, v in self._alias_targets(name).items() if v == f"v{n}"]
         if n == self._version_numbers(name)[-1]:
             aliases.insert(0, "latest")
@@ -291,8 +308,13 @@ class Store:
     # -- logging ---------------------------------------------------------------------------------------------------
     def log(self, staged: Mapping[str, Entry], *, name: str, type: str, description: str | None,
             metadata: dict[str, Any], run: str | None, aliases: Iterable[str] = (),
-            staging_dir: str | None = None) -> tuple[dict[str, Any], int]:
+            staging_dir: str | None = None, on_base: OnBase | None = None) -> tuple[dict[str, Any], int]:
         """Store the files and write a new version (or return the version whose contents are identical).
+
+        `on_base(store, base)` makes contents against the version the new one follows (`base`, the latest when
+        the slot is claimed, or None): it returns (files carried over from `base`, which `staged` replaces; files
+        that replace both — appended tables; bytes written) (`artifacts/parts.py`). It is called again with the
+        new latest when another writer publishes first, so nothing that writer published is lost.
 
         Returns (manifest, bytes written to the store).
         """
@@ -301,75 +323,111 @@ class Store:
         for a in aliases:
             if not isinstance(a, str) or VERSION.match(a) or not NAME.match(a):
                 raise ValueError(f"alias {a!r} is reserved or malformed; use letters, digits, '-', '_' or '.'")
-        written = 0
         with self.lock.shared():  # gc waits until the objects are referenced by the new manifest
             for entry in staged.values():
                 check_logical_path(entry.path)
                 if entry.root is not None:
                     check_inside(entry.root, entry.local_path, f"{entry.path!r}")
-                if not os.path.exists(entry.local_path) and not self.has_object(entry.digest):
-                    raise FileNotFoundError(
-                        f"cannot log {name}: the bytes of {entry.path!r} are missing ({entry.local_path}); copy the "
-                        "file there (a reference into another artifact needs that artifact's files) and log again")
-                own = staging_dir is not None and os.path.dirname(entry.local_path) == staging_dir
-                if not os.path.exists(entry.local_path):  # not here, but the store holds it: check that copy
-                    if not self.object_store.intact(entry.digest):
+
+            def store_one(entry: Entry) -> int:
+                if not os.path.exists(entry.local_path):  # not here: the store must hold it (a reference)
+                    if not self.has_object(entry.digest):
+                        raise FileNotFoundError(
+                            f"cannot log {name}: the bytes of {entry.path!r} are missing ({entry.local_path}); copy "
+                            "the file there (a reference into another artifact needs that artifact's files) and log "
+                            "again")
+                    if not self.object_store.present(entry.digest, entry.size):
                         raise DamagedObjectError(self.object_path(entry.digest), entry.digest, None, path=entry.path,
                                                  detail="its bytes are not here and the store's copy is damaged")
-                    continue
-                written += self.object_store.put(entry.local_path, entry.digest, move=own, path=entry.path,
-                                                 artifact=name)
-            contents = {p: e.to_json() for p, e in sorted(staged.items())}
-            digest = contents_digest((p, e["digest"]) for p, e in contents.items())
-            manifest = self._publish(name, digest, {
-                "name": name, "type": type, "version": "", "digest": digest, "description": description,
-                "metadata": metadata, "created_at": _now(), "run": run, "contents": contents})
+                    return 0
+                own = staging_dir is not None and os.path.dirname(entry.local_path) == staging_dir
+                return self.object_store.put(entry.local_path, entry.digest, move=own, path=entry.path,
+                                             artifact=name)
+
+            entries = list(staged.values())
+            if self.remote and len(entries) > 1:  # each object is a request or two: overlap them
+                with ThreadPoolExecutor(max_workers=_UPLOADS) as pool:
+                    written = sum(pool.map(store_one, entries))
+            else:
+                written = sum(store_one(e) for e in entries)
+            staged_contents = {p: e.to_json() for p, e in staged.items()}
+            extra = [0]
+
+            def build(base: dict[str, Any] | None) -> dict[str, Any]:
+                contents = dict(staged_contents)
+                if on_base is not None:
+                    carried, updates, n = on_base(self, base)
+                    extra[0] += n
+                    contents = {**carried, **staged_contents, **updates}
+                contents = dict(sorted(contents.items()))
+                digest = contents_digest((p, e["digest"]) for p, e in contents.items())
+                return {"name": name, "type": type, "version": "", "digest": digest, "description": description,
+                        "metadata": metadata, "created_at": _now(), "run": run, "contents": contents}
+
+            manifest = self._publish(name, build, follows=on_base is not None)
+            written += extra[0]
             for a in aliases:
                 self.set_alias(name, a, manifest["version"])
         return manifest, written
 
-    def _same_contents(self, name: str, n: int, digest: str) -> dict[str, Any] | None:
-        """Version `n`'s manifest when it holds contents with `digest` (None when not, deleted or unreadable)."""
+    def _readable(self, name: str, n: int) -> dict[str, Any] | None:
+        """Version `n`'s manifest (None when deleted or unreadable)."""
         try:
-            m = self._manifest(name, n)
+            return self._manifest(name, n)
         except (ArtifactNotFoundError, CorruptFileError, FileNotFoundError):
             return None
-        return m if m["digest"] == digest else None
 
-    def _publish(self, name: str, digest: str, record: dict[str, Any]) -> dict[str, Any]:
-        """Claim the next version slot for `record`, or return the version that holds the same contents.
+    def _same_contents(self, name: str, n: int, digest: str) -> dict[str, Any] | None:
+        """Version `n`'s manifest when it holds contents with `digest` (None when not, deleted or unreadable)."""
+        m = self._readable(name, n)
+        return m if m is not None and m["digest"] == digest else None
+
+    def _publish(self, name: str, build: Callable[[dict[str, Any] | None], dict[str, Any]], *,
+                 follows: bool = False) -> dict[str, Any]:
+        """Claim the next version slot for the record `build(base)` makes, or return the version that holds the
+        same contents.
 
         The slot `v<N>.json` is created only if absent (`os.link`; `PUT If-None-Match: *` on object storage).
         A writer first reads every version; when it loses slot N to another writer it reads the winner's
         manifest and returns it if the contents are the same. Since slots are claimed in increasing order and
         never reused, a writer that claims slot N has read every version below N: identical contents logged by
         concurrent writers become one version.
+
+        `follows`: the record is made against the latest version (`base`): an append or an incremental artifact.
+        Then only that version is compared (an append is an operation, not a state: the same rows appended twice
+        are there twice), and losing slot N to another writer makes the record again on the winner.
         """
-        d = self._artifact_dir(name)
-        os.makedirs(d, exist_ok=True)
         slots, _deleted = self._slots(name)
-        for k in reversed(self._version_numbers(name)):
-            same = self._same_contents(name, k, digest)
-            if same is not None:
-                return same
+        live = [n for n in slots if n not in _deleted]
+        base = None
+        for k in reversed(live if follows else []):  # the latest readable version
+            base = self._readable(name, k)
+            if base is not None:
+                break
+        record = build(base)
+        digest = record["digest"]
+        if follows:
+            if base is not None and base["digest"] == digest:
+                return base
+        else:
+            for k in reversed(live):
+                same = self._same_contents(name, k, digest)
+                if same is not None:
+                    return same
         n = slots[-1] + 1 if slots else 0
         while True:
             manifest = seal({**record, "version": f"v{n}"})
-            fd, tmp = tempfile.mkstemp(dir=self.tmp_dir, prefix="manifest-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(dumps(manifest))
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, self._manifest_file(name, n))  # fails if another writer took v<n>
+            if self.storage.create(self._manifest_key(name, n), dumps(manifest)):  # fails if another took v<n>
                 return manifest
-            except FileExistsError:
-                same = self._same_contents(name, n, digest)
-                if same is not None:
-                    return same
-                n += 1
-            finally:
-                os.remove(tmp)
+            winner = self._readable(name, n)
+            if winner is not None and winner["digest"] == digest:
+                return winner
+            if follows and winner is not None:  # build on what the winner published
+                record = build(winner)
+                digest = record["digest"]
+                if winner["digest"] == digest:
+                    return winner
+            n += 1
 
     # -- management --------------------------------------------------------------------------------------------------
     def delete(self, spec: str, force: bool = False) -> str:
@@ -389,11 +447,10 @@ class Store:
                                         f"Store.remove_alias or delete with force=True")
             for a in held:
                 self.remove_alias(name, a)
-            marker = os.path.join(self._artifact_dir(name), f"v{n}.deleted")
-            with open(marker, "ab"):
-                pass  # the number stays claimed: the tombstone keeps the slot, the marker hides it from listings
+            # the number stays claimed: the tombstone below keeps the slot, the marker hides it from listings
+            self.storage.write(f"{self._artifact_key(name)}/v{n}.deleted", b"")
             tomb = seal({"name": name, "version": f"v{n}", "deleted": True, "deleted_at": _now()})
-            _atomic_write(self._manifest_file(name, n), dumps(tomb), self.tmp_dir)
+            self.storage.write(self._manifest_key(name, n), dumps(tomb))
         return f"{name}:v{n}"
 
     def edit(self, spec: str, *, description: Any = UNSET, metadata: Any = UNSET,
@@ -416,13 +473,15 @@ class Store:
         `git fsck`; the report lists what is damaged or missing and which versions it affects."""
         return verify_store(self)
 
-    def gc(self, dry_run: bool = False) -> GcReport:
+    def gc(self, dry_run: bool = False, *, grace: float | None = None) -> GcReport:
         """Remove staging folders left by writers that died and objects no version references.
 
         A writer that is alive is never touched (its folder is locked while it lives; objects it is about to
-        reference are listed in its staging folder). `dry_run` lists what would be removed and its bytes.
+        reference are listed in its staging folder). On object storage, where there is no lock, unreferenced
+        objects younger than `grace` seconds (default 24 hours) are kept: see docs/storage.md before lowering it.
+        `dry_run` lists what would be removed and its bytes.
         """
-        return collect_garbage(self, dry_run=dry_run)
+        return collect_garbage(self, dry_run=dry_run, grace=grace)
 
     def explore(self, **options: Any) -> Any:
         """The store browser widget (docs/store-browser.md): artifacts by type, versions, the lineage graph,
@@ -448,12 +507,11 @@ class Store:
 
     # -- runs and lineage ----------------------------------------------------------------------------------------------
     def write_run(self, record: dict[str, Any]) -> None:
-        _atomic_write(os.path.join(self.dir, "runs", f"{record['id']}.json"),
-                      json.dumps(record, indent=1, sort_keys=True).encode(), self.tmp_dir)
+        self.storage.write(f"runs/{record['id']}.json", json.dumps(record, indent=1, sort_keys=True).encode())
 
     def runs(self) -> list[dict[str, Any]]:
-        root = os.path.join(self.dir, "runs")
-        out = [_read_json(os.path.join(root, f), "run file") for f in sorted(os.listdir(root)) if f.endswith(".json")]
+        names = sorted(f for f in self.storage.list("runs") if f.endswith(".json"))
+        out = [self._read_json(f"runs/{f}", "run file") for f in names]
         return sorted(out, key=lambda r: r.get("started_at", ""))
 
     def lineage(self, name_or_version: str) -> dict[str, list[dict[str, Any]]]:

@@ -1,9 +1,9 @@
 """Saved views: named Explorer states kept in the store beside their artifact, with every revision kept.
 
 A view is JSON (what it holds is the Explorer's business: `tablelens.explorer` writes and reads the spec; the
-store only keeps it). Each save is a new revision file created with `os.link`, which fails when the name exists,
-so processes saving at once each get their own revision and nothing is lost — the same pattern as version
-manifests (docs/storage.md). Logged versions are never touched.
+store only keeps it). Each save is a new revision file created only if absent (`os.link`; a conditional PUT on
+object storage), so processes saving at once each get their own revision and nothing is lost — the same pattern
+as version manifests (docs/storage.md). Logged versions are never touched.
 
     <store>/artifacts/<artifact>/views/<view>/r<N>.json
 """
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -72,21 +70,20 @@ class View:
 
 
 def _dir(store: Store, artifact: str, name: str | None = None) -> str:
-    d = os.path.join(store._artifact_dir(artifact), "views")
-    return os.path.join(d, check_view_name(name)) if name is not None else d
+    """The key of the views folder of `artifact` (of view `name` when given)."""
+    d = f"{store._artifact_key(artifact)}/views"
+    return f"{d}/{check_view_name(name)}" if name is not None else d
 
 
-def _revisions(folder: str) -> list[int]:
-    if not os.path.isdir(folder):
-        return []
-    return sorted(int(m.group(1)) for f in os.listdir(folder) if (m := _REVISION.match(f)))
+def _revisions(store: Store, folder: str) -> list[int]:
+    return sorted(int(m.group(1)) for f in store.storage.list(folder) if (m := _REVISION.match(f)))
 
 
 def _read(store: Store, artifact: str, name: str, n: int) -> View:
-    path = os.path.join(_dir(store, artifact, name), f"r{n}.json")
+    key = f"{_dir(store, artifact, name)}/r{n}.json"
+    path = store.storage.where(key)
     try:
-        with open(path, "rb") as f:
-            data = json.load(f)
+        data = json.loads(store.storage.read(key))
     except (OSError, ValueError) as e:
         raise CorruptFileError(f"view file {path!r} cannot be read: {e}") from None
     if not isinstance(data, dict) or data.get("format") != VIEW_FORMAT or not isinstance(data.get("spec"), dict):
@@ -103,37 +100,23 @@ def save_view(store: Store, artifact: str, name: str, spec: dict[str, Any], desc
     except (TypeError, ValueError) as e:
         raise ValueError(f"a view spec must be JSON data: {e}") from None
     folder = _dir(store, artifact, name)
-    os.makedirs(folder, exist_ok=True)
-    have = _revisions(folder)
+    have = _revisions(store, folder)
     n = have[-1] + 1 if have else 1
     created = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
     record = {"format": VIEW_FORMAT, "artifact": artifact, "name": name, "revision": n,
               "description": description, "created_at": created, "spec": json.loads(text)}
-    fd, tmp = tempfile.mkstemp(dir=store.tmp_dir, prefix="view-")
-    try:
-        while True:
-            record["revision"] = n
-            data = json.dumps(record, indent=1, sort_keys=True).encode()
-            with open(fd, "wb", closefd=False) as f:
-                f.seek(0)
-                f.truncate()
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, os.path.join(folder, f"r{n}.json"))  # fails if another saver took r<n>
-                break
-            except FileExistsError:
-                n += 1
-    finally:
-        os.close(fd)
-        os.remove(tmp)
+    while True:
+        record["revision"] = n
+        data = json.dumps(record, indent=1, sort_keys=True).encode()
+        if store.storage.create(f"{folder}/r{n}.json", data):  # fails if another saver took r<n>
+            break
+        n += 1
     return View(artifact, name, n, record["spec"], description, created, store.dir)
 
 
 def load_view(store: Store, artifact: str, name: str, revision: int | None = None) -> View:
     """The latest revision of a view (or revision `revision`); ArtifactNotFoundError lists the views there are."""
-    revs = _revisions(_dir(store, artifact, name))
+    revs = _revisions(store, _dir(store, artifact, name))
     if not revs:
         have = [v.name for v in list_views(store, artifact)]
         raise ArtifactNotFoundError(f"artifact {artifact!r} has no view named {name!r}; its views: {have}")
@@ -147,7 +130,7 @@ def load_view(store: Store, artifact: str, name: str, revision: int | None = Non
 
 def view_history(store: Store, artifact: str, name: str) -> list[View]:
     """Every revision of a view, oldest first."""
-    revs = _revisions(_dir(store, artifact, name))
+    revs = _revisions(store, _dir(store, artifact, name))
     if not revs:
         raise ArtifactNotFoundError(f"artifact {artifact!r} has no view named {name!r}")
     return [_read(store, artifact, name, n) for n in revs]
@@ -157,10 +140,8 @@ def list_views(store: Store, artifact: str) -> list[View]:
     """The latest revision of each view of `artifact`, by name."""
     store.resolve_version(artifact, "latest")
     root = _dir(store, artifact)
-    if not os.path.isdir(root):
-        return []
     out = []
-    for name in sorted(os.listdir(root)):
-        if NAME.match(name) and (revs := _revisions(os.path.join(root, name))):
+    for name in sorted(store.storage.list(root)):
+        if NAME.match(name) and (revs := _revisions(store, f"{root}/{name}")):
             out.append(_read(store, artifact, name, revs[-1]))
     return out

@@ -42,7 +42,10 @@ def _json_out(obj: Any) -> None:
 
 
 def _store(args: argparse.Namespace, create: bool = False) -> Store:
-    """The store named by --store / $TABLELENS_DIR; a folder that is not a store is refused (never created)."""
+    """The store named by --store / $TABLELENS_DIR (a folder or an fsspec URL such as s3://bucket/prefix); a folder
+    that is not a store is refused (never created)."""
+    if "://" in args.store:
+        return Store(args.store)
     path = os.path.abspath(args.store)
     if not create and not os.path.isdir(os.path.join(path, "artifacts")):
         raise Failure(f"no tablelens store at {path}: give --store DIR or set $TABLELENS_DIR")

@@ -22,6 +22,16 @@ from .kinds import (
 from .media import MEDIA_KINDS, encode_media, media_from_record, media_kind_of, media_struct_type, stage_media_file
 from .overrides import apply_columns, columns_descriptor, parse_descriptor, read_with_columns, write_patched_column
 from .parquet import read_parquet, read_schema, write_parquet
+from .parts import (
+    PARTS_FORMAT,
+    conform,
+    merge_meta,
+    open_parquet,
+    parse_parts,
+    parts_descriptor,
+    read_parts,
+    schema_of,
+)
 from .variant import FIELD_OF_TAG, VARIANT_TYPE, decode_variant, encode_variant, json_dumps
 
 __all__ = [
@@ -29,6 +39,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MEDIA_KINDS",
     "META_KEY",
+    "PARTS_FORMAT",
     "VARIANT_FIELDS",
     "VARIANT_TYPE",
     "ClassesCache",
@@ -41,6 +52,7 @@ __all__ = [
     "check_cell",
     "column_to_pandas",
     "columns_descriptor",
+    "conform",
     "decode_cell",
     "decode_column",
     "decode_variant",
@@ -56,11 +68,17 @@ __all__ = [
     "media_from_record",
     "media_kind_of",
     "media_struct_type",
+    "merge_meta",
+    "open_parquet",
     "parse_descriptor",
+    "parse_parts",
+    "parts_descriptor",
     "read_meta",
     "read_parquet",
+    "read_parts",
     "read_schema",
     "read_with_columns",
+    "schema_of",
     "stage_media_file",
     "table_to_pandas",
     "with_meta",

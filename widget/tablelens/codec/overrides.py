@@ -76,18 +76,25 @@ def read_with_columns(path: str, columns: Sequence[tuple[str, str]], where: str 
     return apply_columns(table, columns, where or path), meta
 
 
-def write_patched_column(source: str, name: str, rows: np.ndarray, values: pa.Array, out: str) -> None:
-    """Write column `name` of Parquet file `source` to `out` (a one-column Parquet file) with `values[i]` in row
-    `rows[i]`. `rows` must be sorted and unique; the column is streamed a row group at a time."""
-    pf = pq.ParquetFile(source)
-    field = pf.schema_arrow.field(name)
+def write_patched_column(source: str | Sequence[str], name: str, rows: np.ndarray, values: pa.Array, out: str,
+                         filesystem: Any = None, field: pa.Field | None = None) -> None:
+    """Write column `name` of Parquet file `source` (or of the concatenated parts of a table, read through
+    `filesystem` when not local) to `out` (a one-column Parquet file) with `values[i]` in row `rows[i]`. `rows`
+    must be sorted and unique; the column is streamed a row group at a time. `field` is the table's (parts
+    written by appends may type an all-null column apart; the table's type wins)."""
+    sources = [source] if isinstance(source, str) else list(source)
+    files = [pq.ParquetFile(s if filesystem is None or not s.startswith(f"{filesystem.protocol}://")
+                            else filesystem.open(s, "rb")) for s in sources]
+    field = field or files[0].schema_arrow.field(name)
     if values.type != field.type:
         values = values.cast(field.type)
     schema = pa.schema([field])
     offset = 0
     with pq.ParquetWriter(out, schema, compression="zstd", write_statistics=True) as writer:
-        for g in range(pf.num_row_groups):
-            col = pf.read_row_group(g, columns=[name]).column(0).combine_chunks()
+        for part, g in ((f, g) for f in files for g in range(f.num_row_groups)):
+            col = part.read_row_group(g, columns=[name]).column(0).combine_chunks()
+            if col.type != field.type:
+                col = col.cast(field.type)
             n = len(col)
             lo, hi = np.searchsorted(rows, [offset, offset + n])
             if hi > lo:
@@ -97,3 +104,5 @@ def write_patched_column(source: str, name: str, rows: np.ndarray, values: pa.Ar
                 col = pa.concat_arrays([col, values.slice(lo, hi - lo)]).take(pa.array(index))
             writer.write_table(pa.Table.from_arrays([col], schema=schema), row_group_size=1 << 20)
             offset += n
+    for f in files:
+        f.close()

@@ -296,7 +296,7 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             else:
                 try:
                     self._compared = resolve_for_query(normalize_compare(text, self._source), self._source.table,
-                                                       "compare")
+                                                       "compare", store=self._source.store)
                 except FilterError as err:
                     self._compare_fault = err
                 except TablelensError as err:  # a damaged or unreadable version: shown beside the compare control

@@ -8,6 +8,7 @@ Arrow form end to end, so logging and reading a million rows never builds a mill
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,9 @@ from ..codec import (
     encode_columns,
     encode_dataframe,
     encode_values,
+    open_parquet,
     read_meta,
-    read_schema,
-    read_with_columns,
+    read_parts,
     table_to_pandas,
 )
 from ..media import is_media
@@ -41,20 +42,36 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["StoredFile", "Table"]
+__all__ = ["LOG_MODES", "StoredFile", "Table"]
+
+#: `Table(log_mode=...)`, as in W&B: what logging the table again after it changed does (docs/storage.md)
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
 
 
 @dataclass(frozen=True)
 class StoredFile:
     """The Parquet file a table was read from, where its media files are, its logical path in the artifact
     (`source.local_path(logical_path)` gives the file again, checked against its digest), and the column files
-    that replace some of its columns in an edited version ((column name, local Parquet file) pairs;
-    codec/overrides.py)."""
+    that replace some of its columns in an edited version ((column name, Parquet file) pairs; codec/overrides.py).
+
+    A table that grew by appending is several Parquet `parts` (`parquet_path` is the first), with their row
+    counts and the table's schema from its parts descriptor, and `logical_parts` naming them in the artifact.
+    `filesystem` reads the paths when they are not local files (a store on object storage, read in place).
+    """
 
     parquet_path: str
     source: MediaSource
     logical_path: str | None = None
     column_files: tuple[tuple[str, str], ...] = ()
+    parts: tuple[str, ...] = ()
+    part_rows: tuple[int, ...] = ()
+    schema: pa.Schema | None = None
+    logical_parts: tuple[str, ...] = ()
+    filesystem: Any = None
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.parts or (self.parquet_path,)
 
 
 class Table:
@@ -74,13 +91,23 @@ class Table:
         allow_mixed_types: bool = True,
         log_mode: str | None = None,
     ) -> None:
-        del dtype, optional, allow_mixed_types, log_mode  # wandb options; mixed types are always allowed here
+        del dtype, optional, allow_mixed_types  # wandb options; mixed types are always allowed here
+        if log_mode is not None and log_mode not in LOG_MODES:
+            raise ValueError(f"log_mode {log_mode!r} is not one of {', '.join(LOG_MODES)}")
+        #: IMMUTABLE (the default): changing the table after it was logged warns (the logged version keeps its
+        #: rows); MUTABLE: it may change and be logged again, whole, as a new version; INCREMENTAL: logging it
+        #: again appends the rows added since it was last logged to the artifact's table (docs/storage.md)
+        self.log_mode: str = log_mode or "IMMUTABLE"
+        self._logged: tuple[str, str, str] | None = None  # (store, artifact, table) it was last logged to
+        self._logged_rows = 0  # rows an INCREMENTAL table has logged
+        self._warned = False
         self._rows: list[list[Any]] | None = None
         self._arrow: pa.Table | None = None
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
         self._logical_path: str | None = None
         self._column_files: tuple[tuple[str, str], ...] = ()
+        self._stored: StoredFile | None = None
         self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
@@ -128,18 +155,25 @@ class Table:
 
     @classmethod
     def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None,
-                     column_files: tuple[tuple[str, str], ...] = ()) -> Table:
-        """A table backed by a stored Parquet file (already checked against its digest) and the column files of an
-        edited version; rows are read when first asked for."""
-        schema, _ = read_schema(parquet_path)
+                     column_files: tuple[tuple[str, str], ...] = (), stored: StoredFile | None = None) -> Table:
+        """A table backed by stored Parquet files (already checked against their digests) and the column files of
+        an edited version (`stored` for a table of several parts, or read in place); rows are read when first
+        asked for."""
+        stored = stored or StoredFile(parquet_path, source, logical_path, tuple(column_files))
+        schema = stored.schema
+        if schema is None:
+            with open_parquet(stored.files[-1], stored.filesystem) as pf:
+                schema = pf.schema_arrow
+        read_meta(schema, stored.logical_path or stored.parquet_path)  # an unknown format fails here, not later
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         t._columns = list(schema.names)
         t._rows = None
-        t._parquet_path = parquet_path
-        t._logical_path = logical_path
-        t._column_files = tuple(column_files)
+        t._parquet_path = stored.parquet_path
+        t._logical_path = stored.logical_path
+        t._column_files = tuple(stored.column_files)
         t._source = source
+        t._stored = stored
         return t
 
     # -- other tools' dataset formats: readers and writers in tablelens.interop, what maps to what in docs/formats.md
@@ -228,6 +262,9 @@ class Table:
 
     def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
         del optional
+        if self.log_mode == "INCREMENTAL":
+            raise ValueError("add_column is not supported for tables with log_mode='INCREMENTAL' (appended rows "
+                             "keep the table's columns); use log_mode='MUTABLE' or 'IMMUTABLE'")
         if name in self._columns:
             raise ValueError(f"the table already has a column named {name!r}")
         values = list(data)
@@ -277,9 +314,11 @@ class Table:
             return len(self._rows)
         if self._arrow is not None:
             return self._arrow.num_rows
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(self._parquet_path).metadata.num_rows  # type: ignore[arg-type]
+        stored = self._stored
+        if stored is not None and stored.part_rows:
+            return sum(stored.part_rows)
+        with open_parquet(self._parquet_path, stored.filesystem if stored else None) as pf:  # type: ignore[arg-type]
+            return pf.metadata.num_rows
 
     def to_pandas(self) -> pd.DataFrame:
         """A DataFrame of the cells as logged: media cells are `Image` objects, null stays apart from NaN."""
@@ -341,10 +380,33 @@ class Table:
 
     @property
     def stored_file(self) -> StoredFile | None:
-        """The stored Parquet file this table reads from (None once changed, or when never stored)."""
+        """The stored Parquet file(s) this table reads from (None once changed, or when never stored)."""
         if self._parquet_path is not None and self._source is not None:
-            return StoredFile(self._parquet_path, self._source, self._logical_path, self._column_files)
+            return self._stored or StoredFile(self._parquet_path, self._source, self._logical_path,
+                                              self._column_files)
         return None
+
+    # -- log modes (W&B's) ---------------------------------------------------------------------------------------
+    def _rows_to_log(self, target: tuple[str, str, str]) -> Table:
+        """What logging the table into `target` (store, artifact, table) stores: for an INCREMENTAL table, the
+        rows added since it was last logged there (ValueError when it was logged to another table)."""
+        if self.log_mode != "INCREMENTAL":
+            return self
+        if self._logged is not None and self._logged[1:] != target[1:]:  # the store may be named otherwise
+            raise ValueError(f"an INCREMENTAL table appends to one table: this one was logged to table "
+                             f"{self._logged[2]!r} of artifact {self._logged[1]!r}; make a new Table for "
+                             f"{target[2]!r} of {target[1]!r}")
+        k = self._logged_rows if self._logged is not None else 0
+        if k == 0:
+            return self
+        rows = self._materialize()[k:]
+        return Table(columns=self._columns, data=[list(r) for r in rows])
+
+    def _was_logged(self, target: tuple[str, str, str], rows: int) -> None:
+        """Called when a version holding the table (its first `rows` rows) is logged."""
+        self._logged = target
+        self._logged_rows = rows
+        self._warned = False
 
     def has_media(self) -> bool:
         """True when a column holds images (their files must be stored before the table can be scanned)."""
@@ -364,7 +426,10 @@ class Table:
     def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
         if self._arrow is None:
             if self._parquet_path is not None:
-                self._arrow, _ = read_with_columns(self._parquet_path, self._column_files)
+                stored = self.stored_file
+                assert stored is not None
+                self._arrow, _ = read_parts(stored.files, self._column_files, stored.filesystem, stored.schema,
+                                            stored.logical_path or self._parquet_path)
             else:
                 self._arrow = encode_columns(self._columns, self._rows or [], None)
         return self._arrow, read_meta(self._arrow.schema)
@@ -377,9 +442,16 @@ class Table:
             self._arrow = None
             self._parquet_path = None
             self._column_files = ()
+            self._stored = None
         return self._rows
 
     def _touch(self) -> None:
+        if self.log_mode == "IMMUTABLE" and self._logged is not None and not self._warned:
+            self._warned = True
+            warnings.warn(f"this Table (log_mode='IMMUTABLE') was logged to {self._logged[1]!r} already: the "
+                          "logged version keeps the rows it had, and logging the table again stores it whole as a "
+                          "new version. Say log_mode='MUTABLE' to mean that, or 'INCREMENTAL' to append only the "
+                          "new rows", UserWarning, stacklevel=3)
         self._revision += 1
         self._arrow = None if self._rows is not None else self._arrow
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from .._core.errors import FilterError
-from ..codec import kind_of_arrow_type, read_meta
+from ..codec import kind_of_arrow_type, open_parquet, read_meta
 
 __all__ = ["ColumnInfo", "JoinedScan", "Scan", "ScanSource"]
 
@@ -43,12 +43,16 @@ def columns_of(schema: pa.Schema, meta: dict[str, Any] | None = None) -> tuple[C
 
 @dataclass(frozen=True, eq=False)
 class ScanSource:
-    """One table as the engine reads it: a Parquet file or an Arrow table, never Python rows.
+    """One table as the engine reads it: Parquet files or an Arrow table, never Python rows.
 
     `identity` is a key for the engine's caches (registered scans, per-column facts): two sources with the same
     identity hold the same rows. `resolve_media` maps a media path found in a cell to a local file.
+    A table that grew by appending is a list of Parquet `parts` (the table is their concatenation, in order;
+    `parquet` is the first); `part_rows` are their row counts, so a row's position is global across parts.
     `column_files` are (column name, Parquet file) pairs of an edited version: each file holds that column's
-    values for every row of `parquet`, in place of the file's own (codec/overrides.py).
+    values for every row of the table (all parts), in place of the table's own (codec/overrides.py).
+    `filesystem` is the fsspec filesystem the paths are read through when they are not local files (a store on
+    object storage): its `protocol` prefixes them, and the engine registers it with DuckDB.
     """
 
     label: str
@@ -59,6 +63,9 @@ class ScanSource:
     resolve_media: Callable[[str], str] | None = None
     identity: str | None = None
     column_files: tuple[tuple[str, str], ...] = ()
+    parts: tuple[str, ...] = ()
+    part_rows: tuple[int, ...] = ()
+    filesystem: Any = None
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -66,24 +73,63 @@ class ScanSource:
     def column(self, name: str) -> ColumnInfo | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every Parquet file of the table, in row order (one for a table that never grew)."""
+        if self.parts:
+            return self.parts
+        return (self.parquet,) if self.parquet is not None else ()
+
     @classmethod
-    def from_parquet(cls, path: str, label: str | None = None, *, resolve_media: Callable[[str], str] | None = None,
-                     identity: str | None = None, column_files: tuple[tuple[str, str], ...] = ()) -> ScanSource:
-        """A Parquet file (with the column files of an edited version); its footer is read once per version of
-        the file (a changed file is read again)."""
+    def from_parquet(cls, path: str | Sequence[str], label: str | None = None, *,
+                     resolve_media: Callable[[str], str] | None = None, identity: str | None = None,
+                     column_files: tuple[tuple[str, str], ...] = (), filesystem: Any = None,
+                     part_rows: Sequence[int] | None = None, schema: pa.Schema | None = None) -> ScanSource:
+        """A Parquet file, or the parts of a table in order (with the column files of an edited version).
+
+        Footers are read once per version of a local file (a changed file is read again); `part_rows` and
+        `schema`, when the caller knows them (a table's parts descriptor), spare reading every part's footer.
+        `filesystem` reads paths that are not local files (see the class docstring).
+        """
+        paths = [path] if isinstance(path, str) else list(path)
+        if not paths:
+            raise FilterError("A table needs at least one Parquet file", control="source")
         try:
-            st = os.stat(path)
-            columns, num_rows = _footer(os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
-            ident = identity or f"file:{os.path.abspath(path)}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+            if filesystem is None:
+                stats = [(os.path.abspath(p), os.stat(p)) for p in paths]
+                footers = [_footer(p, st.st_ino, st.st_size, st.st_mtime_ns) for p, st in stats] \
+                    if part_rows is None or schema is None else None
+                ident = identity or "file:" + "+".join(f"{p}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+                                                        for p, st in stats)
+            else:
+                footers = [_remote_footer(filesystem, p) for p in paths] if part_rows is None or schema is None \
+                    else None
+                ident = identity or f"{filesystem.protocol}:" + "+".join(paths)
+            if footers is not None:
+                columns = footers[-1][0]  # appended parts carry the table's column metadata (docs/storage.md)
+                rows = [n for _, n in footers]
+            else:
+                assert schema is not None and part_rows is not None
+                columns = columns_of(schema)
+                rows = list(part_rows)
+            if schema is not None:
+                columns = columns_of(schema)
+            names = {c.name for c in columns}
             for name, file in column_files:
-                if name not in {c.name for c in columns}:
+                if name not in names:
                     raise ValueError(f"a column file replaces {name!r}, which the table does not have")
-                cst = os.stat(file)
-                ident += f"|{name}={os.path.abspath(file)}:{cst.st_ino}:{cst.st_size}:{cst.st_mtime_ns}"
+                if filesystem is None:
+                    cst = os.stat(file)
+                    ident += f"|{name}={os.path.abspath(file)}:{cst.st_ino}:{cst.st_size}:{cst.st_mtime_ns}"
+                else:
+                    ident += f"|{name}={file}"
         except (OSError, ValueError) as exc:
-            raise FilterError(f"Cannot read the Parquet file {path!r}: {exc}", control="source") from None
-        return cls(label or os.path.basename(path), columns, num_rows, parquet=path, resolve_media=resolve_media,
-                   identity=ident, column_files=tuple(column_files))
+            raise FilterError(f"Cannot read the Parquet file {paths[0]!r}: {exc}", control="source") from None
+        default = os.path.basename(paths[0]) if filesystem is None else paths[0].rsplit("/", 1)[-1]
+        return cls(label or default, columns, sum(rows), parquet=paths[0], resolve_media=resolve_media,
+                   identity=ident, column_files=tuple(column_files),
+                   parts=tuple(paths) if len(paths) > 1 else (), part_rows=tuple(rows) if len(paths) > 1 else (),
+                   filesystem=filesystem)
 
     @classmethod
     def from_arrow(cls, table: pa.Table, label: str = "Arrow table") -> ScanSource:
@@ -97,6 +143,15 @@ def _footer(path: str, inode: int, size: int, mtime_ns: int) -> tuple[tuple[Colu
     import pyarrow.parquet as pq
 
     with pq.ParquetFile(path) as pf:
+        schema = pf.schema_arrow
+        return columns_of(schema, read_meta(schema, path)), pf.metadata.num_rows
+
+
+@functools.lru_cache(maxsize=1024)
+def _remote_footer(filesystem: Any, path: str) -> tuple[tuple[ColumnInfo, ...], int]:
+    """The columns and row count of a Parquet file read through `filesystem` (the footer only: a range read).
+    Keyed by path: a store's objects are named by their content, so the same path is the same bytes."""
+    with open_parquet(path, filesystem) as pf:  # a local path (a cached part) is opened as a file
         schema = pf.schema_arrow
         return columns_of(schema, read_meta(schema, path)), pf.metadata.num_rows
 

@@ -1,7 +1,8 @@
 """Cell edits of a stored table, validated by the column's kind and committed as a new artifact version.
 
-A logged version never changes: `Edits.commit()` logs a new version whose table is the old Parquet file (the same
-object) plus one new Parquet file per edited column (codec/overrides.py, docs/storage.md "Edited tables"), so
+A logged version never changes: `Edits.commit()` logs a new version whose table is the old Parquet files (the same
+objects; every part of a table that grew) plus one new Parquet file per edited column, covering every row
+(codec/overrides.py, docs/storage.md "Edited tables"), so
 committing 10,000 edits rewrites only the edited columns, a row group at a time. Lineage: the commit's run used
 the edited version and produced the new one, and the new manifest's metadata says which cells changed.
 """
@@ -19,12 +20,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._core.errors import TablelensError
 from .._core.hashing import sha256_file
 from ..artifacts import Artifact
-from ..codec import columns_descriptor, encode_variant, json_dumps, write_patched_column
+from ..codec import columns_descriptor, encode_variant, json_dumps, open_parquet, write_patched_column
 from ..query import ScanSource
 from ._lineage import log_derived
 from .resolve import ResolvedSource
@@ -82,8 +82,9 @@ class Edits:
         if info.kind not in EDITABLE_KINDS:
             what = {"image": "image", "ndarray": "array", "null": "all-null"}.get(info.kind, info.kind)
             raise EditError(f"column {column!r} holds {what} cells, which cannot be edited here")
-        if self._schema is None:
-            self._schema = pq.read_schema(scan.parquet)
+        if self._schema is None:  # every part has the table's types (appended parts are conformed to it)
+            with open_parquet(scan.files[-1], scan.filesystem) as pf:
+                self._schema = pf.schema_arrow
         return info.kind, self._schema.field(column)
 
     # -- pending edits -------------------------------------------------------------------------------------------
@@ -181,14 +182,15 @@ class Edits:
         staging = new.staging
         columns = dict(old_columns)
         local = dict(src.scan.column_files)
-        base = art.get_path(f"{table}.table.parquet").local_path
+        base = list(src.scan.files)  # every part of a table that grew: a column file covers them all
         for column, edits in sorted(by_column.items()):
             rows = np.array(sorted(edits), dtype=np.int64)
             kind, field = self._field(column)
             values = _arrow_values([edits[r] for r in rows.tolist()], kind, field, column)
             tmp = os.path.join(store.tmp_dir, f"column-{uuid.uuid4().hex}.parquet")
             try:
-                write_patched_column(local.get(column, base), column, rows, values, tmp)
+                write_patched_column(local.get(column, base), column, rows, values, tmp, src.scan.filesystem,
+                                     field)
                 digest = sha256_file(tmp)
                 store.put_object(tmp, digest, move=True)
             finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._core.errors import ArtifactNotFoundError, FilterError
+from ..artifacts import Store
 from ..query import Connection, QueryResult, QuerySpec, connect, run
 from ..query import evaluate as evaluate_scan
 from .resolve import ResolvedSource, resolve
@@ -12,10 +13,11 @@ from .resolve import ResolvedSource, resolve
 __all__ = ["evaluate", "query", "resolve_for_query"]
 
 
-def resolve_for_query(obj: Any, table: str | None, control: str) -> ResolvedSource:
-    """`resolve`, with what cannot be found reported as a FilterError of `control` ("source" or "compare")."""
+def resolve_for_query(obj: Any, table: str | None, control: str, store: Store | None = None) -> ResolvedSource:
+    """`resolve`, with what cannot be found reported as a FilterError of `control` ("source" or "compare");
+    a spec is looked up in `store` (the shown source's: a compared version lives where the shown one does)."""
     try:
-        return resolve(obj, table)
+        return resolve(obj, table, store=store)
     except ArtifactNotFoundError as e:
         raise FilterError(f"Cannot resolve {_name(obj)}: {e}", path=control, control=control) from None
     except FileNotFoundError as e:
@@ -46,7 +48,8 @@ def query(source: Any, *, table: str | None = None, filter: Any = None, group_by
     resolved = resolve_for_query(source, spec.table, "source")
     other = None
     if spec.compare is not None:
-        other = resolve_for_query(spec.compare, spec.compare_table or spec.table or resolved.table, "compare")
+        other = resolve_for_query(spec.compare, spec.compare_table or spec.table or resolved.table, "compare",
+                                  store=resolved.store)
     return run(resolved.scan, spec, compare=other.scan if other is not None else None,
                connection=_connection(backend))
 

@@ -161,14 +161,20 @@ def _from_table(t: Table) -> ResolvedSource:
 
 
 def _table_source(t: Table, label: str) -> ResolvedSource:
-    """The scan of a table: a stored one is the Parquet file handed to the engine, checked against its digest
-    first (DamagedObjectError otherwise); its media are checked as the engine's results name them."""
+    """The scan of a table: a stored one is its Parquet files handed to the engine, checked against their digests
+    first (DamagedObjectError otherwise) — every part of a table that grew, in place on object storage; its media
+    are checked as the engine's results name them."""
     stored = t.stored_file
     if stored is None:
         return _scratch(t, label)
-    parquet = stored.source.local_path(stored.logical_path) if stored.logical_path else stored.parquet_path
-    scan = ScanSource.from_parquet(parquet, label, resolve_media=stored.source.local_path,
-                                   column_files=stored.column_files)
+    logical = stored.logical_parts or ((stored.logical_path,) if stored.logical_path else ())
+    if logical and isinstance(stored.source, EntrySource):
+        files, fs = stored.source.scan_paths(list(logical))
+    else:
+        files, fs = list(stored.files), stored.filesystem
+    scan = ScanSource.from_parquet(files, label, resolve_media=stored.source.local_path,
+                                   column_files=stored.column_files, filesystem=fs or stored.filesystem,
+                                   part_rows=stored.part_rows or None, schema=stored.schema)
     return ResolvedSource(scan, label, t)
 
 

@@ -151,7 +151,7 @@ class _Writer:
 
     def other(self, path: str) -> None:
         entry = self.art.get_path(path)
-        if os.path.isfile(entry.local_path):
+        if entry.available():  # here, or in the store on object storage (fetched when read)
             local = self.source.local_path(path)  # checked: digest, and inside its folder
             _, md5, size = hash_file(local)
             self.copy(path, local, md5, size)
@@ -225,7 +225,7 @@ class _Writer:
     def media(self, path: str, kind: str) -> tuple[str, str] | None:
         """Copy a media file under its W&B name; (W&B path, sha256), or None when its bytes are not here."""
         entry = self.art.get_path(path)
-        if not os.path.isfile(entry.local_path):
+        if not entry.available():
             self.ref(path, entry)
             return None
         local = self.source.local_path(path)  # checked: digest, and inside its folder
@@ -247,12 +247,13 @@ class _Writer:
         path = rec["path"]
         self.consumed.add(path)
         entry = self.art.get_path(path)
-        if os.path.isfile(entry.local_path):
-            if entry.local_path not in self._media:
-                sha, md5, size = hash_file(entry.local_path)
-                self.copy(path, entry.local_path, md5, size)
-                self._media[entry.local_path] = (path, sha)
-            path, sha = self._media[entry.local_path]
+        if entry.available():
+            local = self.source.local_path(path)  # checked (and fetched, from a store on object storage)
+            if local not in self._media:
+                sha, md5, size = hash_file(local)
+                self.copy(path, local, md5, size)
+                self._media[local] = (path, sha)
+            path, sha = self._media[local]
         else:
             self.ref(path, entry)
             sha = rec.get("digest") or entry.digest
