@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from s3server import BUCKET
+
 _ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_SESSION_TOKEN": "testing"}
 

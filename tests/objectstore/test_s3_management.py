@@ -7,7 +7,6 @@ import itertools
 import json
 import multiprocessing as mp
 import time
-from typing import Any
 
 import pytest
 from _s3_workers import manage_at_once

@@ -13,9 +13,9 @@ import boto3
 import numpy as np
 import pandas as pd
 import pytest
+from s3server import BUCKET
 
 import tablelens as tl
-from s3server import BUCKET
 from tablelens.sources import resolve
 
 
