@@ -1,0 +1,20 @@
+"""Model evaluation over tables: detections (COCO), classifications, segmentations.
+
+Each `evaluate_*` reads predictions and ground truth through the engine (DuckDB over the stored Parquet or Arrow),
+computes the metrics vectorised over every example at once, and returns an evaluation whose results are ordinary
+columns of a table (`ev.table`): counts, statuses and per-box fields that filters, groups and sorts can use, and
+that the Explorer's evaluation panel reads. `ev.log(name)` stores it as an artifact version linked by lineage to
+what it came from. docs/evaluation.md describes the metrics and their exact definitions.
+"""
+
+from __future__ import annotations
+
+from ._base import Evaluation, load_summary
+from .detection import DetectionEvaluation, evaluate_detections
+
+__all__ = [
+    "DetectionEvaluation",
+    "Evaluation",
+    "evaluate_detections",
+    "load_summary",
+]

@@ -1,0 +1,273 @@
+"""Boxes of both sides as flat arrays, and candidate matches, computed by DuckDB over the stored tables.
+
+In SQL (set operations the engine runs in parallel over Parquet or Arrow): matching rows on the key, unnesting
+each row's list of boxes, converting every box to pixel corners by its own `domain` (relative boxes are scaled
+by their image's size; corners are stored for boxes logged as middle/width/height too), checking them, ranking
+detections by score within (image, class) and ordering them as COCO accumulates them, and joining detections to
+ground truth of the same image and class with their IoU (pycocotools' formula: intersection / union, or /
+detection area for crowd regions). What comes back is numpy arrays; the greedy matching runs in `_coco`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._core.errors import EvaluationError
+from ._inputs import ROW, Field, KeySpec, Session, Side, fresh, ident
+
+__all__ = ["Flat", "cross_pairs", "extract", "pairs"]
+
+#: a relative coordinate beyond these is taken for pixels logged without `domain: "pixel"`
+_RELATIVE_RANGE = (-1.0, 2.0)
+
+
+@dataclass
+class Flat:
+    """The flat boxes of an evaluation (see `extract`); tables `d`, `g`, `img` stay in the session for pairs."""
+
+    n_rows: int  # rows of the predictions table
+    n_images: int  # images evaluated (rows with ground truth, and ground truth without predictions)
+    d: dict[str, np.ndarray]  # id order: img, cls, score, area, rank, r, i
+    g: dict[str, np.ndarray]  # (img, i) order: img, cls, crowd, area, r, i
+    img_row: np.ndarray  # per image: its predictions row (-1 when the ground truth has no predictions row)
+    missing_gt_rows: np.ndarray  # predictions rows whose key has no ground truth
+    missing_pred_keys: list[Any]  # keys of ground truth without predictions (first 20)
+    n_missing_pred: int
+    pred_layer_len: np.ndarray  # boxes per predictions row in the predictions layer (0 for null)
+    tables: dict[str, str]  # names of the session's temporary tables
+
+
+def _coords(b: str, w: str, h: str) -> str:
+    def one(f: str, size: str) -> str:
+        return f"CASE WHEN {b}.domain = 'pixel' THEN {b}.{f} ELSE {b}.{f} * {size} END"
+    return (f"{one('minX', w)} AS x0, {one('minY', h)} AS y0, {one('maxX', w)} AS x1, {one('maxY', h)} AS y1, "
+            f"{b}.domain AS dom")
+
+
+def _unnest(side: Side, f: Field, extra: str = "", where: str = "") -> str:
+    lst = f.sql("s")
+    img = f"s.{ident(f.column)}"
+    return (f"SELECT s.{ROW} AS r, unnest(range(len({lst}))) AS i, unnest({lst}) AS b, {img}.width AS w, "
+            f"{img}.height AS h{extra} FROM {side.view} s {where}")
+
+
+def _key_value(session: Session, side: Side, row: int, key: str | None) -> Any:
+    if key is None:
+        return None
+    try:
+        return session.scalar(f"SELECT {ident(key)} FROM {side.view} WHERE {ROW} = {int(row)}")
+    except Exception:  # pragma: no cover - a key of a type DuckDB cannot return
+        return None
+
+
+def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: KeySpec, score: str | None,
+            annotations: str | None, max_dets: int) -> Flat:
+    """Flatten both sides into the session's tables and return them as arrays, checking the boxes on the way.
+
+    Faults raise EvaluationError naming the row, the key and the box field.
+    """
+    img, d, g = fresh("img"), fresh("det"), fresh("gt")
+    one_table = preds.view == gt.view
+    pk = ident(key.pred) if key.pred is not None else ROW
+    gk = ident(key.gt) if key.gt is not None else ROW
+    _check_keys(session, preds, pk, key.pred, "predictions")
+    if not one_table:
+        _check_keys(session, gt, gk, key.gt, "ground truth")
+    # -- images: one per ground-truth row, in key order (COCO's image-id order breaks score ties)
+    try:
+        if one_table:
+            session.execute(f"""CREATE TEMP TABLE {img} AS SELECT {ROW} AS r, {ROW} AS gr,
+                (row_number() OVER (ORDER BY {pk}, {ROW}) - 1)::BIGINT AS img FROM {preds.view}""")
+        else:
+            session.execute(f"""CREATE TEMP TABLE {img} AS
+                WITH p AS (SELECT {ROW} AS r, {pk} AS k FROM {preds.view}),
+                     g AS (SELECT {ROW} AS gr, {gk} AS k FROM {gt.view})
+                SELECT p.r, g.gr, CASE WHEN g.gr IS NOT NULL THEN
+                  (row_number() OVER (PARTITION BY g.gr IS NULL ORDER BY coalesce(p.k, g.k)) - 1)::BIGINT END AS img,
+                  coalesce(p.k, g.k) AS k
+                FROM p FULL OUTER JOIN g ON p.k = g.k""")
+    except EvaluationError:
+        raise
+    except Exception as e:
+        raise EvaluationError(f"the key columns cannot be matched ({key.pred!r} of the predictions, {key.gt!r} of "
+                              f"the ground truth): {str(e).splitlines()[0]}") from None
+    n_rows = int(session.scalar(f"SELECT count(*) FROM {preds.view}"))
+    n_images = int(session.scalar(f"SELECT count(*) FROM {img} WHERE img IS NOT NULL"))
+    missing_gt = session.numpy(f"SELECT r FROM {img} WHERE r IS NOT NULL AND gr IS NULL ORDER BY r")["r"]
+    n_missing_pred = int(session.scalar(f"SELECT count(*) FROM {img} WHERE r IS NULL"))
+    missing_pred_keys = [row[0] for row in session.execute(
+        f"SELECT k FROM {img} WHERE r IS NULL ORDER BY k LIMIT 20")] if not one_table else []
+    img_row = session.numpy(f"SELECT coalesce(r, -1)::BIGINT AS r FROM {img} WHERE img IS NOT NULL "
+                            f"ORDER BY img")["r"]
+    lens = session.numpy(f"SELECT coalesce(len({pf.sql('s')}), 0)::BIGINT AS n FROM {preds.view} s "
+                         f"ORDER BY {ROW}")["n"]
+
+    # -- detections
+    score_sql = f"u.b.scores.{ident(score)}" if score is not None else "1.0::DOUBLE"
+    if score is not None:
+        keys = (preds.meta(pf.column).get("scores") or {}).get(pf.layer) or []
+        if score not in keys and not lens.any():  # no predicted box at all: nothing to rank
+            score_sql = "1.0::DOUBLE"
+        elif score not in keys:
+            raise EvaluationError(
+                f"the predictions have no score {score!r} (their scores: {', '.join(keys) or 'none'}); AP ranks "
+                f"predictions by score: name it with score=..., or pass score=None for precision, recall and F1 "
+                f"without AP", field=pf.text)
+    session.execute(f"""CREATE TEMP TABLE {d}_raw AS
+        SELECT im.img, u.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
+        FROM ({_unnest(preds, pf)}) u JOIN {img} im ON im.r = u.r WHERE im.img IS NOT NULL""")
+    _check_boxes(session, f"{d}_raw", preds, pf, key.pred, score is not None)
+    session.execute(f"""CREATE TEMP TABLE {d} AS SELECT img, r, i, cls, x0, y0, x1, y1, score,
+          (x1 - x0) * (y1 - y0) AS area,
+          (row_number() OVER (ORDER BY cls, score DESC, img, i) - 1)::BIGINT AS id,
+          (row_number() OVER (PARTITION BY img, cls ORDER BY score DESC, i) - 1)::BIGINT AS rank
+        FROM {d}_raw""")
+    session.execute(f"DROP TABLE {d}_raw")
+
+    # -- ground truth
+    ann_extra, crowd_sql, area_sql = "", "false", "(x1 - x0) * (y1 - y0)"
+    if annotations is not None and _is_coco_annotations(session, gt, annotations):
+        ann_extra = f", unnest(s.{ident(annotations)}) AS a"
+        crowd_sql = "coalesce(TRY_CAST(u.a.iscrowd AS INTEGER), 0) = 1"
+        area_sql = f"coalesce(TRY_CAST(u.a.area AS DOUBLE), {area_sql})"
+        _check_annotations(session, gt, gf, annotations, key.gt)
+    session.execute(f"""CREATE TEMP TABLE {g} AS
+        SELECT img, r, i, cls, x0, y0, x1, y1, crowd, {area_sql.replace('u.a', 'a')} AS area, dom, w, h FROM (
+          SELECT im.img, im.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
+            {crowd_sql} AS crowd, u.w, u.h, {'u.a' if ann_extra else 'NULL'} AS a
+          FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)
+        ORDER BY img, i""")
+    _check_boxes(session, g, gt, gf, key.gt, False)
+    dcols = session.numpy(f"SELECT img, cls, score, area, rank, r, i FROM {d} ORDER BY id")
+    gcols = session.numpy(f"SELECT img, cls, crowd, area, coalesce(r, -1)::BIGINT AS r, i FROM {g} ORDER BY img, i")
+    for cols in (dcols, gcols):
+        for name in ("img", "cls", "rank", "r", "i"):
+            if name in cols:
+                cols[name] = cols[name].astype(np.int64, copy=False)
+    return Flat(n_rows, n_images, dcols, gcols, img_row, missing_gt, missing_pred_keys, n_missing_pred, lens,
+                {"img": img, "d": d, "g": g})
+
+
+def _check_keys(session: Session, side: Side, k: str, name: str | None, role: str) -> None:
+    if name is None:
+        return
+    row = session.one(f"SELECT {ROW} FROM {side.view} WHERE {k} IS NULL ORDER BY {ROW} LIMIT 1")
+    if row is not None:
+        raise EvaluationError(f"the key {name!r} is null; every {role} row needs a key", row=int(row[0]), field=name)
+    dup = session.one(f"""SELECT {k} AS k, list({ROW} ORDER BY {ROW})[:2] AS rows FROM {side.view}
+        GROUP BY {k} HAVING count(*) > 1 ORDER BY min({ROW}) LIMIT 1""")
+    if dup is not None:
+        raise EvaluationError(f"the key {name!r} has the value {dup[0]!r} in rows {dup[1][0]} and {dup[1][1]} of "
+                              f"the {role}; keys must be unique", row=int(dup[1][1]), field=name, key=dup[0])
+
+
+def _check_boxes(session: Session, table: str, side: Side, f: Field, key: str | None, scored: bool) -> None:
+    """Typed errors for boxes that cannot be evaluated: the first offending box, by row and position."""
+    checks = [
+        ("cls IS NULL", "class_id", "has no class_id"),
+        ("x0 IS NULL OR y0 IS NULL OR x1 IS NULL OR y1 IS NULL", "minX",
+         "has no coordinates (an image without a width and height cannot place relative boxes)"),
+        ("isnan(x0) OR isnan(y0) OR isnan(x1) OR isnan(y1) OR isinf(x0) OR isinf(y0) OR isinf(x1) OR isinf(y1)",
+         "minX", "has a coordinate that is NaN or infinite"),
+        ("x1 < x0 OR y1 < y0", "maxX", "has its max corner before its min corner"),
+        (f"dom IS NULL AND (x0 < {_RELATIVE_RANGE[0]} * w OR x1 > {_RELATIVE_RANGE[1]} * w OR "
+         f"y0 < {_RELATIVE_RANGE[0]} * h OR y1 > {_RELATIVE_RANGE[1]} * h)", "domain",
+         "is relative (no domain) but its coordinates reach far beyond the image: pixel coordinates logged "
+         "without domain='pixel'?"),
+    ]
+    if scored:
+        checks.append(("score IS NULL", "scores", "has no score (every prediction needs one for AP; or pass "
+                       "score=None for precision, recall and F1 without AP)"))
+        checks.append(("isnan(score)", "scores", "has a NaN score"))
+    cond = " OR ".join(f"({c})" for c, _, _ in checks)
+    row = session.one(f"SELECT r, i, {', '.join(f'({c})' for c, _, _ in checks)} FROM {table} WHERE {cond} "
+                      f"ORDER BY r, i LIMIT 1")
+    if row is None:
+        return
+    r, i, *flags = row
+    for flag, (_, fld, message) in zip(flags, checks):
+        if flag:
+            raise EvaluationError(f"the box {message}", row=int(r), field=f"{f.text}[{i}].{fld}",
+                                  key=_key_value(session, side, int(r), key))
+
+
+def _is_coco_annotations(session: Session, gt: Side, annotations: str) -> bool:
+    """Whether the column holds COCO records per box (a list of structs with `iscrowd` and `area`)."""
+    if annotations not in gt.names():
+        return False
+    typ = str(session.scalar(f"SELECT typeof({ident(annotations)}) FROM {gt.view} LIMIT 1") or "").lower()
+    return typ.endswith("[]") and "iscrowd" in typ and "area" in typ
+
+
+def _check_annotations(session: Session, gt: Side, gf: Field, annotations: str, key: str | None) -> None:
+    """The COCO `annotations` column (one record per box, from `Table.from_coco`) must match the boxes."""
+    row = session.one(f"""SELECT {ROW}, len(s.{ident(annotations)}), len({gf.sql('s')}) FROM {gt.view} s
+        WHERE coalesce(len(s.{ident(annotations)}), 0) <> coalesce(len({gf.sql('s')}), 0)
+        ORDER BY {ROW} LIMIT 1""")
+    if row is not None:
+        raise EvaluationError(f"the column {annotations!r} has {row[1]} records but the row has {row[2]} ground-truth "
+                              f"boxes; it must hold one (iscrowd, area) record per box, in box order (as "
+                              f"Table.from_coco writes it), or pass annotations=None", row=int(row[0]),
+                              field=annotations, key=_key_value(session, gt, int(row[0]), key))
+
+
+def _iou_sql(d: str, g: str) -> tuple[str, str]:
+    iw = f"(least({d}.x1, {g}.x1) - greatest({d}.x0, {g}.x0))"
+    ih = f"(least({d}.y1, {g}.y1) - greatest({d}.y0, {g}.y0))"
+    inter = f"({iw} * {ih})"
+    union = (f"CASE WHEN {g}.crowd THEN ({d}.x1 - {d}.x0) * ({d}.y1 - {d}.y0) ELSE "
+             f"({d}.x1 - {d}.x0) * ({d}.y1 - {d}.y0) + ({g}.x1 - {g}.x0) * ({g}.y1 - {g}.y0) - {inter} END")
+    return f"{iw} > 0 AND {ih} > 0", f"{inter} / ({union})"
+
+
+def pairs(session: Session, flat: Flat, min_iou: float, max_dets: int) -> dict[str, np.ndarray]:
+    """Detections and ground truth of the same image and class whose IoU reaches `min_iou`: d (id), g (index in
+    the ground-truth arrays) and iou."""
+    d, g = flat.tables["d"], flat.tables["g"]
+    overlap, iou = _iou_sql("d", "g")
+    out = session.numpy(f"""SELECT d, gimg, gi, iou FROM (
+          SELECT d.id AS d, g.img AS gimg, g.i AS gi, {iou} AS iou FROM {d} d JOIN {g} g
+          ON d.img = g.img AND d.cls = g.cls WHERE d.rank < {int(max_dets)} AND {overlap})
+        WHERE iou >= {float(min_iou)!r}""")
+    return {"d": out["d"].astype(np.int64, copy=False), "g": _g_index(flat, out["gimg"], out["gi"]),
+            "iou": out["iou"].astype(np.float64, copy=False)}
+
+
+def _g_index(flat: Flat, img: np.ndarray, i: np.ndarray) -> np.ndarray:
+    counts = np.bincount(flat.g["img"], minlength=flat.n_images)
+    start = np.concatenate([[0], np.cumsum(counts)])
+    return start[img.astype(np.int64)] + i.astype(np.int64)
+
+
+def cross_pairs(session: Session, flat: Flat, fp_ids: np.ndarray, fn_index: np.ndarray, iou: float
+                ) -> dict[str, np.ndarray]:
+    """Unmatched detections (`fp_ids`) and unmatched ground truth (`fn_index`) of the same image but another
+    class with IoU >= `iou`, and each detection's rank in its image by score: the confusion's cross-class pairs."""
+    import pyarrow as pa
+
+    d, g = flat.tables["d"], flat.tables["g"]
+    fp, fn = fresh("fp"), fresh("fn")
+    session.con.register(fp, pa.table({"id": pa.array(fp_ids, pa.int64())}))
+    fn_tab = pa.table({"img": pa.array(flat.g["img"][fn_index], pa.int64()), "i": pa.array(flat.g["i"][fn_index],
+                                                                                          pa.int64())})
+    session.con.register(fn, fn_tab)
+    overlap, iou_sql = _iou_sql("d", "g")
+    try:
+        out = session.numpy(f"""WITH dd AS (SELECT d.*, (row_number() OVER (PARTITION BY d.img ORDER BY d.score DESC,
+              d.id) - 1)::BIGINT AS irank FROM {d} d JOIN {fp} USING (id)),
+            gg AS (SELECT g.* FROM {g} g JOIN {fn} USING (img, i))
+          SELECT d, irank, gimg, gi, iou FROM (
+            SELECT d.id AS d, d.irank, g.img AS gimg, g.i AS gi, {iou_sql} AS iou FROM dd d JOIN gg g
+            ON d.img = g.img AND d.cls <> g.cls WHERE {overlap})
+          WHERE iou >= {float(iou)!r}""")
+        ranks = session.numpy(f"""SELECT d.id, (row_number() OVER (PARTITION BY d.img ORDER BY d.score DESC, d.id)
+            - 1)::BIGINT AS irank FROM {d} d JOIN {fp} USING (id) ORDER BY d.id""")
+    finally:
+        session.con.unregister(fp)
+        session.con.unregister(fn)
+    return {"d": out["d"].astype(np.int64, copy=False), "g": _g_index(flat, out["gimg"], out["gi"]),
+            "iou": out["iou"].astype(np.float64, copy=False), "fp_id": ranks["id"].astype(np.int64, copy=False),
+            "fp_rank": ranks["irank"].astype(np.int64, copy=False)}
