@@ -10,11 +10,17 @@ what it came from. docs/evaluation.md describes the metrics and their exact defi
 from __future__ import annotations
 
 from ._base import Evaluation, load_summary
+from .classification import ClassificationEvaluation, evaluate_classifications
 from .detection import DetectionEvaluation, evaluate_detections
+from .segmentation import SegmentationEvaluation, evaluate_segmentations
 
 __all__ = [
+    "ClassificationEvaluation",
     "DetectionEvaluation",
     "Evaluation",
+    "SegmentationEvaluation",
+    "evaluate_classifications",
     "evaluate_detections",
+    "evaluate_segmentations",
     "load_summary",
 ]
