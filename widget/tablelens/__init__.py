@@ -14,6 +14,8 @@ from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
     EngineError,
+    EvaluationError,
+    EvaluationWarning,
     FilterError,
     FormatError,
     MissingMediaWarning,
@@ -21,6 +23,14 @@ from ._core.errors import (
     UnsafePathError,
 )
 from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .evaluation import (
+    ClassificationEvaluation,
+    DetectionEvaluation,
+    SegmentationEvaluation,
+    evaluate_classifications,
+    evaluate_detections,
+    evaluate_segmentations,
+)
 from .media import Classes, Image
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
@@ -32,8 +42,12 @@ __all__ = [
     "Artifact",
     "ArtifactNotFoundError",
     "Classes",
+    "ClassificationEvaluation",
     "CorruptFileError",
+    "DetectionEvaluation",
     "EngineError",
+    "EvaluationError",
+    "EvaluationWarning",
     "Explorer",
     "FilterError",
     "FormatError",
@@ -44,12 +58,16 @@ __all__ = [
     "QueryResult",
     "QuerySpec",
     "Run",
+    "SegmentationEvaluation",
     "Store",
     "Table",
     "TablelensError",
     "UnsafePathError",
     "__version__",
     "configure",
+    "evaluate_classifications",
+    "evaluate_detections",
+    "evaluate_segmentations",
     "init",
     "log_artifact",
     "query",

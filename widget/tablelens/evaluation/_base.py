@@ -12,9 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._core.errors import EvaluationError, EvaluationWarning
+from ..artifacts import Artifact, current_run, init
+from ..codec import read_meta
+from ..model import display
 
 if TYPE_CHECKING:
-    from ..artifacts import Artifact
     from ._inputs import Side
 
 __all__ = ["SUMMARY_FILE", "TABLE_NAME", "Evaluation", "EvaluationWarning", "check_threshold", "json_safe",
@@ -107,8 +109,6 @@ class Evaluation:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The last expression of a notebook cell shows the evaluation in an Explorer."""
-        from ..model import display
-
         return display.mimebundle(self, repr(self), **kwargs)
 
     def stored_summary(self) -> dict[str, Any]:
@@ -125,8 +125,6 @@ class Evaluation:
         """Store the evaluated table and the metrics as a new version of artifact `name` (type "evaluation"),
         logged by `run` (default: the current run, else a new one) that used the predictions' and ground truth's
         artifact versions: the store's lineage links them. Media files are referenced, not copied."""
-        from ..artifacts import Artifact, current_run, init
-
         summary = self.stored_summary()
         meta = {"evaluation": self.kind, "threshold": self.threshold, **{
             k: v for k, v in summary["metrics"].items() if isinstance(v, (int, float)) or v is None}}
@@ -150,8 +148,6 @@ class Evaluation:
 
 def _media_paths(arrow: pa.Table) -> list[str]:
     """Every media file the image cells of `arrow` name (pixels, masks, class sets)."""
-    from ..codec import read_meta
-
     paths: set[str] = set()
     for c in read_meta(arrow.schema)["columns"]:
         if c.get("kind") != "image":
