@@ -299,11 +299,12 @@ class DetectionEvaluation(Evaluation):
         regular = (m.partner >= 0) & ~ignored & active
         gt_partner[m.partner[regular]] = np.flatnonzero(regular)
         g_tp = gt_partner >= 0
+        partner_score = _gather(dets.score, gt_partner, -np.inf)
         if s is not None:
-            g_tp &= dets.score[np.maximum(gt_partner, 0)] >= s
+            g_tp &= partner_score >= s
         g_code = np.where(m.gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
         d_iou = np.where((d_code == _TP) | ((d_code == _IGNORED) & (m.partner >= 0)), m.partner_iou, np.nan)
-        g_iou = np.where(g_code == _TP, m.partner_iou[np.maximum(gt_partner, 0)], np.nan)
+        g_iou = np.where(g_code == _TP, _gather(m.partner_iou, gt_partner, np.nan), np.nan)
         out = {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": gt_partner}
         data.cache[key] = out
         return out
@@ -565,6 +566,14 @@ class DetectionEvaluation(Evaluation):
 
     def class_present(self, side: int, class_index: int) -> str | None:
         return None
+
+
+def _gather(values: np.ndarray, index: np.ndarray, missing: float) -> np.ndarray:
+    """values[index] where index >= 0, else `missing`."""
+    out = np.full(len(index), missing)
+    ok = index >= 0
+    out[ok] = values[index[ok]]
+    return out
 
 
 def _lengths(lists: pa.ListArray) -> np.ndarray:
