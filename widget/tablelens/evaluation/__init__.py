@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._base import Evaluation, load_summary
 from .classification import ClassificationEvaluation, evaluate_classifications
+from .compare import compare
 from .detection import DetectionEvaluation, evaluate_detections
 from .segmentation import SegmentationEvaluation, evaluate_segmentations
 
@@ -19,6 +20,7 @@ __all__ = [
     "DetectionEvaluation",
     "Evaluation",
     "SegmentationEvaluation",
+    "compare",
     "evaluate_classifications",
     "evaluate_detections",
     "evaluate_segmentations",

@@ -111,11 +111,36 @@ class Evaluation:
         """The last expression of a notebook cell shows the evaluation in an Explorer."""
         return display.mimebundle(self, repr(self), **kwargs)
 
+    # -- what the Explorer's evaluation panel shows (docs/protocol.md, the `evaluation` trait) --------------------
+    def headline(self) -> list[list[Any]]:
+        """[[name, value], ...]: the panel's summary numbers, in order."""
+        raise NotImplementedError
+
+    def class_panel(self) -> dict[str, Any]:
+        """{"columns": [...], "rows": [[...], ...], "filters": [{status: filter}, ...], "values": [...]}."""
+        raise NotImplementedError
+
+    def chips(self) -> list[dict[str, Any]]:
+        """[{"name", "count" (rows), "filter"}]: the status chips."""
+        raise NotImplementedError
+
+    def threshold_range(self) -> dict[str, Any] | None:
+        return None
+
+    def layers(self) -> dict[str, Any] | None:
+        return None
+
+    def panel(self) -> dict[str, Any]:
+        """Everything the Explorer's evaluation panel draws, as JSON (small: one row per class)."""
+        return json_safe({"kind": self.kind, "threshold": self.threshold, "range": self.threshold_range(),
+                          "headline": self.headline(), "classes": self.class_panel(),
+                          "confusion": self.confusion_cells(), "chips": self.chips(), "layers": self.layers(),
+                          "params": self.params})
+
     def stored_summary(self) -> dict[str, Any]:
         """What `log()` stores beside the table (and the Explorer reads back to compare versions)."""
         return json_safe({"kind": self.kind, "params": self.params, "threshold": self.threshold,
-                          "metrics": self.metrics(), "confusion": self.confusion_cells(),
-                          "layers": getattr(self, "layers", lambda: None)(),
+                          "metrics": self.metrics(), "panel": self.panel(),
                           "sources": [{"label": s.label, "artifact": s.resolved.artifact.qualified_name
                                        if s.resolved.name else None, "table": s.resolved.table}
                                       for s in self._sources()]})

@@ -461,33 +461,38 @@ class ClassificationEvaluation(Evaluation):
             filters.append(line)
         return {"labels": labels, "values": m.tolist(), "rows": m.tolist(), "filters": filters, "unit": "rows"}
 
-    def chips(self) -> dict[str, str]:
+    def headline(self) -> list[list[Any]]:
+        s = self.summary()
+        names = ["accuracy", "precision", "recall", "f1"] + (["top5"] if s["top5"] is not None else [])
+        return [[n, s[n]] for n in names] + ([["abstained", s["abstained"]]] if self.threshold is not None else [])
+
+    def chips(self) -> list[dict[str, Any]]:
         c = path(self._data.prefix + "correct")
-        return {"correct": render({"$eq": [c, True]}), "wrong": render({"$eq": [c, False]})}
+        right = self._predicted() == self._data.y
+        return [{"name": "correct", "count": int(right.sum()), "filter": render({"$eq": [c, True]})},
+                {"name": "wrong", "count": int((~right).sum()), "filter": render({"$eq": [c, False]})}]
 
     def class_filter(self, class_index: int, status: str) -> str | None:
-        if not self._label_path():
-            return None
+        """Rows of class `class_index` predicted right (tp), missed (fn), or wrongly predicted as it (fp)."""
         v = self._value(class_index)
         c = path(self._data.prefix + "correct")
+        if status == "fp":
+            return render({"$and": [{"$eq": [self._pred_path(), v]}, {"$not": [c]}]})
+        if not self._label_path():
+            return None
         if status == "tp":
             return render({"$and": [{"$eq": [self._label_path(), v]}, c]})
-        if status == "fn":
-            return render({"$and": [{"$eq": [self._label_path(), v]}, {"$not": [c]}]})
-        return render({"$and": [{"$eq": [self._pred_path(), v]}, {"$not": [c]}]})
+        return render({"$and": [{"$eq": [self._label_path(), v]}, {"$not": [c]}]})
+
+    def class_panel(self) -> dict[str, Any]:
+        columns = ["class", "precision", "recall", "f1", "support", "tp", "fp", "fn"]
+        rows = self._class_rows()
+        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")} for k in range(len(rows))],
+                "values": [self._value(k) for k in range(len(rows))], "metric": "f1"}
 
     def threshold_range(self) -> dict[str, Any] | None:
         d = self._data
         if d.conf is None or not len(d.conf):
             return None
         return {"min": float(np.nanmin(d.conf)), "max": float(np.nanmax(d.conf)), "score": "confidence"}
-
-    def row_right(self, side: int) -> str:
-        return render(f"${side}.{self._data.prefix}correct")
-
-    def class_right(self, side: int, class_index: int) -> str:
-        return render(f"${side}.{self._data.prefix}correct")
-
-    def class_present(self, side: int, class_index: int) -> str | None:
-        lab = self._label_path(0)
-        return render({"$eq": [lab, self._value(class_index)]}) if lab else None

@@ -531,15 +531,25 @@ class DetectionEvaluation(Evaluation):
 
     # -- the Explorer ----------------------------------------------------------------------------------------------
     def layers(self) -> dict[str, Any]:
+        """Where the evaluated boxes are in `table`: the image column and its predictions and truth layers."""
         data = self._data
         gt_layer = data.gf.layer or "ground_truth"
         if data.gt_lists is not None and gt_layer == data.pf.layer:
             gt_layer = "ground_truth" if data.pf.layer != "ground_truth" else "ground_truth_"
         return {"column": data.pf.column, "predictions": data.pf.layer, "ground_truth": gt_layer}
 
-    def chips(self) -> dict[str, str]:
-        p = self._data.prefix
-        return {s: render({"$gt": [path(p + s), 0]}) for s in ("tp", "fp", "fn")}
+    def headline(self) -> list[list[Any]]:
+        s = self.summary()
+        names = ["mAP", "AP50", "AP75"] if self._data.ranked else []
+        return [[n, s[n]] for n in [*names, "precision", "recall", "f1", "tp", "fp", "fn"]]
+
+    def chips(self) -> list[dict[str, Any]]:
+        data, st = self._data, self._status
+        p = data.prefix
+        rows = {"tp": data.d_row[st["d"] == _TP], "fp": data.d_row[st["d"] == _FP],
+                "fn": data.g_row[(st["g"] == _FN) & (data.g_row >= 0)]}
+        return [{"name": s, "count": len(np.unique(r)), "filter": render({"$gt": [path(p + s), 0]})}
+                for s, r in rows.items()]
 
     def class_filter(self, class_index: int, status: str) -> str:
         """Rows with a box of class `class_index` whose status is `status` (tp, fp or fn)."""
@@ -550,22 +560,18 @@ class DetectionEvaluation(Evaluation):
             "input": path(f"{lay['column']}.boxes.{layer}"), "as": "b",
             "in": {"$and": [{"$eq": ["$$b.class_id", cid]}, {"$eq": ["$$b.status", status]}]}}}]})
 
+    def class_panel(self) -> dict[str, Any]:
+        columns = ["class", "AP", "AP50", "precision", "recall", "tp", "fp", "fn", "ground_truth"]
+        rows = self._class_rows()
+        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")} for k in range(len(rows))],
+                "values": [r["class_id"] for r in rows], "metric": "AP" if self._data.ranked else "f1"}
+
     def threshold_range(self) -> dict[str, Any] | None:
         if not self._data.ranked or not len(self._data.dets):
             return None
         s = self._data.dets.score
         return {"min": float(np.min(s)), "max": float(np.max(s)), "score": self._data.params["score"]}
-
-    def row_right(self, side: int) -> str:
-        p = self._data.prefix
-        return render({"$eq": [{"$add": [f"${side}.{p}fp", f"${side}.{p}fn"]}, 0]})
-
-    def class_right(self, side: int, class_index: int) -> str:
-        name = self._data.classes.names[class_index]
-        return render({"$not": [{"$in": [name, f"${side}.{self._data.prefix}errors"]}]})
-
-    def class_present(self, side: int, class_index: int) -> str | None:
-        return None
 
 
 def _gather(values: np.ndarray, index: np.ndarray, missing: float) -> np.ndarray:

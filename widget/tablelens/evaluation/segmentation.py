@@ -292,26 +292,22 @@ class SegmentationEvaluation(Evaluation):
         return {"labels": list(d.classes.names), "values": m.tolist(), "rows": rows.reshape(k, k).tolist(),
                 "filters": filters, "unit": "pixels"}
 
-    def chips(self) -> dict[str, str]:
-        return {}
+    def headline(self) -> list[list[Any]]:
+        s = self.summary()
+        return [[n, s[n]] for n in ("mIoU", "pixel_accuracy", "fwIoU")]
 
-    def class_filter(self, class_index: int, status: str) -> str | None:
+    def chips(self) -> list[dict[str, Any]]:
+        return []
+
+    def class_filter(self, class_index: int, status: str) -> str:
+        """Rows where the class's IoU reaches RIGHT_IOU (tp) or not (fn)."""
         name = self._data.classes.names[class_index]
-        col = self._data.prefix + "iou"
-        if status == "fn":
-            return render({"$lt": [path(f"{col}.{name}"), RIGHT_IOU]})
-        return render({"$gte": [path(f"{col}.{name}"), RIGHT_IOU]})
+        col = path(f"{self._data.prefix}iou.{name}")
+        return render({"$gte" if status == "tp" else "$lt": [col, RIGHT_IOU]})
 
-    def threshold_range(self) -> dict[str, Any] | None:
-        return None
-
-    def row_right(self, side: int) -> str:
-        return render({"$gte": [f"${side}.{self._data.prefix}mean_iou", RIGHT_IOU]})
-
-    def class_right(self, side: int, class_index: int) -> str:
-        name = self._data.classes.names[class_index]
-        return render({"$gte": [f"${side}.{self._data.prefix}iou.{name}", RIGHT_IOU]})
-
-    def class_present(self, side: int, class_index: int) -> str | None:
-        name = self._data.classes.names[class_index]
-        return render({"$ne": [f"${side}.{self._data.prefix}iou.{name}", None]})
+    def class_panel(self) -> dict[str, Any]:
+        columns = ["class", "iou", "precision", "recall", "pixels"]
+        rows = self._class_rows()
+        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fn")} for k in range(len(rows))],
+                "values": [r["class_id"] for r in rows], "metric": "iou"}

@@ -20,6 +20,7 @@ import traitlets as t
 from .._core.errors import FilterError, TablelensError
 from ..query import QUICK_FILTERS, QuerySpec, connect, normalize_group_by, normalize_sort, run
 from ..sources import ResolvedSource, resolve, resolve_for_query
+from ._evaluation import EvaluationPanel
 from ._handlers import (
     Snapshot,
     answer_asset,
@@ -138,6 +139,9 @@ class Explorer(anywidget.AnyWidget):
     result_version = t.Int(0).tag(sync=True)
     error = t.Dict().tag(sync=True)
     busy = t.Bool(False).tag(sync=True)
+    # -- an evaluation's panel (explorer/_evaluation.py) -----------------------------------------------------------
+    evaluation = t.Dict().tag(sync=True)
+    eval_threshold = t.Float(None, allow_none=True).tag(sync=True)
 
     def __init__(
         self,
@@ -159,9 +163,15 @@ class Explorer(anywidget.AnyWidget):
         css = _static_text("explorer.css", required=False)
         if css is not None:
             self._css = css
+        # an evaluation shows its table, with the evaluation panel beside it
+        self._eval = EvaluationPanel.of(source)
+        if self._eval is not None:
+            kwargs.setdefault("eval_threshold", self._eval.live.threshold if self._eval.live else None)
+            source = self._eval.table
         # the source is resolved once, here, so a wrong name fails in the cell that asked for it
         self._source: ResolvedSource = resolve(source, table, default_table=True,
                                                cannot="the Explorer cannot show")
+        self._eval = self._eval or EvaluationPanel.of_resolved(self._source)
         self._conn = connect(backend)  # a connection of its own: other Explorers' queries never block this one
         self._compare_given: ResolvedSource | None = None  # an object passed as compare= (not a spec string)
         if compare is not None and not isinstance(compare, str):
@@ -186,6 +196,7 @@ class Explorer(anywidget.AnyWidget):
             page_size=page_size,
             source_label=self._source.label,
             tables=list(self._source.tables),
+            evaluation=self._eval.state() if self._eval is not None else {},
             **kwargs,
         )
         self._resolve_compare()
@@ -244,6 +255,27 @@ class Explorer(anywidget.AnyWidget):
             self._resolve_compare()
         if self._ready:
             self._schedule()
+
+    @t.observe("eval_threshold")
+    def _threshold_changed(self, change: Any) -> None:
+        if not self._ready or self._eval is None or self._eval.live is None:
+            return
+        spec, value = self._spec(), change["new"]
+        compared, fault = self._compared, self._compare_fault
+        self._runner.submit(lambda token, gen: self._run_threshold(value, spec, compared, fault, token, gen))
+
+    def _run_threshold(self, value: float | None, spec: _Spec, compared: ResolvedSource | None,
+                       fault: FilterError | None, token: Token, gen: int) -> None:
+        """Re-cut the evaluation at the new threshold, show its table, then run the query on screen."""
+        try:
+            assert self._eval is not None
+            table = self._eval.at(value)
+            self._source = resolve(table, default_table=True, cannot="the Explorer cannot show")
+        except Exception as e:
+            err = self._error(e, spec)
+            self._runner.deliver(gen, lambda: self._failed(err))
+            return
+        self._run(spec, compared, fault, token, gen)
 
     def _resolve_compare(self) -> None:
         """Resolve the `compare` trait once per change (the query thread reuses it for every query)."""
@@ -309,15 +341,24 @@ class Explorer(anywidget.AnyWidget):
             # the first page, so the browser's first `rows` request is answered at once
             page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
+            panel = self._eval_state(compared, spec)
         except Exception as e:
             if token.cancelled:
                 return
             err = self._error(e, spec)
             self._runner.deliver(gen, lambda: self._failed(err))
             return
-        self._runner.deliver(gen, lambda: self._succeeded(spec, snap, mode, num_rows, total_rows))
+        self._runner.deliver(gen, lambda: self._succeeded(spec, snap, mode, num_rows, total_rows, panel))
 
-    def _succeeded(self, spec: _Spec, snap: Snapshot, mode: str, num_rows: int, total_rows: int) -> None:
+    def _eval_state(self, compared: ResolvedSource | None, spec: _Spec) -> dict[str, Any] | None:
+        """The evaluation panel's new state after a query (None: unchanged, or no evaluation shown)."""
+        if self._eval is None:
+            return None
+        group_by = [k for k in spec.query.group_by if isinstance(k, str)]
+        return self._eval.refresh(self._source.scan, compared, group_by)
+
+    def _succeeded(self, spec: _Spec, snap: Snapshot, mode: str, num_rows: int, total_rows: int,
+                   panel: dict[str, Any] | None = None) -> None:
         recent = list(self.recent_filters)
         text = spec.query.filter if isinstance(spec.query.filter, str) else ""
         if text:
@@ -331,6 +372,8 @@ class Explorer(anywidget.AnyWidget):
             self.schema = snap.layout.schema()
             self.error = {}
             self.recent_filters = recent
+            if panel is not None:
+                self.evaluation = panel
             self.result_version = snap.version
 
     def _failed(self, err: dict[str, Any]) -> None:
