@@ -30,6 +30,8 @@
 //                   data-drawn="plotly"|"fallback" once drawn); click opens an interactive chart
 //   dialog          the enlarged/interactive chart dialog while open
 //   viewer          the enlarged image view while open (js/media)
+//   evaluation      the evaluation panel beside the table, shown when the `evaluation` trait is set
+//                   (js/evaluation/panel.js lists its own roles)
 // Pager buttons carry data-action="prev-page" / "next-page".
 //
 // Overlays (the chart dialog, the enlarged image view, the box hover card, the menus) are mounted inside the root
@@ -41,6 +43,8 @@ import "./theme.css";
 import "./styles.css";
 import { createChartManager, loadPlotly } from "./charts.js";
 import { el, openDialog } from "./dom.js";
+import "./evaluation/panel.css";
+import { createEvaluationPanel } from "./evaluation/panel.js";
 import * as media from "./media/index.js";
 import { createMediaContext, createProtocol } from "./protocol.js";
 import { createSidebar } from "./sidebar.js";
@@ -107,10 +111,11 @@ function render({ model, el: host }) {
   });
 
   table = tableView;
+  const evaluation = createEvaluationPanel({ model, loadPlotly: () => loadPlotly(protocol) });
   const body = el("div", "tl-body");
   const main = el("div", "tl-main");
   main.append(tableView.el);
-  body.append(sidebar.el, main);
+  body.append(sidebar.el, main, evaluation.el);
   root.append(toolbar.el, body);
 
   const drawMode = () => {
@@ -148,6 +153,7 @@ function render({ model, el: host }) {
   return () => {
     for (const c of cleanups.splice(0)) c();
     tableView.cleanup();
+    evaluation.cleanup();
     toolbar.cleanup();
     sidebar.cleanup();
     charts.dispose();

@@ -28,6 +28,8 @@ export const DEFAULTS = Object.freeze({
   error: {},
   busy: false,
   selected_keys: [],
+  evaluation: {},
+  eval_threshold: null,
 });
 
 /**

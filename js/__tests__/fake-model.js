@@ -25,6 +25,8 @@ export const BASE_TRAITS = {
   error: {},
   busy: false,
   selected_keys: [],
+  evaluation: {},
+  eval_threshold: null,
 };
 
 /**
