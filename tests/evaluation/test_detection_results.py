@@ -138,8 +138,9 @@ def test_a_confusion_cell_filters_exactly_its_examples(coco_eval: tl.DetectionEv
 def test_class_filters_and_chips(coco_eval: tl.DetectionEvaluation) -> None:
     pc = coco_eval.per_class()
     df = coco_eval.table.to_pandas()
-    for status in ("tp", "fp", "fn"):
-        assert tl.query(coco_eval.table, filter=coco_eval.chips()[status]).num_rows == int((df[status] > 0).sum())
+    for chip in coco_eval.chips():
+        n = int((df[chip["name"]] > 0).sum())
+        assert tl.query(coco_eval.table, filter=chip["filter"]).num_rows == chip["count"] == n
     k = int(np.argmax(pc.fp.to_numpy()))
     rows = tl.query(coco_eval.table, filter=coco_eval.class_filter(k, "fp")).to_pandas()
     assert 0 < len(rows) <= pc.fp[k]

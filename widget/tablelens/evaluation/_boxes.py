@@ -30,14 +30,17 @@ class Flat:
 
     n_rows: int  # rows of the predictions table
     n_images: int  # images evaluated (rows with ground truth, and ground truth without predictions)
-    d: dict[str, np.ndarray]  # id order: img, cls, score, area, rank, r, i
-    g: dict[str, np.ndarray]  # (img, i) order: img, cls, crowd, area, r, i
+    d: dict[str, np.ndarray]  # COCO's order (class, score descending, image, position): img, i, cls, score, area
+    g: dict[str, np.ndarray]  # (image, position) order: img, i, cls, crowd, area
     img_row: np.ndarray  # per image: its predictions row (-1 when the ground truth has no predictions row)
     missing_gt_rows: np.ndarray  # predictions rows whose key has no ground truth
     missing_pred_keys: list[Any]  # keys of ground truth without predictions (first 20)
     n_missing_pred: int
     pred_layer_len: np.ndarray  # boxes per predictions row in the predictions layer (0 for null)
     tables: dict[str, str]  # names of the session's temporary tables
+    d_off: np.ndarray  # per image, where its detections start in (image, position) order
+    g_off: np.ndarray  # the same for its ground truth
+    id_at: np.ndarray  # detection id (COCO order) of the detection at (image, position)
 
 
 def _coords(b: str, w: str, h: str) -> str:
@@ -105,7 +108,7 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
     lens = session.numpy(f"SELECT coalesce(len({pf.sql('s')}), 0)::BIGINT AS n FROM {preds.view} s "
                          f"ORDER BY {ROW}")["n"]
 
-    # -- detections
+    # -- detections: flattened, checked, then fetched in COCO's accumulation order (the only sort)
     score_sql = f"u.b.scores.{ident(score)}" if score is not None else "1.0::DOUBLE"
     if score is not None:
         keys = (preds.meta(pf.column).get("scores") or {}).get(pf.layer) or []
@@ -116,39 +119,47 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
                 f"the predictions have no score {score!r} (their scores: {', '.join(keys) or 'none'}); AP ranks "
                 f"predictions by score: name it with score=..., or pass score=None for precision, recall and F1 "
                 f"without AP", field=pf.text)
-    session.execute(f"""CREATE TEMP TABLE {d}_raw AS
-        SELECT im.img, u.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
-        FROM ({_unnest(preds, pf)}) u JOIN {img} im ON im.r = u.r WHERE im.img IS NOT NULL""")
-    _check_boxes(session, f"{d}_raw", preds, pf, key.pred, score is not None)
-    session.execute(f"""CREATE TEMP TABLE {d} AS SELECT img, r, i, cls, x0, y0, x1, y1, score,
-          (x1 - x0) * (y1 - y0) AS area,
-          (row_number() OVER (ORDER BY cls, score DESC, img, i) - 1)::BIGINT AS id,
-          (row_number() OVER (PARTITION BY img, cls ORDER BY score DESC, i) - 1)::BIGINT AS rank
-        FROM {d}_raw""")
-    session.execute(f"DROP TABLE {d}_raw")
+    checks = _checks(score is not None)
+    session.execute(f"""CREATE TEMP TABLE {d} AS
+        SELECT img::INTEGER AS img, i::INTEGER AS i, cls, x0, y0, x1, y1, score, {_bad(checks)} AS bad FROM (
+          SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
+          FROM ({_unnest(preds, pf)}) u JOIN {img} im ON im.r = u.r WHERE im.img IS NOT NULL)""")
+    _check_boxes(session, d, img, preds, pf, key.pred, checks, score_sql)
 
-    # -- ground truth
+    # -- ground truth, with COCO's crowd flags and areas when the table has them
     ann_extra, crowd_sql, area_sql = "", "false", "(x1 - x0) * (y1 - y0)"
     if annotations is not None and _is_coco_annotations(session, gt, annotations):
         ann_extra = f", unnest(s.{ident(annotations)}) AS a"
         crowd_sql = "coalesce(TRY_CAST(u.a.iscrowd AS INTEGER), 0) = 1"
-        area_sql = f"coalesce(TRY_CAST(u.a.area AS DOUBLE), {area_sql})"
+        area_sql = f"coalesce(TRY_CAST(a.area AS DOUBLE), {area_sql})"
         _check_annotations(session, gt, gf, annotations, key.gt)
+    checks = _checks(False)
     session.execute(f"""CREATE TEMP TABLE {g} AS
-        SELECT img, r, i, cls, x0, y0, x1, y1, crowd, {area_sql.replace('u.a', 'a')} AS area, dom, w, h FROM (
-          SELECT im.img, im.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
+        SELECT img::INTEGER AS img, i::INTEGER AS i, cls, x0, y0, x1, y1, crowd, {area_sql} AS area,
+          {_bad(checks)} AS bad FROM (
+          SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
             {crowd_sql} AS crowd, u.w, u.h, {'u.a' if ann_extra else 'NULL'} AS a
-          FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)
-        ORDER BY img, i""")
-    _check_boxes(session, g, gt, gf, key.gt, False)
-    dcols = session.numpy(f"SELECT img, cls, score, area, rank, r, i FROM {d} ORDER BY id")
-    gcols = session.numpy(f"SELECT img, cls, crowd, area, coalesce(r, -1)::BIGINT AS r, i FROM {g} ORDER BY img, i")
+          FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)""")
+    _check_boxes(session, g, img, gt, gf, key.gt, checks, truth=True)
+    dcols = session.numpy(f"""SELECT img, i, cls, score, (x1 - x0) * (y1 - y0) AS area FROM {d}
+        ORDER BY cls, score DESC, img, i""")
+    raw = session.numpy(f"SELECT img, i, cls, crowd, area FROM {g}")
+    # ground truth in (image, position) order, placed where it belongs rather than sorted
+    g_off = np.concatenate([[0], np.cumsum(np.bincount(raw["img"], minlength=n_images))]).astype(np.int64)
+    at = g_off[raw["img"].astype(np.int64)] + raw["i"]
+    gcols = {}
+    for name, values in raw.items():
+        out = np.empty_like(values)
+        out[at] = values
+        gcols[name] = out
+    d_off = np.concatenate([[0], np.cumsum(np.bincount(dcols["img"], minlength=n_images))]).astype(np.int64)
+    id_at = np.empty(len(dcols["img"]), np.int64)  # detection id (COCO order) of the box at (image, position)
+    id_at[d_off[dcols["img"].astype(np.int64)] + dcols["i"]] = np.arange(len(dcols["img"]))
     for cols in (dcols, gcols):
-        for name in ("img", "cls", "rank", "r", "i"):
-            if name in cols:
-                cols[name] = cols[name].astype(np.int64, copy=False)
+        for name in ("img", "cls", "i"):
+            cols[name] = cols[name].astype(np.int64, copy=False)
     return Flat(n_rows, n_images, dcols, gcols, img_row, missing_gt, missing_pred_keys, n_missing_pred, lens,
-                {"img": img, "d": d, "g": g})
+                {"img": img, "d": d, "g": g}, d_off, g_off, id_at)
 
 
 def _check_keys(session: Session, side: Side, k: str, name: str | None, role: str) -> None:
@@ -164,8 +175,8 @@ def _check_keys(session: Session, side: Side, k: str, name: str | None, role: st
                               f"the {role}; keys must be unique", row=int(dup[1][1]), field=name, key=dup[0])
 
 
-def _check_boxes(session: Session, table: str, side: Side, f: Field, key: str | None, scored: bool) -> None:
-    """Typed errors for boxes that cannot be evaluated: the first offending box, by row and position."""
+def _checks(scored: bool) -> list[tuple[str, str, str]]:
+    """(SQL condition of a bad box, field, what is wrong) for the flattened boxes' columns."""
     checks = [
         ("cls IS NULL", "class_id", "has no class_id"),
         ("x0 IS NULL OR y0 IS NULL OR x1 IS NULL OR y1 IS NULL", "minX",
@@ -182,16 +193,32 @@ def _check_boxes(session: Session, table: str, side: Side, f: Field, key: str | 
         checks.append(("score IS NULL", "scores", "has no score (every prediction needs one for AP; or pass "
                        "score=None for precision, recall and F1 without AP)"))
         checks.append(("isnan(score)", "scores", "has a NaN score"))
-    cond = " OR ".join(f"({c})" for c, _, _ in checks)
-    row = session.one(f"SELECT r, i, {', '.join(f'({c})' for c, _, _ in checks)} FROM {table} WHERE {cond} "
-                      f"ORDER BY r, i LIMIT 1")
-    if row is None:
+    return checks
+
+
+def _bad(checks: list[tuple[str, str, str]]) -> str:
+    return "coalesce(" + " OR ".join(f"({c})" for c, _, _ in checks) + ", true)"
+
+
+def _check_boxes(session: Session, table: str, img: str, side: Side, f: Field, key: str | None,
+                 checks: list[tuple[str, str, str]], score_sql: str = "NULL::DOUBLE", truth: bool = False) -> None:
+    """Typed errors for boxes that cannot be evaluated: the first offending box, by row and position (each box
+    was flagged while flattening; only the first is looked at again to say what is wrong with it)."""
+    row_col = "gr" if truth else "r"
+    hit = session.one(f"SELECT im.{row_col}, t.i FROM {table} t JOIN {img} im ON im.img = t.img WHERE t.bad "
+                      f"ORDER BY im.{row_col}, t.i LIMIT 1")
+    if hit is None:
         return
-    r, i, *flags = row
+    r, i = int(hit[0]), int(hit[1])
+    flags = session.one(f"""SELECT {', '.join(f'coalesce(({c}), false)' for c, _, _ in checks)} FROM (
+        SELECT u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
+        FROM ({_unnest(side, f)}) u WHERE u.r = {r} AND u.i = {i})""") or ()
     for flag, (_, fld, message) in zip(flags, checks):
         if flag:
-            raise EvaluationError(f"the box {message}", row=int(r), field=f"{f.text}[{i}].{fld}",
-                                  key=_key_value(session, side, int(r), key))
+            raise EvaluationError(f"the box {message}", row=r, field=f"{f.text}[{i}].{fld}",
+                                  key=_key_value(session, side, r, key))
+    raise EvaluationError("the box cannot be evaluated", row=r, field=f"{f.text}[{i}]",  # pragma: no cover
+                          key=_key_value(session, side, r, key))
 
 
 def _is_coco_annotations(session: Session, gt: Side, annotations: str) -> bool:
@@ -223,51 +250,45 @@ def _iou_sql(d: str, g: str) -> tuple[str, str]:
     return f"{iw} > 0 AND {ih} > 0", f"{inter} / ({union})"
 
 
-def pairs(session: Session, flat: Flat, min_iou: float, max_dets: int) -> dict[str, np.ndarray]:
-    """Detections and ground truth of the same image and class whose IoU reaches `min_iou`: d (id), g (index in
-    the ground-truth arrays) and iou."""
+def pairs(session: Session, flat: Flat, min_iou: float) -> dict[str, np.ndarray]:
+    """Detections and ground truth of the same image and class whose IoU reaches `min_iou`: d (detection id),
+    g (index in the ground-truth arrays) and iou."""
     d, g = flat.tables["d"], flat.tables["g"]
     overlap, iou = _iou_sql("d", "g")
-    out = session.numpy(f"""SELECT d, gimg, gi, iou FROM (
-          SELECT d.id AS d, g.img AS gimg, g.i AS gi, {iou} AS iou FROM {d} d JOIN {g} g
-          ON d.img = g.img AND d.cls = g.cls WHERE d.rank < {int(max_dets)} AND {overlap})
+    out = session.numpy(f"""SELECT img, di, gi, iou FROM (
+          SELECT d.img, d.i AS di, g.i AS gi, {iou} AS iou FROM {d} d JOIN {g} g
+          ON d.img = g.img AND d.cls = g.cls WHERE {overlap})
         WHERE iou >= {float(min_iou)!r}""")
-    return {"d": out["d"].astype(np.int64, copy=False), "g": _g_index(flat, out["gimg"], out["gi"]),
+    return _pair_arrays(flat, out)
+
+
+def _pair_arrays(flat: Flat, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    img = out["img"].astype(np.int64)
+    return {"d": flat.id_at[flat.d_off[img] + out["di"]], "g": flat.g_off[img] + out["gi"],
             "iou": out["iou"].astype(np.float64, copy=False)}
-
-
-def _g_index(flat: Flat, img: np.ndarray, i: np.ndarray) -> np.ndarray:
-    counts = np.bincount(flat.g["img"], minlength=flat.n_images)
-    start = np.concatenate([[0], np.cumsum(counts)])
-    return start[img.astype(np.int64)] + i.astype(np.int64)
 
 
 def cross_pairs(session: Session, flat: Flat, fp_ids: np.ndarray, fn_index: np.ndarray, iou: float
                 ) -> dict[str, np.ndarray]:
     """Unmatched detections (`fp_ids`) and unmatched ground truth (`fn_index`) of the same image but another
-    class with IoU >= `iou`, and each detection's rank in its image by score: the confusion's cross-class pairs."""
+    class with IoU >= `iou`: the confusion matrix's cross-class candidates."""
     import pyarrow as pa
 
     d, g = flat.tables["d"], flat.tables["g"]
     fp, fn = fresh("fp"), fresh("fn")
-    session.con.register(fp, pa.table({"id": pa.array(fp_ids, pa.int64())}))
-    fn_tab = pa.table({"img": pa.array(flat.g["img"][fn_index], pa.int64()), "i": pa.array(flat.g["i"][fn_index],
-                                                                                          pa.int64())})
-    session.con.register(fn, fn_tab)
+    session.con.register(fp, pa.table({"img": pa.array(flat.d["img"][fp_ids], pa.int32()),
+                                       "i": pa.array(flat.d["i"][fp_ids], pa.int32())}))
+    session.con.register(fn, pa.table({"img": pa.array(flat.g["img"][fn_index], pa.int32()),
+                                       "i": pa.array(flat.g["i"][fn_index], pa.int32())}))
     overlap, iou_sql = _iou_sql("d", "g")
     try:
-        out = session.numpy(f"""WITH dd AS (SELECT d.*, (row_number() OVER (PARTITION BY d.img ORDER BY d.score DESC,
-              d.id) - 1)::BIGINT AS irank FROM {d} d JOIN {fp} USING (id)),
-            gg AS (SELECT g.* FROM {g} g JOIN {fn} USING (img, i))
-          SELECT d, irank, gimg, gi, iou FROM (
-            SELECT d.id AS d, d.irank, g.img AS gimg, g.i AS gi, {iou_sql} AS iou FROM dd d JOIN gg g
+        out = session.numpy(f"""SELECT img, di, gi, iou FROM (
+            SELECT d.img, d.i AS di, g.i AS gi, {iou_sql} AS iou
+            FROM (SELECT d.* FROM {d} d SEMI JOIN {fp} f ON f.img = d.img AND f.i = d.i) d
+            JOIN (SELECT g.* FROM {g} g SEMI JOIN {fn} f ON f.img = g.img AND f.i = g.i) g
             ON d.img = g.img AND d.cls <> g.cls WHERE {overlap})
           WHERE iou >= {float(iou)!r}""")
-        ranks = session.numpy(f"""SELECT d.id, (row_number() OVER (PARTITION BY d.img ORDER BY d.score DESC, d.id)
-            - 1)::BIGINT AS irank FROM {d} d JOIN {fp} USING (id) ORDER BY d.id""")
     finally:
         session.con.unregister(fp)
         session.con.unregister(fn)
-    return {"d": out["d"].astype(np.int64, copy=False), "g": _g_index(flat, out["gimg"], out["gi"]),
-            "iou": out["iou"].astype(np.float64, copy=False), "fp_id": ranks["id"].astype(np.int64, copy=False),
-            "fp_rank": ranks["irank"].astype(np.int64, copy=False)}
+    return _pair_arrays(flat, out)

@@ -39,6 +39,7 @@ __all__ = [
     "Pairs",
     "accumulate",
     "class_bounds",
+    "group_ranks",
     "summarize",
 ]
 
@@ -118,6 +119,26 @@ class Matches:
         return ((self.ignore_bits >> np.uint32(t)) & np.uint32(1)).astype(bool)
 
 
+def group_ranks(image: np.ndarray, cls: np.ndarray, n_classes: int) -> np.ndarray:
+    """Each detection's rank in its (image, class) group, for detections given in COCO's order (by score
+    descending, ties in original order, within a class): the order of their positions within the group."""
+    n = len(image)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    n_images = int(image.max()) + 1
+    if (n_images * n_classes + n_classes) * n < 2**62:  # one integer key: (group, position)
+        key = (image.astype(np.int64) * n_classes + cls) * n + np.arange(n)
+        order = np.argsort(key)
+        group = key[order] // n
+    else:  # pragma: no cover - beyond 2^62: two keys
+        order = np.lexsort((np.arange(n), cls, image))
+        group = image[order].astype(np.int64) * n_classes + cls[order]
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    ranks = np.empty(n, np.int64)
+    ranks[order] = np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
+    return ranks
+
+
 def _bits(n_pass: np.ndarray) -> np.ndarray:
     """Bit masks with the lowest `n_pass` bits set (thresholds rise, so an IoU passes a prefix of them)."""
     return ((np.uint64(1) << n_pass.astype(np.uint64)) - np.uint64(1)).astype(np.uint32)
@@ -152,7 +173,8 @@ class Matcher:
         self.s_partner = (self.sd[at], self.sg[at], siou[at])
         self.contended = (pd[~simple], pg[~simple], piou[~simple])
 
-    def match(self, area_range: tuple[float, float]) -> Matches:
+    def match(self, area_range: tuple[float, float], partners: bool = True) -> Matches:
+        """Matches for one area range; `partners=False` leaves out who matched whom (only counts need it)."""
         dets, gts, nt = self.dets, self.gts, self.nt
         nd, ng = len(dets), len(gts)
         lo, hi = area_range
@@ -161,17 +183,18 @@ class Matcher:
         dt_bits = np.zeros(nd, np.uint32)
         gt_bits = np.zeros(ng, np.uint32)
         partner_ig = np.zeros(nd, np.uint32)  # bits where the detection's partner is an ignored box
-        partner = np.full(nd, -1, np.int64)
-        partner_iou = np.full(nd, np.nan)
+        partner = np.full(nd if partners else 0, -1, np.int64)
+        partner_iou = np.full(nd if partners else 0, np.nan)
         dt_bits[self.sd] = self.s_bits
         gt_bits[self.sg] = self.s_bits
         ig = gt_ignore[self.sg]
         partner_ig[self.sd[ig]] = self.s_bits[ig]
         d, g, iou = self.s_partner
-        partner[d], partner_iou[d] = g, iou
+        if partners:
+            partner[d], partner_iou[d] = g, iou
         if len(self.contended[0]):
-            _rounds(dets, *self.contended, self.thr, crowd, gt_ignore, self.keep, dt_bits, partner_ig, gt_bits,
-                    partner, partner_iou)
+            _rounds(dets, *self.contended, self.thr, crowd, gt_ignore, self.keep if partners else -1, dt_bits,
+                    partner_ig, gt_bits, partner, partner_iou)
         det_out = (dets.area < lo) | (dets.area > hi)
         all_bits = np.uint32((1 << nt) - 1)
         ignore_bits = partner_ig | np.where(det_out, ~dt_bits & all_bits, np.uint32(0))
@@ -248,13 +271,17 @@ def accumulate(dets: Detections, m: Matches, n_classes: int, gt_cls: np.ndarray,
     recall = np.full((nt, n_classes), -1.0)
     tp_count = np.zeros((nt, n_classes), np.int64)
     fp_count = np.zeros((nt, n_classes), np.int64)
-    include = dets.rank < max_det
+    include = m.ignore_bits != np.uint32((1 << nt) - 1)  # left out at every threshold: dropped once
+    if len(dets) and int(dets.rank.max()) >= max_det:
+        include &= dets.rank < max_det
     if min_score is not None:
         include &= dets.score >= min_score
-    include &= m.ignore_bits != np.uint32((1 << nt) - 1)  # left out at every threshold: dropped once
-    idx = np.flatnonzero(include)
-    bounds = class_bounds(dets.cls[idx], n_classes)
-    dt_bits, ig_bits = m.dt_bits[idx], m.ignore_bits[idx]
+    if include.all():  # (the usual case at area "all"): no copy
+        cls, dt_bits, ig_bits = dets.cls, m.dt_bits, m.ignore_bits
+    else:
+        idx = np.flatnonzero(include)
+        cls, dt_bits, ig_bits = dets.cls[idx], m.dt_bits[idx], m.ignore_bits[idx]
+    bounds = class_bounds(cls, n_classes)
     tp_bits = dt_bits & ~ig_bits
     tp_at = np.flatnonzero(tp_bits)
     tp_bits = tp_bits[tp_at]

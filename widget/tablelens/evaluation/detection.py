@@ -23,7 +23,7 @@ from . import _boxes, _coco
 from ._base import Evaluation, EvaluationWarning, check_threshold
 from ._classes import NONE, ClassInfo, class_info
 from ._filters import path, render
-from ._inputs import Field, KeySpec, Session, Side, key_spec, open_side, parse_field
+from ._inputs import ROW, Field, KeySpec, Session, Side, key_spec, open_side, parse_field
 from ._table import (
     MediaFiles,
     add_columns,
@@ -149,10 +149,11 @@ def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field
               score: str | None, max_dets: int, annotations: str | None, prefix: str) -> _Data:
     flat = _boxes.extract(session, p_side, g_side, pf, gf, keys, score, annotations, max_dets)
     sets = [g_side.meta(gf.column).get("classes"), p_side.meta(pf.column).get("classes")]
-    classes = class_info(sets, np.unique(np.concatenate([flat.d["cls"], flat.g["cls"]])))
     d, g = flat.d, flat.g
-    dets = _coco.Detections(d["img"], classes.index(d["cls"]), d["score"].astype(np.float64),
-                            d["area"].astype(np.float64), d["rank"])
+    classes = class_info(sets, np.unique(np.concatenate([np.unique(d["cls"]), np.unique(g["cls"])])))
+    d_cls = classes.index(d["cls"])
+    rank = _coco.group_ranks(d["img"], d_cls, len(classes))
+    dets = _coco.Detections(d["img"], d_cls, d["score"].astype(np.float64), d["area"].astype(np.float64), rank)
     gts = _coco.GroundTruth(g["img"], classes.index(g["cls"]), g["crowd"].astype(bool), g["area"].astype(np.float64))
     thresholds = _coco.IOU_THRESHOLDS.copy()
     hit = np.flatnonzero(np.isclose(thresholds, iou, rtol=0, atol=1e-12))
@@ -162,10 +163,12 @@ def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field
         thresholds = np.sort(np.append(thresholds, iou))
         keep = int(np.searchsorted(thresholds, iou))
     coco = np.array([int(np.flatnonzero(thresholds == t)[0]) for t in _coco.IOU_THRESHOLDS])
-    cand = _boxes.pairs(session, flat, float(thresholds.min()), max_dets)
+    cand = _boxes.pairs(session, flat, float(thresholds.min()))
     matcher = _coco.Matcher(dets, gts, _coco.Pairs(cand["d"], cand["g"], cand["iou"]), thresholds, keep=keep,
                             max_det=max_dets)
-    matches = [matcher.match(r) for r in _coco.AREA_RANGES]
+    del cand
+    matches = [matcher.match(r, partners=a == 0) for a, r in enumerate(_coco.AREA_RANGES)]
+    del matcher
     # the confusion matrix's cross-class pairs: left over by the class-wise matching, found once, at every score
     m = matches[0]
     active = dets.rank < max_dets
@@ -180,39 +183,45 @@ def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field
     params = {"method": "coco", "iou": iou, "score": score, "max_dets": max_dets, "pred_field": pf.text,
               "gt_field": gf.text, "key": keys.pred if keys.pred == keys.gt else [keys.pred, keys.gt],
               "annotations": annotations, "prefix": prefix}
-    return _Data(params, classes, dets, gts, d["r"], d["i"], g["r"], g["i"], matches, thresholds, coco, keep,
-                 cross_d, cross_g, flat.n_rows, flat.n_images, flat.pred_layer_len, flat.missing_gt_rows,
-                 flat.n_missing_pred, flat.missing_pred_keys, p_side, g_side, pf, gf, keys, prefix,
-                 score is not None, gt_lists)
+    img_row = flat.img_row
+    return _Data(params, classes, dets, gts, img_row[d["img"]], d["i"], img_row[g["img"]], g["i"], matches,
+                 thresholds, coco, keep, cross_d, cross_g, flat.n_rows, flat.n_images, flat.pred_layer_len,
+                 flat.missing_gt_rows, flat.n_missing_pred, flat.missing_pred_keys, p_side, g_side, pf, gf, keys,
+                 prefix, score is not None, gt_lists)
 
 
 def _cross(session: Session, flat: _boxes.Flat, dets: _coco.Detections, fp: np.ndarray, fn: np.ndarray,
            iou: float) -> tuple[np.ndarray, np.ndarray]:
     """Greedy matching, per image and by score, of unmatched predictions to unmatched ground truth of another
     class: the off-diagonal cells of the confusion matrix."""
+    empty = np.zeros(0, np.int64)
     if not len(fp) or not len(fn):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return empty, empty
     out = _boxes.cross_pairs(session, flat, fp, fn, iou)
     if not len(out["d"]):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    local_d = np.searchsorted(out["fp_id"], out["d"])
-    fn_sorted = np.sort(fn)
-    local_g = np.searchsorted(fn_sorted, out["g"])
-    sub_d = _coco.Detections(dets.image[out["fp_id"]], np.zeros(len(out["fp_id"]), np.int64),
-                             dets.score[out["fp_id"]], dets.area[out["fp_id"]], out["fp_rank"])
-    sub_g = _coco.GroundTruth(np.zeros(len(fn_sorted), np.int64), np.zeros(len(fn_sorted), np.int64),
-                              np.zeros(len(fn_sorted), bool), np.zeros(len(fn_sorted)))
+        return empty, empty
+    # the unmatched predictions of an image ranked by score (ties in COCO's order): one group per image
+    order = np.lexsort((fp, -dets.score[fp], dets.image[fp]))
+    ranked = fp[order]
+    img = dets.image[ranked]
+    starts = np.flatnonzero(np.concatenate([[True], img[1:] != img[:-1]]))
+    rank_sorted = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.append(starts, len(ranked))))
+    local_d = np.searchsorted(fp, out["d"])  # fp is sorted (np.flatnonzero)
+    sub_rank = np.empty(len(fp), np.int64)
+    sub_rank[order] = rank_sorted
+    local_g = np.searchsorted(fn, out["g"])
+    sub_d = _coco.Detections(dets.image[fp], np.zeros(len(fp), np.int64), dets.score[fp], dets.area[fp], sub_rank)
+    sub_g = _coco.GroundTruth(np.zeros(len(fn), np.int64), np.zeros(len(fn), np.int64), np.zeros(len(fn), bool),
+                              np.zeros(len(fn)))
     m = _coco.Matcher(sub_d, sub_g, _coco.Pairs(local_d, local_g, out["iou"]), np.array([iou]),
                       max_det=1 << 62).match((-np.inf, np.inf))
     hit = np.flatnonzero(m.partner >= 0)
-    return out["fp_id"][hit], fn_sorted[m.partner[hit]]
+    return fp[hit], fn[m.partner[hit]]
 
 
 def _gt_lists(session: Session, flat: _boxes.Flat, g_side: Side, gf: Field) -> pa.ListArray:
     """The ground-truth boxes of each predictions row (None where it has none), in the stored box layout."""
     img = flat.tables["img"]
-    from ._inputs import ROW
-
     lists = session.arrow(f"""SELECT {gf.sql('g')} AS boxes FROM {img} im
         LEFT JOIN {g_side.view} g ON g.{ROW} = im.gr WHERE im.r IS NOT NULL ORDER BY im.r""").column("boxes")
     target = lists_of(read_side(g_side).select([gf.column]), gf.column, gf.layer or "").type
@@ -346,14 +355,10 @@ class DetectionEvaluation(Evaluation):
     def _class_counts(self) -> dict[str, np.ndarray]:
         data, st = self._data, self._status
         k = len(data.classes)
-        dc, gc = data.dets.cls, data.gts.cls
-        return {
-            "tp": np.bincount(dc[st["d"] == _TP], minlength=k)[:k],
-            "fp": np.bincount(dc[st["d"] == _FP], minlength=k)[:k],
-            "fn": np.bincount(gc[st["g"] == _FN], minlength=k)[:k],
-            "ground_truth": np.bincount(gc[st["g"] != _IGNORED], minlength=k)[:k],
-            "predictions": np.bincount(dc[st["d"] != _NULL], minlength=k)[:k],
-        }
+        d = np.bincount(data.dets.cls * 5 + st["d"], minlength=5 * k).reshape(k, 5)  # one pass per side
+        g = np.bincount(data.gts.cls * 5 + st["g"], minlength=5 * k).reshape(k, 5)
+        return {"tp": d[:, _TP], "fp": d[:, _FP], "fn": g[:, _FN], "ground_truth": g[:, _TP] + g[:, _FN],
+                "predictions": d[:, _TP] + d[:, _FP] + d[:, _IGNORED]}
 
     def per_class(self) -> Any:
         """One row per class: AP (COCO's, mean over IoU .50:.95), AP50, AP75, and at the chosen IoU precision,
