@@ -22,6 +22,8 @@ __all__ = ["Flat", "cross_pairs", "extract", "pairs"]
 
 #: a relative coordinate beyond these is taken for pixels logged without `domain: "pixel"`
 _RELATIVE_RANGE = (-1.0, 2.0)
+#: a box's one-number key in SQL: image * _POS + position in the image's list
+_POS = 1 << 24
 
 
 @dataclass
@@ -121,7 +123,8 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
                 f"without AP", field=pf.text)
     checks = _checks(score is not None)
     session.execute(f"""CREATE TEMP TABLE {d} AS
-        SELECT img::INTEGER AS img, i::INTEGER AS i, cls, x0, y0, x1, y1, score, {_bad(checks)} AS bad FROM (
+        SELECT img::INTEGER AS img, i::INTEGER AS i, img::BIGINT * {_POS} + i AS pos, cls, x0, y0, x1, y1, score,
+          {_bad(checks)} AS bad FROM (
           SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
           FROM ({_unnest(preds, pf)}) u JOIN {img} im ON im.r = u.r WHERE im.img IS NOT NULL)""")
     _check_boxes(session, d, img, preds, pf, key.pred, checks, score_sql)
@@ -135,8 +138,8 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
         _check_annotations(session, gt, gf, annotations, key.gt)
     checks = _checks(False)
     session.execute(f"""CREATE TEMP TABLE {g} AS
-        SELECT img::INTEGER AS img, i::INTEGER AS i, cls, x0, y0, x1, y1, crowd, {area_sql} AS area,
-          {_bad(checks)} AS bad FROM (
+        SELECT img::INTEGER AS img, i::INTEGER AS i, img::BIGINT * {_POS} + i AS pos, cls, x0, y0, x1, y1, crowd,
+          {area_sql} AS area, {_bad(checks)} AS bad FROM (
           SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
             {crowd_sql} AS crowd, u.w, u.h, {'u.a' if ann_extra else 'NULL'} AS a
           FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)""")
@@ -276,16 +279,14 @@ def cross_pairs(session: Session, flat: Flat, fp_ids: np.ndarray, fn_index: np.n
 
     d, g = flat.tables["d"], flat.tables["g"]
     fp, fn = fresh("fp"), fresh("fn")
-    session.con.register(fp, pa.table({"img": pa.array(flat.d["img"][fp_ids], pa.int32()),
-                                       "i": pa.array(flat.d["i"][fp_ids], pa.int32())}))
-    session.con.register(fn, pa.table({"img": pa.array(flat.g["img"][fn_index], pa.int32()),
-                                       "i": pa.array(flat.g["i"][fn_index], pa.int32())}))
+    session.con.register(fp, pa.table({"pos": pa.array(flat.d["img"][fp_ids] * _POS + flat.d["i"][fp_ids])}))
+    session.con.register(fn, pa.table({"pos": pa.array(flat.g["img"][fn_index] * _POS + flat.g["i"][fn_index])}))
     overlap, iou_sql = _iou_sql("d", "g")
     try:
         out = session.numpy(f"""SELECT img, di, gi, iou FROM (
             SELECT d.img, d.i AS di, g.i AS gi, {iou_sql} AS iou
-            FROM (SELECT d.* FROM {d} d SEMI JOIN {fp} f ON f.img = d.img AND f.i = d.i) d
-            JOIN (SELECT g.* FROM {g} g SEMI JOIN {fn} f ON f.img = g.img AND f.i = g.i) g
+            FROM (SELECT img, i, cls, x0, y0, x1, y1 FROM {d} SEMI JOIN {fp} USING (pos)) d
+            JOIN (SELECT img, i, cls, x0, y0, x1, y1, crowd FROM {g} SEMI JOIN {fn} USING (pos)) g
             ON d.img = g.img AND d.cls <> g.cls WHERE {overlap})
           WHERE iou >= {float(iou)!r}""")
     finally:

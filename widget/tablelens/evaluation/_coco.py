@@ -303,8 +303,13 @@ def accumulate(dets: Detections, m: Matches, n_classes: int, gt_cls: np.ndarray,
         prec[t][:, has_gt] = 0.0
         if not len(tp_t):
             continue
-        # each TP's position among its class's counted detections
-        pos_all = tp_t - np.searchsorted(ig_t, tp_t)
+        # each TP's position among its class's counted detections: its index minus the ignored ones before it
+        if len(ig_t):
+            before = np.zeros(len(tp_t) + 1, np.int64)
+            np.add.at(before, np.searchsorted(tp_t, ig_t), 1)
+            pos_all = tp_t - np.cumsum(before)[: len(tp_t)]
+        else:
+            pos_all = tp_t
         tp_start = np.searchsorted(tp_t, bounds)
         for k in np.flatnonzero((n_tp > 0) & has_gt):
             a, b = tp_start[k], tp_start[k + 1]
