@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._inputs import Side
 
 __all__ = ["SUMMARY_FILE", "TABLE_NAME", "Evaluation", "EvaluationWarning", "check_threshold", "json_safe",
-           "load_summary"]
+           "load_summary", "shown", "shown_rows"]
 
 #: the name of the evaluated table inside a logged evaluation artifact, and of its summary file
 TABLE_NAME = "evaluation"
@@ -34,6 +34,31 @@ def check_threshold(threshold: Any) -> float | None:
             not math.isfinite(float(threshold)):
         raise EvaluationError(f"threshold must be a finite number or None, got {threshold!r}")
     return float(threshold)
+
+
+def shown(cells: dict[str, Any], has_none: bool) -> dict[str, Any]:
+    """The confusion cells without the classes that have nothing in their row or column (a class set often
+    names more classes than the data holds); "none" stays."""
+    values = np.asarray(cells["values"])
+    k = len(values) - (1 if has_none else 0)
+    keep = [j for j in range(k) if values[j, :].sum() + values[:, j].sum() > 0]
+    if has_none:
+        keep.append(k)
+    if len(keep) == len(values):
+        return cells
+    out = dict(cells)
+    for name in ("values", "rows", "filters"):
+        out[name] = [[cells[name][a][b] for b in keep] for a in keep]
+    out["labels"] = [cells["labels"][a] for a in keep]
+    return out
+
+
+def shown_rows(panel: dict[str, Any], *counts: str) -> dict[str, Any]:
+    """The class table without the classes that have none of `counts`."""
+    cols = panel["columns"]
+    idx = [cols.index(c) for c in counts]
+    keep = [k for k, row in enumerate(panel["rows"]) if any((row[j] or 0) > 0 for j in idx)]
+    return {**panel, **{name: [panel[name][k] for k in keep] for name in ("rows", "filters", "values")}}
 
 
 def json_safe(value: Any) -> Any:

@@ -23,7 +23,10 @@ from .._core.errors import EvaluationError
 from ..query import ScanSource, connect
 from ..sources import ResolvedSource, resolve
 
-__all__ = ["Field", "Session", "Side", "ident", "literal", "open_side", "parse_field"]
+__all__ = ["Field", "Session", "Side", "ident", "literal", "open_side", "parse_field", "result_prefix"]
+
+#: the prefix of the result columns when the predictions already have a column of a result's name
+FALLBACK_PREFIX = "eval_"
 
 ROW = "__tl_row"
 _names = itertools.count()
@@ -185,6 +188,18 @@ class Session:
         with contextlib.suppress(Exception):  # closed already
             self.con.close()
         self._keep.clear()
+
+
+def result_prefix(prefix: str | None, side: Side, columns: tuple[str, ...]) -> str:
+    """The prefix of the result columns: `prefix` when given (an error if a name is taken), else none, or
+    `eval_` when the predictions already have a column of a result's name (a `correct` column, say)."""
+    names = set(side.names())
+    for p in ([prefix] if prefix is not None else ["", FALLBACK_PREFIX]):
+        clash = [p + c for c in columns if p + c in names]
+        if not clash:
+            return p
+    raise EvaluationError(f"the predictions already have columns {clash}, where the results go; pass prefix= "
+                          "(another than the one given) to name the results apart")
 
 
 def open_side(obj: Any, session: Session, role: str, table: str | None = None) -> Side:

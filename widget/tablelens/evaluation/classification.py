@@ -17,10 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._core.errors import EvaluationError
-from ._base import Evaluation, check_threshold
+from ._base import Evaluation, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo
 from ._filters import path, render
-from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field
+from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
 from ._table import MediaFiles, add_columns, nullable_floats, nullable_ints, read_side, to_table
 
 __all__ = ["ClassificationEvaluation", "evaluate_classifications"]
@@ -62,7 +62,7 @@ def evaluate_classifications(
     threshold: float | None = None,
     table: str | None = None,
     truth_table: str | None = None,
-    prefix: str = "",
+    prefix: str | None = None,
 ) -> ClassificationEvaluation:
     """Evaluate predicted labels against true labels.
 
@@ -83,10 +83,7 @@ def evaluate_classifications(
         label_f = parse_field(label, t_side, "label", None)
         pred_f = parse_field(pred, p_side, "pred", None) if pred is not None else None
         keys = key_spec(key, p_side, t_side if t_side is not p_side else None)
-        clash = [prefix + c for c in ROW_COLUMNS if prefix + c in p_side.names()]
-        if clash:
-            raise EvaluationError(f"the predictions already have columns {clash}; pass prefix='eval_' to name the "
-                                  "results apart")
+        prefix = result_prefix(prefix, p_side, ROW_COLUMNS)
         data = _read(session, p_side, t_side, label_f, pred_f, scores, keys, classes, prefix)
     finally:
         session.close()
@@ -459,7 +456,8 @@ class ClassificationEvaluation(Evaluation):
                     parts.append({"$eq": [self._pred_path(), None]})
                 line.append(render({"$and": parts}))
             filters.append(line)
-        return {"labels": labels, "values": m.tolist(), "rows": m.tolist(), "filters": filters, "unit": "rows"}
+        return shown({"labels": labels, "values": m.tolist(), "rows": m.tolist(), "filters": filters, "unit": "rows"},
+                     has_none=True)
 
     def headline(self) -> list[list[Any]]:
         s = self.summary()
@@ -487,9 +485,10 @@ class ClassificationEvaluation(Evaluation):
     def class_panel(self) -> dict[str, Any]:
         columns = ["class", "precision", "recall", "f1", "support", "tp", "fp", "fn"]
         rows = self._class_rows()
-        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
-                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")} for k in range(len(rows))],
-                "values": [self._value(k) for k in range(len(rows))], "metric": "f1"}
+        return shown_rows({"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                           "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")}
+                                       for k in range(len(rows))],
+                           "values": [self._value(k) for k in range(len(rows))], "metric": "f1"}, "support", "fp")
 
     def threshold_range(self) -> dict[str, Any] | None:
         d = self._data

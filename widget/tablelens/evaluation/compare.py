@@ -40,7 +40,7 @@ def _row_right(kind: str, side: int, prefix: str) -> Any:
         return {"$eq": [{"$add": [_col(side, prefix, "fp"), _col(side, prefix, "fn")]}, 0]}
     if kind == "classification":
         return {"$eq": [_col(side, prefix, "correct"), True]}
-    return {"$gte": [_col(side, prefix, "mean_iou"), RIGHT_IOU]}
+    return {"$gte": [_col(side, prefix, "miou"), RIGHT_IOU]}
 
 
 def _row_wrong(kind: str, side: int, prefix: str) -> Any:
@@ -48,7 +48,7 @@ def _row_wrong(kind: str, side: int, prefix: str) -> Any:
         return {"$gt": [{"$add": [_col(side, prefix, "fp"), _col(side, prefix, "fn")]}, 0]}
     if kind == "classification":
         return {"$eq": [_col(side, prefix, "correct"), False]}
-    return {"$and": [{"$gte": [_col(side, prefix, "mean_iou"), 0]}, {"$lt": [_col(side, prefix, "mean_iou"),
+    return {"$and": [{"$gte": [_col(side, prefix, "miou"), 0]}, {"$lt": [_col(side, prefix, "miou"),
                                                                                RIGHT_IOU]}]}
 
 
@@ -113,7 +113,7 @@ def _group_sql(kind: str, prefix: str, key: str, view: str) -> str:
     elif kind == "classification":
         aggs = f"avg({p('correct')}::DOUBLE) AS m"
     else:
-        aggs = f"avg({p('mean_iou')}) AS m"
+        aggs = f"avg({p('miou')}) AS m"
     return f"SELECT {ident(key)} AS g, {aggs} FROM {view} GROUP BY {ident(key)}"
 
 

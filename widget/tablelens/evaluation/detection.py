@@ -20,10 +20,10 @@ import pyarrow as pa
 
 from .._core.errors import EvaluationError
 from . import _boxes, _coco
-from ._base import Evaluation, EvaluationWarning, check_threshold
+from ._base import Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo, class_info
 from ._filters import path, render
-from ._inputs import ROW, Field, KeySpec, Session, Side, key_spec, open_side, parse_field
+from ._inputs import ROW, Field, KeySpec, Session, Side, key_spec, open_side, parse_field, result_prefix
 from ._table import (
     MediaFiles,
     add_columns,
@@ -97,7 +97,7 @@ def evaluate_detections(
     annotations: str | None = "annotations",
     table: str | None = None,
     gt_table: str | None = None,
-    prefix: str = "",
+    prefix: str | None = None,
 ) -> DetectionEvaluation:
     """Evaluate predicted boxes against ground truth, COCO-style (`method="coco"`, as pycocotools' COCOeval).
 
@@ -109,7 +109,8 @@ def evaluate_detections(
     of the boxes' `scores` that ranks predictions; `score=None` evaluates unranked predictions (precision,
     recall, F1 and counts; AP undefined). `threshold` keeps only predictions scoring at least that (change it
     with `ev.at(t)`). `annotations` names the COCO per-box records (`iscrowd`, `area`) of the ground truth
-    (`Table.from_coco`'s column; used when present). Results columns get `prefix`.
+    (`Table.from_coco`'s column; used when present). Result columns get `prefix` (default: none, or `eval_`
+    when the predictions already have a column of a result's name).
 
     Faults raise EvaluationError naming the row, key and field; see docs/evaluation.md.
     """
@@ -129,20 +130,13 @@ def evaluate_detections(
         if g_side is p_side and (pf.column, pf.layer) == (gf.column, gf.layer):
             raise EvaluationError(f"pred_field and gt_field name the same boxes ({pred_field!r})")
         keys = key_spec(key, p_side, g_side if g_side is not p_side else None)
-        _check_prefix(prefix, p_side)
+        prefix = result_prefix(prefix, p_side, ROW_COLUMNS)
         data = _evaluate(session, p_side, g_side, pf, gf, keys, float(iou), score, max_dets, annotations, prefix)
     finally:
         session.close()
     ev = DetectionEvaluation(data, threshold)
     ev._warn_missing()
     return ev
-
-
-def _check_prefix(prefix: str, side: Side) -> None:
-    clash = [prefix + c for c in ROW_COLUMNS if prefix + c in side.names()]
-    if clash:
-        raise EvaluationError(f"the predictions already have columns {clash}, where the results go; pass "
-                              f"prefix='eval_' (or another) to name the results apart")
 
 
 def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field, keys: KeySpec, iou: float,
@@ -465,8 +459,8 @@ class DetectionEvaluation(Evaluation):
         boxes, examples = self._confusion_counts()
         col = self._data.prefix + "confusion"
         filters = [[render({"$in": [_cell_label(a, b), path(col)]}) for b in labels] for a in labels]
-        return {"labels": labels, "values": boxes.tolist(), "rows": examples.tolist(), "filters": filters,
-                "unit": "boxes"}
+        return shown({"labels": labels, "values": boxes.tolist(), "rows": examples.tolist(), "filters": filters,
+                      "unit": "boxes"}, has_none=True)
 
     # -- the table -------------------------------------------------------------------------------------------------
     def _build_table(self) -> Any:
@@ -568,9 +562,11 @@ class DetectionEvaluation(Evaluation):
     def class_panel(self) -> dict[str, Any]:
         columns = ["class", "AP", "AP50", "precision", "recall", "tp", "fp", "fn", "ground_truth"]
         rows = self._class_rows()
-        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
-                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")} for k in range(len(rows))],
-                "values": [r["class_id"] for r in rows], "metric": "AP" if self._data.ranked else "f1"}
+        return shown_rows({"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                           "filters": [{s: self.class_filter(k, s) for s in ("tp", "fp", "fn")}
+                                       for k in range(len(rows))],
+                           "values": [r["class_id"] for r in rows], "metric": "AP" if self._data.ranked else "f1"},
+                          "ground_truth", "fp")
 
     def threshold_range(self) -> dict[str, Any] | None:
         if not self._data.ranked or not len(self._data.dets):

@@ -17,15 +17,15 @@ import numpy as np
 import pyarrow as pa
 
 from .._core.errors import EvaluationError
-from ._base import Evaluation, check_threshold
+from ._base import Evaluation, check_threshold, shown, shown_rows
 from ._classes import ClassInfo, class_info
 from ._filters import path, render
-from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field
+from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
 from ._table import MediaFiles, add_columns, nullable_floats, read_side, row_lists, to_table
 
 __all__ = ["SegmentationEvaluation", "evaluate_segmentations"]
 
-ROW_COLUMNS = ("iou", "mean_iou", "pixel_accuracy", "confusion")
+ROW_COLUMNS = ("iou", "miou", "pixel_accuracy", "confusion")
 #: a row is "right" (for comparing versions) when its mean IoU reaches this
 RIGHT_IOU = 0.5
 
@@ -57,7 +57,7 @@ def evaluate_segmentations(
     ignore: int | None = None,
     table: str | None = None,
     truth_table: str | None = None,
-    prefix: str = "",
+    prefix: str | None = None,
     workers: int | None = None,
 ) -> SegmentationEvaluation:
     """Evaluate predicted segmentation masks against true ones, pixel by pixel.
@@ -74,10 +74,7 @@ def evaluate_segmentations(
         gf = parse_field(gt, t_side, "gt", "masks")
         pf = parse_field(pred, p_side, "pred", "masks")
         keys = key_spec(key, p_side, t_side if t_side is not p_side else None)
-        clash = [prefix + c for c in ROW_COLUMNS if prefix + c in p_side.names()]
-        if clash:
-            raise EvaluationError(f"the predictions already have columns {clash}; pass prefix='eval_' to name the "
-                                  "results apart")
+        prefix = result_prefix(prefix, p_side, ROW_COLUMNS)
         data = _read(session, p_side, t_side, gf, pf, keys, ignore, prefix, workers)
     finally:
         session.close()
@@ -276,7 +273,7 @@ class SegmentationEvaluation(Evaluation):
         names = [f"{x} → {y}" for x in d.classes.names for y in d.classes.names]
         confusion = row_lists(d.rows[which], a * k + b, n, names)
         p = d.prefix
-        arrow = add_columns(arrow, {p + "iou": (struct, "dict"), p + "mean_iou": (nullable_floats(mean), "float"),
+        arrow = add_columns(arrow, {p + "iou": (struct, "dict"), p + "miou": (nullable_floats(mean), "float"),
                                     p + "pixel_accuracy": (nullable_floats(acc), "float"),
                                     p + "confusion": (confusion, "list")})
         return to_table(arrow, MediaFiles(d.preds))
@@ -289,8 +286,8 @@ class SegmentationEvaluation(Evaluation):
         rows = np.bincount(a * k + b, minlength=k * k)
         col = d.prefix + "confusion"
         filters = [[render({"$in": [f"{x} → {y}", path(col)]}) for y in d.classes.names] for x in d.classes.names]
-        return {"labels": list(d.classes.names), "values": m.tolist(), "rows": rows.reshape(k, k).tolist(),
-                "filters": filters, "unit": "pixels"}
+        return shown({"labels": list(d.classes.names), "values": m.tolist(), "rows": rows.reshape(k, k).tolist(),
+                      "filters": filters, "unit": "pixels"}, has_none=False)
 
     def headline(self) -> list[list[Any]]:
         s = self.summary()
@@ -306,8 +303,8 @@ class SegmentationEvaluation(Evaluation):
         return render({"$gte" if status == "tp" else "$lt": [col, RIGHT_IOU]})
 
     def class_panel(self) -> dict[str, Any]:
-        columns = ["class", "iou", "precision", "recall", "pixels"]
+        columns = ["class", "iou", "precision", "recall", "pixels", "fp"]
         rows = self._class_rows()
-        return {"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
-                "filters": [{s: self.class_filter(k, s) for s in ("tp", "fn")} for k in range(len(rows))],
-                "values": [r["class_id"] for r in rows], "metric": "iou"}
+        return shown_rows({"columns": columns, "rows": [[r[c] for c in columns] for r in rows],
+                           "filters": [{s: self.class_filter(k, s) for s in ("tp", "fn")} for k in range(len(rows))],
+                           "values": [r["class_id"] for r in rows], "metric": "iou"}, "pixels", "fp")
