@@ -53,7 +53,8 @@ def machine() -> str:
 
 
 def load() -> str:
-    return "load average %.2f %.2f %.2f" % os.getloadavg()
+    a, b, c = os.getloadavg()
+    return f"load average {a:.2f} {b:.2f} {c:.2f}"
 
 
 def boxes_data(n_images: int, n_boxes: int = 10, n_classes: int = 20, seed: int = 0) -> dict[str, np.ndarray]:

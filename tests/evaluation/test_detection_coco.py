@@ -146,3 +146,34 @@ def test_results_file_round_trip_keeps_scores(tmp_path: Path) -> None:
     table = tl.Table.from_coco(ann, images, results=res, masks=False)
     written = table.to_coco(None, score="score")
     assert sorted(json.dumps(r["score"]) for r in written) == sorted(json.dumps(r["score"]) for r in res)
+
+
+def test_boxes_on_a_pixel_grid_tie_exactly_as_pycocotools(tmp_path: Path) -> None:
+    """Relative boxes on a pixel grid overlap by exactly 1/2 or 3/4 and have areas of exactly 32 x 32: the last bit
+    of the arithmetic decides. The evaluation decides as pycocotools does on the files to_coco writes."""
+    rng = np.random.default_rng(3)
+    classes = tl.Classes([{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    table = tl.Table(columns=["image_id", "image"])
+    ties = 0
+    for k in range(30):
+        w, h = [(128, 96), (100, 75), (37, 60)][k % 3]
+        truth, preds = [], []
+        for _ in range(4):
+            x, y = int(rng.integers(0, w - 34)), int(rng.integers(0, h - 34))
+            bw, bh = [(32, 32), (4, 2), (8, 8), (2, 4)][int(rng.integers(0, 4))]
+            c = int(rng.integers(1, 3))
+            truth.append({"position": {"minX": x / w, "maxX": (x + bw) / w, "minY": y / h, "maxY": (y + bh) / h},
+                          "class_id": c})
+            dx = [0, bw // 2, bw // 4, 1][int(rng.integers(0, 4))]  # half / three-quarter overlaps
+            preds.append({"position": {"minX": (x + dx) / w, "maxX": (x + dx + bw) / w, "minY": y / h,
+                                       "maxY": (y + bh) / h}, "class_id": c,
+                          "scores": {"score": round(float(rng.random()), 2)}})
+            ties += dx == bw // 2
+        table.add_data(k, tl.Image(np.zeros((h, w, 3), np.uint8), classes=classes,
+                                   boxes={"ground_truth": {"box_data": truth}, "predictions": {"box_data": preds}}))
+    assert ties > 10
+    table.to_coco(tmp_path / "gt.json")
+    res = table.to_coco(tmp_path / "res.json", score="score")
+    ev = tl.evaluate_detections(table, key="image_id")
+    ref = cocoeval(tmp_path / "gt.json", res)
+    np.testing.assert_allclose(stats_of(ev), ref.stats, atol=1e-12)

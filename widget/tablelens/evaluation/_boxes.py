@@ -24,6 +24,8 @@ __all__ = ["Flat", "cross_pairs", "extract", "pairs"]
 _RELATIVE_RANGE = (-1.0, 2.0)
 #: a box's one-number key in SQL: image * _POS + position in the image's list
 _POS = 1 << 24
+#: IoUs and areas this close to a threshold or bound are computed again exactly (`exact_ties`)
+_TIE = 1e-9
 
 
 @dataclass
@@ -146,7 +148,10 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
     _check_boxes(session, g, img, gt, gf, key.gt, checks, truth=True)
     dcols = session.numpy(f"""SELECT img, i, cls, score, (x1 - x0) * (y1 - y0) AS area FROM {d}
         ORDER BY cls, score DESC, img, i""")
+    dcols["area"] = exact_areas(session, d, dcols["area"], dcols["img"], dcols["i"])
     raw = session.numpy(f"SELECT img, i, cls, crowd, area FROM {g}")
+    if not ann_extra:  # areas from the boxes (not COCO's records): as pycocotools reads them from to_coco
+        raw["area"] = exact_areas(session, g, raw["area"], raw["img"], raw["i"])
     # ground truth in (image, position) order, placed where it belongs rather than sorted
     g_off = np.concatenate([[0], np.cumsum(np.bincount(raw["img"], minlength=n_images))]).astype(np.int64)
     at = g_off[raw["img"].astype(np.int64)] + raw["i"]
@@ -253,16 +258,99 @@ def _iou_sql(d: str, g: str) -> tuple[str, str]:
     return f"{iw} > 0 AND {ih} > 0", f"{inter} / ({union})"
 
 
-def pairs(session: Session, flat: Flat, min_iou: float) -> dict[str, np.ndarray]:
-    """Detections and ground truth of the same image and class whose IoU reaches `min_iou`: d (detection id),
-    g (index in the ground-truth arrays) and iou."""
+def pairs(session: Session, flat: Flat, thresholds: np.ndarray) -> dict[str, np.ndarray]:
+    """Detections and ground truth of the same image and class whose IoU reaches the lowest threshold: d
+    (detection id), g (index in the ground-truth arrays) and iou; IoUs that fall on a threshold computed again
+    as pycocotools computes them (`exact_ties`)."""
     d, g = flat.tables["d"], flat.tables["g"]
     overlap, iou = _iou_sql("d", "g")
     out = session.numpy(f"""SELECT img, di, gi, iou FROM (
           SELECT d.img, d.i AS di, g.i AS gi, {iou} AS iou FROM {d} d JOIN {g} g
           ON d.img = g.img AND d.cls = g.cls WHERE {overlap})
-        WHERE iou >= {float(min_iou)!r}""")
-    return _pair_arrays(flat, out)
+        WHERE iou >= {float(thresholds.min()) - _TIE!r}""")
+    out["iou"] = exact_ties(session, flat, out, thresholds)
+    keep = out["iou"] >= thresholds.min()
+    return _pair_arrays(flat, {k: v[keep] for k, v in out.items()})
+
+
+def exact_extent(lo: float, hi: float) -> float:
+    """The width pycocotools sees for a box written by `to_coco`: the shortest decimal `w` with lo + w == hi
+    (the converters' `extent`, docs/formats.md)."""
+    d = hi - lo
+    for digits in range(17):
+        c = round(d, digits)
+        if lo + c == hi:
+            return c
+    return d
+
+
+def _coco_iou(d: tuple[float, ...], g: tuple[float, ...], crowd: bool) -> float:
+    """pycocotools' bbIou (maskApi.c) on [x, y, w, h] boxes, operation for operation."""
+    dx, dy, dw, dh = d[0], d[1], exact_extent(d[0], d[2]), exact_extent(d[1], d[3])
+    gx, gy, gw, gh = g[0], g[1], exact_extent(g[0], g[2]), exact_extent(g[1], g[3])
+    w = min(dw + dx, gw + gx) - max(dx, gx)
+    h = min(dh + dy, gh + gy) - max(dy, gy)
+    if w <= 0 or h <= 0:
+        return 0.0
+    i = w * h
+    u = dw * dh if crowd else dw * dh + gw * gh - i
+    return i / u
+
+
+def exact_ties(session: Session, flat: Flat, out: dict[str, np.ndarray], thresholds: np.ndarray) -> np.ndarray:
+    """IoUs within a hair of a threshold, computed again exactly as pycocotools does on what `to_coco` writes.
+
+    Boxes on a pixel grid often overlap by exactly half (or three quarters): whether such an IoU reaches 0.5 is
+    decided by the last bit of the arithmetic. Corners give widths as `maxX - minX`, which is often a hair off
+    the width the box was made with; pycocotools reads the width written (the shortest decimal), so its IoU is
+    exact. The few pairs concerned are recomputed that way, one by one.
+    """
+    iou = out["iou"].astype(np.float64, copy=True)
+    if not len(iou):
+        return iou
+    near = np.abs(iou[:, None] - thresholds[None, :]).min(axis=1) <= _TIE
+    idx = np.flatnonzero(near)
+    if not len(idx):
+        return iou
+    import pyarrow as pa
+
+    q = fresh("ties")
+    session.con.register(q, pa.table({"k": pa.array(np.arange(len(idx))), "img": pa.array(out["img"][idx]),
+                                      "di": pa.array(out["di"][idx]), "gi": pa.array(out["gi"][idx])}))
+    try:
+        rows = session.execute(f"""SELECT q.k, d.x0, d.y0, d.x1, d.y1, g.x0, g.y0, g.x1, g.y1, g.crowd FROM {q} q
+            JOIN {flat.tables['d']} d ON d.img = q.img AND d.i = q.di
+            JOIN {flat.tables['g']} g ON g.img = q.img AND g.i = q.gi""")
+    finally:
+        session.con.unregister(q)
+    for k, *c, crowd in rows:
+        iou[idx[int(k)]] = _coco_iou(tuple(c[:4]), tuple(c[4:]), bool(crowd))
+    return iou
+
+
+def exact_areas(session: Session, table: str, area: np.ndarray, img: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Box areas within a hair of COCO's area-range bounds (32^2, 96^2), computed again from the widths
+    pycocotools reads (see `exact_ties`): whether a 32 x 32 box is small is decided in the last bit too."""
+    out = area.astype(np.float64, copy=True)
+    near = np.zeros(len(out), bool)
+    for bound in (32.0**2, 96.0**2):
+        near |= np.abs(out - bound) <= bound * _TIE
+    idx = np.flatnonzero(near)
+    if not len(idx):
+        return out
+    import pyarrow as pa
+
+    q = fresh("areas")
+    session.con.register(q, pa.table({"k": pa.array(np.arange(len(idx))), "img": pa.array(img[idx]),
+                                      "i": pa.array(i[idx])}))
+    try:
+        rows = session.execute(f"""SELECT q.k, t.x0, t.y0, t.x1, t.y1 FROM {q} q
+            JOIN {table} t ON t.img = q.img AND t.i = q.i""")
+    finally:
+        session.con.unregister(q)
+    for k, x0, y0, x1, y1 in rows:
+        out[idx[int(k)]] = exact_extent(x0, x1) * exact_extent(y0, y1)
+    return out
 
 
 def _pair_arrays(flat: Flat, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -288,8 +376,11 @@ def cross_pairs(session: Session, flat: Flat, fp_ids: np.ndarray, fn_index: np.n
             FROM (SELECT img, i, cls, x0, y0, x1, y1 FROM {d} SEMI JOIN {fp} USING (pos)) d
             JOIN (SELECT img, i, cls, x0, y0, x1, y1, crowd FROM {g} SEMI JOIN {fn} USING (pos)) g
             ON d.img = g.img AND d.cls <> g.cls WHERE {overlap})
-          WHERE iou >= {float(iou)!r}""")
+          WHERE iou >= {float(iou) - _TIE!r}""")
     finally:
         session.con.unregister(fp)
         session.con.unregister(fn)
+    out["iou"] = exact_ties(session, flat, out, np.array([float(iou)]))
+    keep = out["iou"] >= iou
+    out = {k: v[keep] for k, v in out.items()}
     return _pair_arrays(flat, out)

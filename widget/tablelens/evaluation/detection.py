@@ -157,7 +157,7 @@ def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field
         thresholds = np.sort(np.append(thresholds, iou))
         keep = int(np.searchsorted(thresholds, iou))
     coco = np.array([int(np.flatnonzero(thresholds == t)[0]) for t in _coco.IOU_THRESHOLDS])
-    cand = _boxes.pairs(session, flat, float(thresholds.min()))
+    cand = _boxes.pairs(session, flat, thresholds)
     matcher = _coco.Matcher(dets, gts, _coco.Pairs(cand["d"], cand["g"], cand["iou"]), thresholds, keep=keep,
                             max_det=max_dets)
     del cand
