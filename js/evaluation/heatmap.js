@@ -14,9 +14,10 @@ import { escapeHover } from "../charts.js";
 /**
  * @param {{labels: string[], values: number[][], rows: number[][], unit: string}} cm
  * @param {ChartTheme | null} [theme]
+ * @param {number} [maxWidth] the room there is (CSS pixels)
  * @returns {ChartSpec}
  */
-export function heatmapSpec(cm, theme) {
+export function heatmapSpec(cm, theme, maxWidth = 520) {
   const labels = cm.labels.map((l) => escapeHover(l));
   const z = cm.values.map((row) => row.map((v) => (v > 0 ? Math.log10(v + 1) : null)));
   const text = cm.values.map((row) => row.map((v) => (v > 0 ? String(v) : "")));
@@ -36,12 +37,13 @@ export function heatmapSpec(cm, theme) {
     customdata: hover,
     hovertemplate: "%{customdata}<extra></extra>",
     colorscale: "Blues",
+    reversescale: true, // plotly's Blues runs dark to light: more boxes, darker cells
     showscale: false,
     xgap: 1,
     ygap: 1,
   };
   const n = labels.length;
-  const size = Math.max(220, Math.min(520, 60 + n * 26));
+  const size = Math.max(200, Math.min(maxWidth, 520, 90 + n * 28));
   /** @type {PlotlyObject} */
   const layout = {
     width: size,

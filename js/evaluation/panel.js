@@ -301,7 +301,7 @@ export function createEvaluationPanel({ model, loadPlotly }) {
       .then(async (P) => {
         if (token !== drawn || !target.isConnected) return;
         plotly = P;
-        const spec = heatmapSpec(cm, chartTheme(root));
+        const spec = heatmapSpec(cm, chartTheme(root), Math.max(200, (root.clientWidth || 340) - 16));
         await P.newPlot(target, spec.data, spec.layout, spec.config);
         target.closest('[data-role="eval-confusion"]')?.setAttribute("data-drawn", "plotly");
         const graph = /** @type {HTMLElement & {on?: (event: string, fn: (e: any) => void) => void}} */ (target);

@@ -48,6 +48,7 @@ def _panel(nb: NotebookPage) -> Any:
 
 def _click_cell(nb: NotebookPage, a: int, b: int) -> None:
     """A real mouse click at the middle of heatmap cell (row a, column b)."""
+    nb.explorer().locator("[data-role=evaluation] .tl-eval-heatmap").scroll_into_view_if_needed()
     xy = nb.page.evaluate(
         """([a, b]) => {
             const gd = document.querySelector('[data-role=evaluation] .tl-eval-heatmap');
