@@ -15,6 +15,7 @@ from .._core.errors import EvaluationError, EvaluationWarning
 from ..artifacts import Artifact, current_run, init
 from ..codec import read_meta
 from ..model import display
+from ._table import read_side
 
 if TYPE_CHECKING:
     from ._inputs import Side
@@ -114,6 +115,13 @@ class Evaluation:
         raise NotImplementedError
 
     # -- shared ----------------------------------------------------------------------------------------------------
+    def _base_arrow(self) -> pa.Table:
+        """The predictions table as Arrow, read once per evaluation (every threshold's table is built on it)."""
+        hit = self._data.cache.get("base")
+        if hit is None:
+            hit = self._data.cache["base"] = read_side(self._sources()[0])
+        return hit
+
     @property
     def table(self) -> Any:
         """The evaluated table (a `tl.Table`): the predictions with the result columns, at this threshold."""

@@ -19,7 +19,7 @@ from ..model import Table
 from ._inputs import Side
 
 __all__ = ["MediaFiles", "add_columns", "codes_to_strings", "lists_of", "nullable_floats", "nullable_ints",
-           "read_side", "row_lists", "set_layer", "to_table"]
+           "read_side", "row_lists", "schema_of", "set_layer", "to_table"]
 
 
 class MediaFiles:
@@ -47,6 +47,16 @@ def read_side(side: Side) -> pa.Table:
     import pyarrow.parquet as pq
 
     return pq.read_table(scan.parquet)  # type: ignore[arg-type]
+
+
+def schema_of(side: Side) -> pa.Schema:
+    """A side's Arrow schema, without reading its rows."""
+    scan = side.scan
+    if scan.arrow is not None:
+        return scan.arrow.schema
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(scan.parquet)  # type: ignore[arg-type]
 
 
 def _struct_with(arr: pa.StructArray, name: str, child: pa.Array) -> pa.StructArray:

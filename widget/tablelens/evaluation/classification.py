@@ -21,7 +21,7 @@ from ._base import Evaluation, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
-from ._table import MediaFiles, add_columns, nullable_floats, nullable_ints, read_side, to_table
+from ._table import MediaFiles, add_columns, nullable_floats, nullable_ints, to_table
 
 __all__ = ["ClassificationEvaluation", "evaluate_classifications"]
 
@@ -398,7 +398,7 @@ class ClassificationEvaluation(Evaluation):
 
     def _build_table(self) -> Any:
         d = self._data
-        arrow = read_side(d.preds)
+        arrow = self._base_arrow()
         n = d.n_rows
         evaluated = np.zeros(n, bool)
         evaluated[d.rows] = True

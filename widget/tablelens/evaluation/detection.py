@@ -9,7 +9,6 @@ what higher-scored ones left), so a threshold is a cut, not a new evaluation.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,8 +30,8 @@ from ._table import (
     lists_of,
     nullable_floats,
     nullable_ints,
-    read_side,
     row_lists,
+    schema_of,
     set_layer,
     to_table,
 )
@@ -218,7 +217,7 @@ def _gt_lists(session: Session, flat: _boxes.Flat, g_side: Side, gf: Field) -> p
     img = flat.tables["img"]
     lists = session.arrow(f"""SELECT {gf.sql('g')} AS boxes FROM {img} im
         LEFT JOIN {g_side.view} g ON g.{ROW} = im.gr WHERE im.r IS NOT NULL ORDER BY im.r""").column("boxes")
-    target = lists_of(read_side(g_side).select([gf.column]), gf.column, gf.layer or "").type
+    target = schema_of(g_side).field(gf.column).type.field("boxes").type.field(gf.layer or "").type
     arr = lists.combine_chunks() if lists.num_chunks != 1 else lists.chunk(0)
     try:
         return arr.cast(target)
@@ -465,7 +464,7 @@ class DetectionEvaluation(Evaluation):
     # -- the table -------------------------------------------------------------------------------------------------
     def _build_table(self) -> Any:
         data, st = self._data, self._status
-        arrow = read_side(data.preds)
+        arrow = self._base_arrow()
         n = data.n_rows
         pf, gf = data.pf, data.gf
         names = data.classes.names
@@ -599,7 +598,3 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float | None, float | None, float |
     f1 = (2 * precision * recall / (precision + recall) if precision is not None and recall is not None
           and precision + recall > 0 else (0.0 if precision is not None and recall is not None else None))
     return precision, recall, f1
-
-
-def _finite(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x

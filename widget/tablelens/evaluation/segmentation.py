@@ -21,7 +21,7 @@ from ._base import Evaluation, check_threshold, shown, shown_rows
 from ._classes import ClassInfo, class_info
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
-from ._table import MediaFiles, add_columns, nullable_floats, read_side, row_lists, to_table
+from ._table import MediaFiles, add_columns, nullable_floats, row_lists, to_table
 
 __all__ = ["SegmentationEvaluation", "evaluate_segmentations"]
 
@@ -251,7 +251,7 @@ class SegmentationEvaluation(Evaluation):
 
     def _build_table(self) -> Any:
         d = self._data
-        arrow = read_side(d.preds)
+        arrow = self._base_arrow()
         n = d.n_rows
         k = len(d.classes)
         per_row = self._iou(d.counts)  # (rows, K)

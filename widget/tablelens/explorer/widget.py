@@ -114,7 +114,9 @@ class Explorer(anywidget.AnyWidget):
     `Explorer("preds:v3")`, `Explorer(table, compare="preds:v4")`; the source may be a `"name:version"` spec, a
     Table, JoinedTable, Artifact (with `table=`), a pandas DataFrame, a pyarrow Table or a Parquet path.
     `ex.filter`, `ex.group_by`, `ex.sort`, `ex.compare`, `ex.quick_filter` can be set from Python; `ex.view` is
-    the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected.
+    the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected. Given an evaluation
+    (`tl.evaluate_detections(...)`, ...) or a logged evaluation artifact, it shows the evaluated table with the
+    evaluation panel (`ex.evaluation`; `ex.eval_threshold` moves a live evaluation's confidence threshold).
     """
 
     # -- the query (rw) --------------------------------------------------------------------------------------------
