@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._arrays import unique_inverse
+
 __all__ = [
     "AREA_NAMES",
     "AREA_RANGES",
@@ -212,7 +214,7 @@ def _rounds(dets: Detections, pd: np.ndarray, pg: np.ndarray, piou: np.ndarray, 
     first_key = (prank * nd + pd) * 2 + gt_ignore[pg]
     order = np.lexsort((-pg, -piou, first_key))
     pd, pg, piou, prank = pd[order], pg[order], piou[order], prank[order]
-    ug, pgc = np.unique(pg, return_inverse=True)  # the contended ground truth, numbered compactly
+    ug, pgc = unique_inverse(pg)  # the contended ground truth, numbered compactly
     taken = np.zeros((nt, len(ug)), bool)
     crowd_c = crowd[ug]
     cuts = np.flatnonzero(np.diff(prank)) + 1

@@ -16,10 +16,24 @@ import pyarrow.compute as pc
 from .._core.errors import EvaluationError
 from ..codec import META_KEY, read_meta
 from ..model import Table
+from ._arrays import unique
 from ._inputs import Side
 
-__all__ = ["MediaFiles", "add_columns", "codes_to_strings", "lists_of", "nullable_floats", "nullable_ints",
-           "read_side", "row_lists", "schema_of", "set_layer", "to_table"]
+__all__ = [
+    "MediaFiles",
+    "add_columns",
+    "codes_to_strings",
+    "lists_from_keys",
+    "lists_of",
+    "nullable_floats",
+    "nullable_ints",
+    "read_side",
+    "row_keys",
+    "row_lists",
+    "schema_of",
+    "set_layer",
+    "to_table",
+]
 
 
 class MediaFiles:
@@ -150,15 +164,27 @@ def to_table(arrow: pa.Table, media: MediaFiles) -> Table:
     return Table.from_arrow(arrow, media=media)
 
 
-def row_lists(rows: np.ndarray, values: np.ndarray, n_rows: int, names: list[str]) -> pa.Array:
-    """Per row the sorted distinct names of `values` (codes into `names`) found for it: a list<string> column."""
-    if len(rows):
-        key = rows.astype(np.int64) * (len(names) + 1) + values.astype(np.int64)
-        key = np.unique(key)
-        rows, values = key // (len(names) + 1), key % (len(names) + 1)
+def row_keys(rows: np.ndarray, values: np.ndarray, n_values: int) -> np.ndarray:
+    """The distinct (row, value) pairs as sorted keys `row * n_values + value` (for `lists_from_keys`)."""
+    if not len(rows):
+        return np.zeros(0, np.int64)
+    key = rows.astype(np.int64) * n_values + values.astype(np.int64)
+    if key.max() < 2**31:  # 32-bit keys sort faster
+        key = key.astype(np.int32)
+    return unique(key).astype(np.int64)
+
+
+def lists_from_keys(keys: np.ndarray, n_values: int, n_rows: int, names: list[str]) -> pa.Array:
+    """A list<string> column: per row the names of its values, from sorted keys `row * n_values + value`."""
+    rows, values = keys // n_values, keys % n_values
     counts = np.bincount(rows, minlength=n_rows) if len(rows) else np.zeros(n_rows, np.int64)
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
     return pa.ListArray.from_arrays(offsets, codes_to_strings(values, list(names)))
+
+
+def row_lists(rows: np.ndarray, values: np.ndarray, n_rows: int, names: list[str]) -> pa.Array:
+    """Per row the sorted distinct names of `values` (codes into `names`) found for it: a list<string> column."""
+    return lists_from_keys(row_keys(rows, values, len(names) + 1), len(names) + 1, n_rows, names)
 
 
 def nullable_ints(values: np.ndarray, valid: np.ndarray) -> pa.Array:

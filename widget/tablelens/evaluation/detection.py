@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from .._core.errors import EvaluationError
 from . import _boxes, _coco
+from ._arrays import unique
 from ._base import Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo, class_info
 from ._filters import path, render
@@ -27,9 +28,11 @@ from ._table import (
     MediaFiles,
     add_columns,
     codes_to_strings,
+    lists_from_keys,
     lists_of,
     nullable_floats,
     nullable_ints,
+    row_keys,
     row_lists,
     schema_of,
     set_layer,
@@ -143,7 +146,7 @@ def _evaluate(session: Session, p_side: Side, g_side: Side, pf: Field, gf: Field
     flat = _boxes.extract(session, p_side, g_side, pf, gf, keys, score, annotations, max_dets)
     sets = [g_side.meta(gf.column).get("classes"), p_side.meta(pf.column).get("classes")]
     d, g = flat.d, flat.g
-    classes = class_info(sets, np.unique(np.concatenate([np.unique(d["cls"]), np.unique(g["cls"])])))
+    classes = class_info(sets, unique(np.concatenate([unique(d["cls"]), unique(g["cls"])])))
     d_cls = classes.index(d["cls"])
     rank = _coco.group_ranks(d["img"], d_cls, len(classes))
     dets = _coco.Detections(d["img"], d_cls, d["score"].astype(np.float64), d["area"].astype(np.float64), rank)
@@ -412,6 +415,13 @@ class DetectionEvaluation(Evaluation):
     # -- confusion -------------------------------------------------------------------------------------------------
     def _confusion_boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each counted box's cell (true class index, predicted class index; K = none) and its predictions row."""
+        key = ("confusion", self.threshold)
+        hit = self._data.cache.get(key)
+        if hit is None:
+            hit = self._data.cache[key] = self._confusion_boxes_now()
+        return hit
+
+    def _confusion_boxes_now(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         data, st = self._data, self._status
         k = len(data.classes)
         dc, gc = data.dets.cls, data.gts.cls
@@ -442,14 +452,22 @@ class DetectionEvaluation(Evaluation):
         counts, _ = self._confusion_counts()
         return pd.DataFrame(counts, index=pd.Index(labels, name="truth"), columns=pd.Index(labels, name="predicted"))
 
+    def _row_cells(self) -> np.ndarray:
+        """The distinct (row, cell) pairs of the counted boxes, as sorted keys row * (K+1)^2 + cell."""
+        key = ("row_cells", self.threshold)
+        hit = self._data.cache.get(key)
+        if hit is None:
+            k = len(self._data.classes) + 1
+            truth, pred, rows = self._confusion_boxes()
+            on_row = rows >= 0
+            hit = self._data.cache[key] = row_keys(rows[on_row], (truth * k + pred)[on_row], k * k)
+        return hit
+
     def _confusion_counts(self) -> tuple[np.ndarray, np.ndarray]:
         k = len(self._data.classes) + 1
-        truth, pred, rows = self._confusion_boxes()
-        cell = truth * k + pred
-        boxes = np.bincount(cell, minlength=k * k).reshape(k, k)
-        on_row = rows >= 0
-        uniq = np.unique(rows[on_row] * (k * k) + cell[on_row])
-        examples = np.bincount(uniq % (k * k), minlength=k * k).reshape(k, k)
+        truth, pred, _ = self._confusion_boxes()
+        boxes = np.bincount(truth * k + pred, minlength=k * k).reshape(k, k)
+        examples = np.bincount(self._row_cells() % (k * k), minlength=k * k).reshape(k, k)
         return boxes, examples
 
     def confusion_cells(self) -> dict[str, Any]:
@@ -507,15 +525,18 @@ class DetectionEvaluation(Evaluation):
         fn = np.bincount(data.g_row[fn_g], minlength=n)
         iou_sum = np.bincount(tp_rows, weights=st["d_iou"][d_code == _TP], minlength=n)
         mean_iou = np.where(tp > 0, iou_sum / np.maximum(tp, 1), np.nan)
-        truth, pred, rows = self._confusion_boxes()
         k = len(names)
         labels = [*names, NONE]
         cell_names = [_cell_label(labels[a], labels[b]) for a in range(k + 1) for b in range(k + 1)]
-        keep = rows >= 0
-        confusion = row_lists(rows[keep], (truth * (k + 1) + pred)[keep], n, cell_names)
-        err_rows = np.concatenate([data.d_row[d_code == _FP], data.g_row[fn_g]])
-        err_cls = np.concatenate([data.dets.cls[d_code == _FP], data.gts.cls[fn_g]])
-        errors = row_lists(err_rows, err_cls, n, names)
+        cells = self._row_cells()
+        confusion = lists_from_keys(cells, (k + 1) ** 2, n, cell_names)
+        # a row's classes with errors, from its off-diagonal cells: the truth's class missed, the predicted class wrong
+        row, cell = cells // (k + 1) ** 2, cells % (k + 1) ** 2
+        a, b = cell // (k + 1), cell % (k + 1)
+        off = a != b
+        fn_side, fp_side = off & (a < k), off & (b < k)
+        errors = row_lists(np.concatenate([row[fn_side], row[fp_side]]), np.concatenate([a[fn_side], b[fp_side]]),
+                           n, names)
         p = data.prefix
         arrow = add_columns(arrow, {
             p + "tp": (nullable_ints(tp, has_gt), "int"),
@@ -546,8 +567,8 @@ class DetectionEvaluation(Evaluation):
         p = data.prefix
         rows = {"tp": data.d_row[st["d"] == _TP], "fp": data.d_row[st["d"] == _FP],
                 "fn": data.g_row[(st["g"] == _FN) & (data.g_row >= 0)]}
-        return [{"name": s, "count": len(np.unique(r)), "filter": render({"$gt": [path(p + s), 0]})}
-                for s, r in rows.items()]
+        return [{"name": s, "count": int(np.count_nonzero(np.bincount(r, minlength=data.n_rows))),
+                 "filter": render({"$gt": [path(p + s), 0]})} for s, r in rows.items()]
 
     def class_filter(self, class_index: int, status: str) -> str:
         """Rows with a box of class `class_index` whose status is `status` (tp, fp or fn)."""

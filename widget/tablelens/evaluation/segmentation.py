@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from .._core.errors import EvaluationError
+from ._arrays import unique, unique_counts
 from ._base import Evaluation, check_threshold, shown, shown_rows
 from ._classes import ClassInfo, class_info
 from ._filters import path, render
@@ -127,7 +128,7 @@ def _read(session: Session, p_side: Side, t_side: Side, gf: Field, pf: Field, ke
             c = np.bincount(g * 256 + p, minlength=65536)
             code = np.flatnonzero(c)
             return int(r), (code // 256) * 65536 + code % 256, c[code]
-        code, cnt = np.unique(g * 65536 + p, return_counts=True)
+        code, cnt = unique_counts(g * 65536 + p)
         return int(r), code, cnt
 
     n_workers = workers or min(8, os.cpu_count() or 2)
@@ -139,7 +140,7 @@ def _read(session: Session, p_side: Side, t_side: Side, gf: Field, pf: Field, ke
     counts = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64)
     g_ids, p_ids = codes // 65536, codes % 65536
     sets = [t_side.meta(gf.column).get("classes"), p_side.meta(pf.column).get("classes")]
-    info = class_info(sets, np.unique(np.concatenate([g_ids, p_ids])) if len(codes) else [])
+    info = class_info(sets, unique(np.concatenate([g_ids, p_ids])) if len(codes) else [])
     k = len(info)
     which = np.repeat(np.arange(len(parts)), lengths)
     mat = np.zeros((len(parts), k, k), np.int64)
