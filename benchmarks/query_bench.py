@@ -1,12 +1,15 @@
 """Query engine benchmark: tablelens.query against the same work hand-written in DuckDB SQL (and pandas).
 
-    python benchmarks/query_bench.py [--rows 10000000] [--repeat 3]
+    python benchmarks/query_bench.py [--rows 10000000] [--repeat 3] [--only-in]
 
 Generates (once, cached in benchmarks/data/) a predictions table following docs/storage.md — id, two categorical
 columns, three float columns and a list-of-struct boxes column, with the `tablelens` schema metadata — plus a
 second version of it (5% of labels changed, scores moved, 1% of rows dropped and 1% added). Each engine runs
 in its own process so that its peak memory (resource.getrusage) is its own; tablelens and hand-written DuckDB
 alternate inside one process for the timings. Prints a table; never passes or fails.
+
+`--only-in` runs just the filter by a list of ids: `{$in: ['$id', [10,000 ids]]}` against `id IN (...)` written
+out in DuckDB SQL, count and first page, best and median of the runs.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ META = {"format": 1, "columns": [
 SIMPLE = "{$gt: ['$0.road', 0.05]}"
 NESTED = "{ $gte: [ {$size: {$filter: {input: '$0.boxes', as: 'box', cond: {$eq: ['$$box.class_id', 13]} } } }, 1] }"
 COMPARE = "{$ne: ['$0.label', '$1.label']}"
+IN_IDS = 10_000  # ids in the `$in` filter
+
+
+def in_ids(rows: int) -> list[int]:
+    """The ids of the `$in` query: a fixed sample, 90% of them in the table."""
+    import random
+
+    return random.Random(7).sample(range(rows + rows // 9), IN_IDS)
 
 
 # ------------------------------------------------------------------------------------------------- data
@@ -118,9 +129,23 @@ def tablelens_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
         r = query(v1, compare=v2, group_by="label")
         return r.num_rows, r.page(0, 50)
 
+    ids = in_ids(_rows_of(v1))
+
+    def in_list() -> Any:
+        r = query(v1, filter={"$in": ["$id", ids]})
+        return r.num_rows, r.page(0, 50)
+
     return {"simple filter + first page": simple, "nested $filter/$size + count": nested,
             "group with histograms": group, "sort + first page": sort, "compare versions (both) + page": compare,
-            "compare versions (all) + page": compare_all, "compare + group by label": compare_group}
+            "compare versions (all) + page": compare_all, "compare + group by label": compare_group,
+            IN_NAME: in_list}
+
+
+IN_NAME = f"$in {IN_IDS:,} ids + count + first page"
+
+
+def _rows_of(path: str) -> int:
+    return int(Path(path).name.split("_")[1])
 
 
 def duckdb_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
@@ -192,9 +217,17 @@ def duckdb_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
                  for j, c in enumerate(("road", "sky", "car"))]
         return groups, hists
 
+    id_list = ", ".join(map(str, in_ids(_rows_of(v1))))
+
+    def in_list() -> Any:  # the list written out, as one would by hand; rows in file order, like tablelens
+        n = con.execute(f"SELECT count(*) FROM {t} WHERE id IN ({id_list})").fetchone()
+        return n, con.execute(f"SELECT file_row_number AS _key, * EXCLUDE (file_row_number) FROM {tr} "
+                              f"WHERE id IN ({id_list}) ORDER BY file_row_number LIMIT 50").df()
+
     return {"simple filter + first page": simple, "nested $filter/$size + count": nested,
             "group with histograms": group, "sort + first page": sort, "compare versions (both) + page": compare,
-            "compare versions (all) + page": compare_all, "compare + group by label": compare_group}
+            "compare versions (all) + page": compare_all, "compare + group by label": compare_group,
+            IN_NAME: in_list}
 
 
 def pandas_group(v1: str) -> tuple[float, float]:
@@ -236,6 +269,8 @@ def worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
             fn()
         return {"peak_mib": _peak_mib()}
     tl, sql = tablelens_queries(v1, v2), duckdb_queries(v1, v2)
+    if kind == "in":
+        tl, sql = {IN_NAME: tl[IN_NAME]}, {IN_NAME: sql[IN_NAME]}
     times: dict[str, dict[str, list[float]]] = {name: {"tablelens": [], "duckdb": []} for name in tl}
     for name in tl:
         t0 = time.perf_counter()
@@ -263,6 +298,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    ap.add_argument("--only-in", action="store_true", help="only the $in query (best and median)")
     ap.add_argument("--worker")
     ap.add_argument("--v1")
     ap.add_argument("--v2")
@@ -272,6 +308,9 @@ def main() -> None:
         return
     v1, v2 = generate(args.rows)
     t0 = time.perf_counter()
+    if args.only_in:
+        report_in(run_worker("in", v1, v2, args.repeat), args)
+        return
     engines = run_worker("engines", v1, v2, args.repeat)
     memory = run_worker("tablelens-memory", v1, v2, 1)
     pandas = None if args.no_pandas else run_worker("pandas", v1, v2, 1)
@@ -300,7 +339,23 @@ def main() -> None:
         print(f"pandas group with histograms: {pandas['compute']:.2f} s computing ({pandas['compute'] / group:.1f}x "
               f"tablelens), {pandas['read+compute']:.2f} s with reading the columns "
               f"({pandas['read+compute'] / group:.1f}x); pandas peak memory {pandas['peak_mib']:.0f} MiB")
+    report_in(engines, args, header=False)
     print(f"\n(total benchmark time {time.perf_counter() - t0:.0f} s)")
+
+
+def report_in(result: dict[str, Any], args: argparse.Namespace, header: bool = True) -> None:
+    """Best and median of the `$in` query, against the list written out in DuckDB SQL."""
+    if header:
+        import duckdb
+        import ibis
+
+        print(f"\n{args.rows:,} rows; {os.cpu_count()} cores; Python {platform.python_version()}, DuckDB "
+              f"{duckdb.__version__}, Ibis {ibis.__version__}")
+    t = result["times"][IN_NAME]
+    a, b = t["tablelens"], t["duckdb"]
+    print(f"\n{IN_NAME}, {len(a)} runs each: tablelens best {min(a):.3f} s, median {statistics.median(a):.3f} s; "
+          f"hand-written DuckDB `id IN (...)` best {min(b):.3f} s, median {statistics.median(b):.3f} s; "
+          f"ratio best {min(a) / min(b):.2f}x, median {statistics.median(a) / statistics.median(b):.2f}x")
 
 
 if __name__ == "__main__":

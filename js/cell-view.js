@@ -22,7 +22,7 @@ import { el } from "./dom.js";
 import { TABLE_COLORS, TABLE_LABELS } from "./theme.js";
 
 /**
- * @import { CountsValue, HistValue, ImageCell, ImageValue, Row, SchemaColumn, Side } from "./types/protocol"
+ * @import { CountsValue, HistValue, ImageCell, ImageValue, MediasValue, MediaValue, Row, SchemaColumn, Side } from "./types/protocol"
  * @import { CompareOpts, MediaApi, MediaCtx } from "./types/frontend"
  * @import { ChartManager, ChartSpec } from "./charts.js"
  * @import { Decoded } from "./cells.js"
@@ -40,10 +40,14 @@ import { TABLE_COLORS, TABLE_LABELS } from "./theme.js";
  * @property {Row} [row] the row of the cell
  * @property {string} [rowLabel] its key values, for chart titles
  * @property {number} [imageSize] longest side of a thumbnail, CSS px
+ * @property {(td: HTMLElement, raw: unknown, column: SchemaColumn, row: Row | null) => (() => void) | null} [panel]
+ *   draws a cell with the user panel its column names (js/panels.js); null when there is none to use
  */
 
 /** Strings longer than this are clipped in the cell (full text on hover and on expand). */
 const CLIP_CHARS = 120;
+/** Strings longer than this are long text (js/media/kinds/text.js): clipped lines, expand, Markdown. */
+const LONG_TEXT = 200;
 const TITLE_CHARS = 4000;
 
 /**
@@ -64,6 +68,10 @@ function errorText(err) {
  * @returns {() => void}
  */
 export function renderCell(td, raw, column, env) {
+  if (column && column.panel && env.panel) {
+    const drawn = env.panel(td, raw, column, env.row || null);
+    if (drawn) return drawn;
+  }
   /** @type {(() => void)[]} */
   const cleanups = [];
   try {
@@ -109,6 +117,9 @@ function renderValue(raw, column, env, cleanups) {
       return node;
     }
     case "str":
+      if (d.value.length > LONG_TEXT && env.media && env.media.renderLongText && env.mediaCtx) {
+        return renderLongText(d.value, column, env, cleanups);
+      }
       return renderString(d.value);
     case "date": {
       const node = el("span", "tl-date", formatDate(d.value));
@@ -124,6 +135,10 @@ function renderValue(raw, column, env, cleanups) {
       return renderImage(d.value, null, column, env, cleanups);
     case "images":
       return renderImages(d.value, column, env, cleanups);
+    case "media":
+      return renderMedia(d.value, column, env, cleanups);
+    case "medias":
+      return renderMedias(d.value, column, env, cleanups);
     case "hist":
       return renderChart("hist", d.value, column, env, cleanups);
     case "counts":
@@ -153,6 +168,67 @@ function renderString(text) {
     node.append(more);
   }
   return node;
+}
+
+/**
+ * A long text cell (js/media/kinds/text.js).
+ * @param {string} text
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
+function renderLongText(text, column, env, cleanups) {
+  const holder = el("div", "tl-longtext-cell");
+  const cut = !!(env.row && column && Array.isArray(env.row.truncated) && env.row.truncated.includes(column.name));
+  const media = /** @type {import("./types/frontend").MediaApi} */ (env.media);
+  const render = /** @type {NonNullable<import("./types/frontend").MediaApi["renderLongText"]>} */ (media.renderLongText);
+  cleanups.push(render(holder, text, /** @type {import("./types/frontend").MediaCtx} */ (env.mediaCtx), { row: env.row || null, column, cut }));
+  return holder;
+}
+
+/**
+ * An audio, video, HTML, 3-D, Plotly or molecule cell (js/media/kinds/).
+ * @param {MediaValue} value
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
+function renderMedia(value, column, env, cleanups) {
+  const holder = el("div", "tl-media-holder");
+  if (!env.media || !env.media.renderMediaCell || !env.mediaCtx) {
+    holder.textContent = value.caption ? `${value.kind}: ${value.caption}` : value.kind;
+    return holder;
+  }
+  try {
+    cleanups.push(env.media.renderMediaCell(holder, value, env.mediaCtx, { size: imageSize(env), row: env.row || null, column }));
+  } catch (err) {
+    holder.append(el("span", "tl-cell-error", `cannot show ${value.kind}: ${errorText(err)}`));
+  }
+  return holder;
+}
+
+/**
+ * A grouped media column: the histogram of its fact (duration, points, atoms) and a few samples.
+ * @param {MediasValue} group
+ * @param {SchemaColumn | null} column
+ * @param {CellEnv} env
+ * @param {(() => void)[]} cleanups
+ */
+function renderMedias(group, column, env, cleanups) {
+  const holder = el("div", "tl-medias", null, { "data-role": "media-group", "data-kind": group.kind });
+  if (group.hist && group.hist.edges && group.hist.edges.length) {
+    const chart = renderChart("hist", group.hist, column, env, cleanups);
+    chart.title = `${group.field} (click for an interactive chart)`;
+    holder.append(chart);
+  }
+  if (env.media && env.media.renderMediaSamples && env.mediaCtx && group.items && group.items.length) {
+    try {
+      cleanups.push(env.media.renderMediaSamples(holder, group, env.mediaCtx, { size: imageSize(env), row: env.row || null, column }));
+    } catch (err) {
+      holder.append(el("span", "tl-cell-error", `cannot show the samples: ${errorText(err)}`));
+    }
+  }
+  return holder;
 }
 
 /** @param {import("./types/protocol").NdarrayValue} nd */

@@ -1,12 +1,13 @@
 // @ts-check
 // Cell decoding and formatting: pure functions, no DOM. Cells arrive as JSON (docs/protocol.md "Cells"); the
-// tagged objects ($num, $date, $ndarray, $image, $hist, $counts, $images, $cmp, $absent) are recognised only when
+// tagged objects ($num, $date, $ndarray, $image, $media, $medias, $hist, $counts, $images, $cmp, $absent) are
+// recognised only when
 // the tag is the object's single key.
 
-/** @import { Cell, CellTag, CountsValue, HistValue, ImageCell, ImageValue, Mode, NdarrayValue } from "./types/protocol" */
+/** @import { Cell, CellTag, CountsValue, HistValue, ImageCell, ImageValue, MediasValue, MediaValue, Mode, NdarrayValue } from "./types/protocol" */
 
 /** @type {ReadonlySet<string>} */
-const TAGS = new Set(["$num", "$date", "$ndarray", "$image", "$hist", "$counts", "$images", "$cmp", "$absent"]);
+const TAGS = new Set(["$num", "$date", "$ndarray", "$image", "$media", "$medias", "$hist", "$counts", "$images", "$cmp", "$absent"]);
 
 /**
  * The tag of a tagged cell ("$num", ...) or null.
@@ -24,6 +25,7 @@ function cellTag(value) {
  * @typedef {{type: "null", value: null} | {type: "bool", value: boolean} | {type: "number", value: number}
  *   | {type: "str", value: string} | {type: "list", value: Cell[]} | {type: "dict", value: {[key: string]: Cell}}
  *   | {type: "date", value: string} | {type: "ndarray", value: NdarrayValue} | {type: "image", value: ImageValue}
+ *   | {type: "media", value: MediaValue} | {type: "medias", value: MediasValue}
  *   | {type: "hist", value: HistValue} | {type: "counts", value: CountsValue}
  *   | {type: "images", value: (ImageCell | ImageValue)[]} | {type: "cmp", value: [Cell, Cell]}
  *   | {type: "absent", value: null}} Decoded
@@ -53,6 +55,10 @@ export function decodeCell(value) {
       return { type: "ndarray", value: v.$ndarray || {} };
     case "$image":
       return { type: "image", value: v.$image || {} };
+    case "$media":
+      return { type: "media", value: v.$media || { kind: "html", key: null, error: "empty media cell" } };
+    case "$medias":
+      return { type: "medias", value: v.$medias || { kind: "audio", items: [] } };
     case "$hist":
       return { type: "hist", value: v.$hist || { edges: [], counts: [] } };
     case "$counts":
@@ -189,6 +195,8 @@ function previewText(value, budget) {
       return ndarraySummary(d.value).label;
     case "image":
       return "image";
+    case "media":
+      return d.value.caption ? `${d.value.kind}: ${d.value.caption}` : d.value.kind;
     case "absent":
       return "absent";
     case "list": {
@@ -335,4 +343,43 @@ export function rowCountText(numRows, totalRows, mode) {
   const total = Number(totalRows) || 0;
   const noun = n === 1 && (!total || total === 1) ? "row" : "rows";
   return total && total !== n ? `${n} of ${total} rows` : `${n} ${noun}`;
+}
+
+/**
+ * A cell as plain JS, for user panels (docs/panels.md): `{$num}` becomes NaN / ±Infinity, `{$date}` its ISO text,
+ * `{$absent}` undefined, lists and dicts recursively; media, images, ndarrays and summaries stay their payload
+ * objects (`{kind, key, ...}`, `{shape, dtype, values}`, `{edges, counts}`...).
+ * @param {unknown} value
+ * @returns {unknown}
+ */
+export function plainValue(value) {
+  const d = decodeCell(value);
+  switch (d.type) {
+    case "absent":
+      return undefined;
+    case "list":
+      return d.value.map(plainValue);
+    case "dict":
+      return Object.fromEntries(Object.entries(d.value).map(([k, v]) => [k, plainValue(v)]));
+    case "ndarray":
+      return { ...d.value, values: (d.value.values || []).map((v) => decodeNumber(v) ?? v) };
+    case "cmp":
+      return d.value.map(plainValue);
+    default:
+      return d.value;
+  }
+}
+
+/**
+ * A duration in seconds as "0:07", "1:02:03" or "0.4 s" (short clips keep their tenths).
+ * @param {number | null | undefined} seconds
+ */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "?";
+  if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }

@@ -22,6 +22,14 @@
 //   sidebar         the sidebar; inside it:
 //   versions        the versions list (items with data-version; buttons data-action="compare"|"stop-compare")
 //   tables          the tables list (items with data-table)
+//   views           the saved views list (items with data-view; their data-action="apply-view" button applies)
+//   view-actions    the View menu: save view (data-field="view-name" / "view-description", data-action=
+//                   "save-view"), copy-code, export (data-format), export-report, log-rows (js/toolbar/view-actions.js)
+//   notice          what the last view / edit / subset action reported (data-level="info"|"warning")
+//   edits           pending edits: data-count, buttons data-action="undo-edit" | "discard-edits" | "commit-edits"
+//   cell-editor     the input of a cell being edited (double-click or F2); edit-error under it when refused;
+//                   edited cells carry data-edited="true"
+//   code            the tl.query(...) text shown by Copy as code (in a dialog)
 //   row             (many) a table row, with data-key = the row's _key; aria-selected when selected
 //   cell            (many) a table cell, with data-column = the column name
 //   image           (many) the container of an image cell (drawn by js/media)
@@ -30,6 +38,9 @@
 //                   data-drawn="plotly"|"fallback" once drawn); click opens an interactive chart
 //   dialog          the enlarged/interactive chart dialog while open
 //   viewer          the enlarged image view while open (js/media)
+//   media           (many) an audio, video, HTML, 3-D, Plotly or molecule cell (js/media/kinds/, data-kind)
+//   long-text       (many) a long text cell (clipped; expand; Markdown in a sandboxed iframe)
+//   panel           (many) a cell drawn by a user panel (data-panel = its name); panel-error when it failed
 //   evaluation      the evaluation panel beside the table, shown when the `evaluation` trait is set
 //                   (js/evaluation/panel.js lists its own roles)
 // Pager buttons carry data-action="prev-page" / "next-page".
@@ -41,6 +52,8 @@
 
 import "./theme.css";
 import "./styles.css";
+import "./views.css";
+import { createActions } from "./actions.js";
 import { createChartManager, loadPlotly } from "./charts.js";
 import { el, openDialog } from "./dom.js";
 import "./evaluation/panel.css";
@@ -70,6 +83,8 @@ function render({ model, el: host }) {
   const protocol = createProtocol(model);
   const mediaSession = createMediaContext(protocol, model);
   mediaSession.ctx.overlayRoot = root;
+  mediaSession.ctx.openDialog = (title, fill) => openDialog(root, title, fill);
+  mediaSession.ctx.loadPlotly = () => loadPlotly(protocol);
   const charts = createChartManager({
     loadPlotly: () => loadPlotly(protocol),
     openDialog: (title, fill) => openDialog(root, title, fill),
@@ -89,6 +104,7 @@ function render({ model, el: host }) {
 
   /** @type {ReturnType<typeof createTable> | null} */
   let table = null;
+  const actions = createActions({ model, protocol, root, onEdited: () => table?.refresh() });
   const toolbar = createToolbar({
     model,
     seenColumns,
@@ -99,8 +115,9 @@ function render({ model, el: host }) {
       const open = root.classList.toggle("tl-sidebar-open");
       root.classList.toggle("tl-sidebar-closed", !open);
     },
+    actions,
   });
-  const sidebar = createSidebar({ model });
+  const sidebar = createSidebar({ model, actions });
   const tableView = createTable({
     model,
     protocol,
@@ -108,6 +125,7 @@ function render({ model, el: host }) {
     mediaSession,
     charts,
     onRows: () => toolbar.refreshColumns(),
+    actions,
   });
 
   table = tableView;
@@ -127,13 +145,15 @@ function render({ model, el: host }) {
   };
   const drawSidebarDefault = () => {
     if (root.classList.contains("tl-sidebar-open") || root.classList.contains("tl-sidebar-closed")) return;
-    if (get(model, "versions").length > 1 || get(model, "tables").length > 1) root.classList.add("tl-sidebar-open");
+    if (get(model, "versions").length > 1 || get(model, "tables").length > 1 || get(model, "saved_views").length) {
+      root.classList.add("tl-sidebar-open");
+    }
   };
   drawMode();
   drawSidebarDefault();
   cleanups.push(
     onChange(model, ["mode", "busy"], drawMode),
-    onChange(model, ["versions", "tables"], drawSidebarDefault),
+    onChange(model, ["versions", "tables", "saved_views"], drawSidebarDefault),
     onChange(model, ["schema", "mode"], () => {
       noteSchema();
       toolbar.refreshColumns();

@@ -9,11 +9,12 @@
 //   page changes) drops them all;
 // - a `rows` answer whose `result_version` is no longer current is stale too.
 
+import { loadAsset } from "./assets.js";
 import { decodeMaskPng, toBytes } from "./png.js";
 
 /**
  * @import { AnswerOf, BrowserMessage, Buffer, KernelMessage, MediaItem, Model, RequestPayload, RequestType } from "./types/protocol"
- * @import { MaskValue, MediaCtx, ThumbValue } from "./types/frontend"
+ * @import { MaskValue, MediaCtx, MediaFileValue, ThumbValue, WaveValue } from "./types/frontend"
  */
 
 /** Rejection reason of a request whose answer will never be used; callers ignore it. */
@@ -229,7 +230,8 @@ function uniqueItems(items) {
  * @typedef {{item: I, resolve: (value: V) => void, reject: (err: unknown) => void}} Waiting
  */
 /**
- * @typedef {{thumbs: Waiting<{key: string, size: number}, ThumbValue>[], masks: Waiting<{key: string}, MaskValue>[]}} Queue
+ * @typedef {{thumbs: Waiting<{key: string, size: number}, ThumbValue>[], masks: Waiting<{key: string}, MaskValue>[],
+ *   waveforms: Waiting<{key: string, bins: number}, WaveValue>[], media: Waiting<{key: string}, MediaFileValue>[]}} Queue
  */
 
 /**
@@ -239,15 +241,19 @@ function uniqueItems(items) {
  * `{error}` for an item the kernel could not produce.
  * @param {Protocol} protocol
  * @param {Model} model
- * @param {{flushDelayMs?: number, cacheSize?: number}} [opts]
+ * @param {{flushDelayMs?: number, cacheSize?: number, fileCacheSize?: number}} [opts]
  */
-export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSize = 600 } = {}) {
+export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSize = 600, fileCacheSize = 48 } = {}) {
   /** @type {Map<string, Promise<ThumbValue>>} `${key}@${size}` -> image (insertion order = LRU order) */
   const thumbCache = new Map();
   /** @type {Map<string, Promise<MaskValue>>} key -> mask */
   const maskCache = new Map();
+  /** @type {Map<string, Promise<WaveValue>>} `${key}@${bins}` -> waveform peaks */
+  const waveCache = new Map();
+  /** @type {Map<string, Promise<MediaFileValue>>} key -> a media file's bytes (few: files can be large) */
+  const fileCache = new Map();
   /** @type {Queue} */
-  let queue = { thumbs: [], masks: [] };
+  let queue = { thumbs: [], masks: [], waveforms: [], media: [] };
   /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
 
@@ -257,9 +263,9 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
    * @param {string} k
    * @param {Promise<V>} promise
    */
-  function remember(cache, k, promise) {
+  function remember(cache, k, promise, limit = cacheSize) {
     cache.set(k, promise);
-    while (cache.size > cacheSize) cache.delete(/** @type {string} */ (cache.keys().next().value));
+    while (cache.size > limit) cache.delete(/** @type {string} */ (cache.keys().next().value));
     promise.catch(() => cache.delete(k)); // retry next time
   }
 
@@ -301,7 +307,7 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
   /**
    * @template {{key: string}} I
    * @template V
-   * @param {"thumbs" | "masks"} type
+   * @param {"thumbs" | "masks" | "waveforms" | "media"} type
    * @param {Waiting<I, V>[]} waiting
    * @param {(item: MediaItem, buffers: Buffer[]) => Promise<V>} decode
    */
@@ -309,6 +315,7 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     if (!waiting.length) return;
     const items = uniqueItems(waiting.map((w) => w.item));
     const payload = /** @type {RequestPayload<"thumbs"> & RequestPayload<"masks">} */ (/** @type {unknown} */ ({ items }));
+    // (waveforms and media requests carry items of the same shape: {key, ...})
     protocol.request(type, payload, { supersede: false }).then(
       async ({ msg, buffers }) => {
         /** @type {Map<string, MediaItem>} */
@@ -330,12 +337,42 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     );
   }
 
+  /**
+   * @param {MediaItem} item
+   * @param {Buffer[]} buffers
+   * @returns {Promise<WaveValue>}
+   */
+  async function decodeWave(item, buffers) {
+    if (item.error) return { error: String(item.error) };
+    const buffer = item.buffer === undefined ? undefined : buffers[item.buffer];
+    if (!buffer) return { error: "missing buffer" };
+    const bytes = toBytes(buffer);
+    return new Int8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+
+  /**
+   * @param {MediaItem} item
+   * @param {Buffer[]} buffers
+   * @returns {Promise<MediaFileValue>}
+   */
+  async function decodeFile(item, buffers) {
+    if (item.error) return { error: String(item.error) };
+    try {
+      const blob = itemBlob(item, buffers);
+      return { blob, mime: item.mime || "application/octet-stream", format: String(/** @type {any} */ (item).format || "") };
+    } catch (e) {
+      return { error: `cannot read the file: ${errorText(e)}` };
+    }
+  }
+
   function flush() {
     timer = null;
     const q = queue;
-    queue = { thumbs: [], masks: [] };
+    queue = { thumbs: [], masks: [], waveforms: [], media: [] };
     send("thumbs", q.thumbs, decodeThumb);
     send("masks", q.masks, decodeMask);
+    send("waveforms", q.waveforms, decodeWave);
+    send("media", q.media, decodeFile);
   }
 
   /**
@@ -356,6 +393,19 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
   function enqueueMask(item) {
     return new Promise((resolve, reject) => {
       queue.masks.push({ item, resolve, reject });
+      schedule();
+    });
+  }
+
+  /**
+   * @template I, V
+   * @param {"waveforms" | "media"} type
+   * @param {I} item
+   * @returns {Promise<V>}
+   */
+  function enqueue(type, item) {
+    return new Promise((resolve, reject) => {
+      /** @type {Waiting<any, any>[]} */ (queue[type]).push({ item, resolve, reject });
       schedule();
     });
   }
@@ -418,6 +468,52 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     return decodeThumb(item, buffers);
   }
 
+  /**
+   * Waveforms of audio cells: items `[{key, bins}]` -> Map<key, Int8Array (min, max pairs)|{error}>.
+   * @param {{key: string, bins: number}[]} items
+   */
+  function requestWaveforms(items) {
+    /** @type {[string, Promise<WaveValue>][]} */
+    const entries = [];
+    for (const it of uniqueItems(items || [])) {
+      const bins = Math.max(8, Math.min(4096, Math.round(Number(it.bins) || 256)));
+      const k = `${it.key}@${bins}`;
+      let p = waveCache.get(k);
+      if (!p) remember(waveCache, k, (p = enqueue("waveforms", { key: String(it.key), bins })));
+      entries.push([it.key, p]);
+    }
+    return collect(entries);
+  }
+
+  /**
+   * Media files (audio, video, HTML, 3-D, Plotly, molecule) as they are: items `[{key}]` -> Map<key, {blob, mime,
+   * format}|{error}>; several asked together travel in one message.
+   * @param {{key: string}[]} items
+   */
+  function requestMedia(items) {
+    /** @type {[string, Promise<MediaFileValue>][]} */
+    const entries = [];
+    for (const it of uniqueItems(items || [])) {
+      const k = String(it.key);
+      let p = fileCache.get(k);
+      if (!p) remember(fileCache, k, (p = enqueue("media", { key: k })), fileCacheSize);
+      entries.push([it.key, p]);
+    }
+    return collect(entries);
+  }
+
+  /**
+   * The whole text of a string cell the kernel cut (`cell` request).
+   * @param {number | string} rowKey
+   * @param {string} column
+   * @returns {Promise<string>}
+   */
+  async function requestCellText(rowKey, column) {
+    const { buffers } = await protocol.request("cell", { key: rowKey, column }, { supersede: false });
+    const buffer = buffers[0];
+    return buffer ? new TextDecoder().decode(toBytes(buffer)) : "";
+  }
+
   /** Forget what is in flight for the page being left (answers to it are dropped). */
   function newPage() {
     if (timer !== null) {
@@ -425,11 +521,13 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
       timer = null;
     }
     const q = queue;
-    queue = { thumbs: [], masks: [] };
+    queue = { thumbs: [], masks: [], waveforms: [], media: [] };
     const stale = new StaleAnswer("page changed");
-    for (const w of [...q.thumbs, ...q.masks]) w.reject(stale);
+    for (const w of [...q.thumbs, ...q.masks, ...q.waveforms, ...q.media]) w.reject(stale);
     protocol.cancel("thumbs");
     protocol.cancel("masks");
+    protocol.cancel("waveforms");
+    protocol.cancel("media");
     // failed/cancelled promises remove themselves from the caches
   }
 
@@ -438,6 +536,10 @@ export function createMediaContext(protocol, model, { flushDelayMs = 0, cacheSiz
     requestThumbs,
     requestMasks,
     requestImage,
+    requestWaveforms,
+    requestMedia,
+    requestCellText,
+    loadAsset: (name) => loadAsset(protocol, name),
     model,
     getOverlay: () => model.get("overlay") || {},
     setOverlay: (dict) => {

@@ -1,11 +1,13 @@
 // @ts-check
-// The sidebar: the artifact's versions (each with a Compare action) and its tables.
+// The sidebar: the artifact's versions (each with a Compare action), its saved views (data-role="views"; one
+// click applies a view: items carry data-view, their button data-action="apply-view") and its tables.
 
 import { button, el } from "./dom.js";
 import { get, onChange, setTraits, versionSpec } from "./state.js";
 import { TABLE_COLORS } from "./theme.js";
 
 /** @import { Model } from "./types/protocol" */
+/** @import { Actions } from "./actions.js" */
 
 /**
  * The table name shown in `source_label` ("preds:v3 / predictions" -> "predictions"), or "".
@@ -27,16 +29,45 @@ export function shortDate(iso) {
 }
 
 /**
- * @param {{model: Model}} ctx
+ * @param {{model: Model, actions?: Actions}} ctx
  */
-export function createSidebar({ model }) {
+export function createSidebar({ model, actions }) {
   const root = el("aside", "tl-sidebar", null, { "data-role": "sidebar", "aria-label": "versions and tables" });
   const source = el("div", "tl-source");
   const versionsHead = el("div", "tl-sidebar-head", "Versions");
   const versions = el("ul", "tl-list tl-versions", null, { "data-role": "versions" });
+  const viewsHead = el("div", "tl-sidebar-head", "Views");
+  const views = el("ul", "tl-list tl-views", null, { "data-role": "views" });
   const tablesHead = el("div", "tl-sidebar-head", "Tables");
   const tables = el("ul", "tl-list tl-tables", null, { "data-role": "tables" });
-  root.append(source, versionsHead, versions, tablesHead, tables);
+  root.append(source, versionsHead, versions, viewsHead, views, tablesHead, tables);
+
+  function drawViews() {
+    const list = get(model, "saved_views");
+    const current = get(model, "current_view");
+    views.replaceChildren();
+    if (!list.length) views.append(el("li", "tl-muted", "no saved views (View ▾ › Save view)"));
+    for (const v of list) {
+      const li = el("li", "tl-view", null, { "data-view": v.name });
+      li.classList.toggle("tl-current", v.name === current);
+      const apply = button("tl-link tl-view-name", v.name, null, {
+        "data-action": "apply-view",
+        title: `${v.description ? `${v.description}\n` : ""}apply this view (revision ${v.revision}${v.saved_on ? `, saved on ${v.saved_on}` : ""})`,
+      });
+      apply.addEventListener("click", () => {
+        if (!actions) return;
+        apply.disabled = true;
+        actions.applyView(v.name).catch((err) => actions.notify(err instanceof Error ? err.message : String(err), "warning")).finally(() => {
+          apply.disabled = false;
+        });
+      });
+      li.append(apply);
+      const meta = [`r${v.revision}`, v.saved_on ? `on ${v.saved_on}` : "", v.created_at ? shortDate(v.created_at) : ""].filter(Boolean).join(" · ");
+      li.append(el("div", "tl-muted tl-view-meta", meta));
+      if (v.description) li.append(el("div", "tl-view-description", v.description));
+      views.append(li);
+    }
+  }
 
   function draw() {
     const label = get(model, "source_label");
@@ -82,11 +113,14 @@ export function createSidebar({ model }) {
   }
 
   const off = onChange(model, ["versions", "tables", "source_label", "compare"], draw);
+  const offViews = onChange(model, ["saved_views", "current_view"], drawViews);
   draw();
+  drawViews();
   return {
     el: root,
     cleanup() {
       off();
+      offViews();
       root.remove();
     },
   };

@@ -28,6 +28,12 @@ export const DEFAULTS = Object.freeze({
   error: {},
   busy: false,
   selected_keys: [],
+  saved_views: [],
+  current_view: "",
+  notice: {},
+  pending_edits: 0,
+  editable_columns: [],
+  panels: [],
   evaluation: {},
   eval_threshold: null,
 });

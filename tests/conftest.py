@@ -45,6 +45,27 @@ def _thumb_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 @pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The quick demo store (`python -m tablelens.demo --quick`: digits and street scenes, a run per step), made
+    once per test run and shared: copy it (`demo_store_copy`) before changing it."""
+    from tablelens.demo import generate
+
+    store = tmp_path_factory.mktemp("demo-template") / "store"
+    generate(str(store), quick=True, log=lambda _m: None)
+    return store
+
+
+@pytest.fixture
+def demo_store_copy(tmp_path: Path, demo_store_template: Path) -> Path:
+    """A private copy of the quick demo store."""
+    import shutil
+
+    dest = tmp_path / "demo-store"
+    shutil.copytree(demo_store_template, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
 def chromium():
     """One Playwright driver and one Debian Chromium for the whole run.
 

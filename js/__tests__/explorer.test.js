@@ -129,12 +129,15 @@ describe("Explorer view", () => {
     expect(cell(12, "score").textContent).toBe("1e-9");
     expect(cell(10, "score").textContent).toBe("0.5");
     expect(cell(11, "meta").textContent).toBe("null");
-    // long text is clipped, full on hover and on expand
+    // long text (over 200 characters) is clipped, whole on expand (js/media/kinds/text.js)
     const long = cell(12, "text");
-    expect(long.textContent.length).toBeLessThan(200);
-    expect(long.querySelector(".tl-str").title).toBe("x".repeat(500));
-    long.querySelector(".tl-expand").click();
-    expect(long.textContent).toContain("x".repeat(500));
+    const body = long.querySelector("[data-role=long-text-body]");
+    expect(long.querySelector("[data-role=long-text]").dataset.state).toBe("clipped");
+    expect(body.textContent.length).toBeLessThan(500);
+    long.querySelector("[data-role=text-expand]").click();
+    await settle();
+    expect(long.querySelector("[data-role=long-text]").dataset.state).toBe("open");
+    expect(body.textContent).toBe("x".repeat(500));
     // dicts are collapsed trees that expand
     const tree = cell(10, "meta");
     const toggle = tree.querySelector(".tl-tree-toggle");

@@ -25,6 +25,12 @@ export const BASE_TRAITS = {
   error: {},
   busy: false,
   selected_keys: [],
+  saved_views: [],
+  current_view: "",
+  notice: {},
+  pending_edits: 0,
+  editable_columns: [],
+  panels: [],
   evaluation: {},
   eval_threshold: null,
 };

@@ -29,12 +29,14 @@
 
 import "../theme.css";
 import "./media.css";
+import "./kinds/kinds.css";
 import { overlayChanged } from "./registry.js";
 
 /** @import { MediaCtx } from "../types/frontend" */
 
 export { renderImageCell, renderImageGrid } from "./cell.js";
 export { renderMediaControls } from "./controls.js";
+export { renderLongText, renderMediaCell, renderMediaSamples } from "./kinds/index.js";
 
 /**
  * Redraw every mounted image (and sync the controls) with the overlay state now in the model.

@@ -13,6 +13,7 @@ import { get, isGroupMode, setTraits } from "../state.js";
 /** @import { Model, Row } from "../types/protocol" */
 /** @import { CellEnv } from "../cell-view.js" */
 /** @import { Page } from "./page.js" */
+/** @import { CellEditor } from "./cell-editor.js" */
 
 /**
  * @param {object} ctx
@@ -22,8 +23,9 @@ import { get, isGroupMode, setTraits } from "../state.js";
  * @param {(delta: number) => void} ctx.goPage
  * @param {() => number} ctx.limit rows per page
  * @param {() => void} ctx.onSelection called after the selection is drawn (the header's select-all box)
+ * @param {CellEditor} [ctx.editor] in-place cell editing (double-click or F2; js/table/cell-editor.js)
  */
-export function createBody({ model, page, scroller, goPage, limit, onSelection }) {
+export function createBody({ model, page, scroller, goPage, limit, onSelection, editor }) {
   const tbody = el("tbody");
   /** @type {HTMLTableRowElement[]} */
   let rowNodes = [];
@@ -54,6 +56,7 @@ export function createBody({ model, page, scroller, goPage, limit, onSelection }
    * @param {Omit<CellEnv, "row" | "rowLabel">} env what every cell is drawn with
    */
   function render(env) {
+    editor?.cancel();
     clearCells();
     const { rows, offset, columns } = page;
     const selected = new Set(get(model, "selected_keys"));
@@ -78,6 +81,7 @@ export function createBody({ model, page, scroller, goPage, limit, onSelection }
       /** @type {CellEnv} */
       const rowEnv = { ...env, row, rowLabel: rowLabel(row) };
       const cut = new Set(Array.isArray(row.truncated) ? row.truncated : []);
+      const edited = new Set(Array.isArray(row.edited) ? row.edited : []);
       columns.forEach((c, j) => {
         const td = el("td", "tl-cell", null, { "data-role": "cell", "data-column": c.name, role: "gridcell" });
         const raw = row.cells ? row.cells[c.name] : undefined;
@@ -87,6 +91,18 @@ export function createBody({ model, page, scroller, goPage, limit, onSelection }
         if (d.type === "number") td.classList.add("tl-right");
         if (isTree(raw)) td.classList.add("tl-has-tree");
         cellCleanups.push(renderCell(td, raw === undefined ? null : raw, c, rowEnv));
+        if (edited.has(c.name)) {
+          td.classList.add("tl-edited");
+          td.dataset.edited = "true";
+          td.title = "edited, not committed yet (Commit logs a new version)";
+        }
+        if (editor && editor.canEdit(row, c)) {
+          td.classList.add("tl-editable");
+          td.addEventListener("dblclick", (ev) => {
+            ev.preventDefault();
+            editor.start(td, row, c);
+          });
+        }
         if (cut.has(c.name)) {
           td.classList.add("tl-truncated");
           td.append(el("span", "tl-cut", "cut", { title: "the kernel cut this value to keep the page small; the full value is in Python (ex.view)" }));
@@ -187,6 +203,11 @@ export function createBody({ model, page, scroller, goPage, limit, onSelection }
       if ((ev.key === "Enter" || ev.key === " ") && target.closest("button, a[href]")) return;
     }
     const { rows, offset, total, columns } = page;
+    if (ev.key === "F2" && editor && rows[focus.row] && columns[focus.col]) {
+      const td = rowNodes[focus.row] && /** @type {HTMLElement | undefined} */ (rowNodes[focus.row].children[focus.col + 1]);
+      if (td && editor.start(td, rows[focus.row], columns[focus.col])) ev.preventDefault();
+      return;
+    }
     const result = navigate(focus, ev, {
       rows: rows.length,
       cols: columns.length,

@@ -12,10 +12,12 @@
 //          enlarged view.
 
 import { el } from "../dom.js";
+import { renderPanelCell } from "../panels.js";
 import { isStale } from "../protocol.js";
 import { get, isCompareMode, onChange } from "../state.js";
-import { TABLE_LABELS, chartTheme } from "../theme.js";
+import { TABLE_LABELS, chartTheme, hostTheme } from "../theme.js";
 import { createBody } from "./body.js";
+import { createCellEditor } from "./cell-editor.js";
 import { createWidths } from "./columns.js";
 import { createHeader } from "./header.js";
 import { emptyPage } from "./page.js";
@@ -26,6 +28,7 @@ import { createPager, pageLimit } from "./pager.js";
 /** @import { ChartManager } from "../charts.js" */
 /** @import { ChartTheme } from "../theme.js" */
 /** @import { MediaSession, Protocol } from "../protocol.js" */
+/** @import { Actions } from "../actions.js" */
 
 /**
  * @typedef {object} TableContext
@@ -35,6 +38,7 @@ import { createPager, pageLimit } from "./pager.js";
  * @property {MediaSession} mediaSession
  * @property {ChartManager} [charts]
  * @property {(rows: Row[]) => void} [onRows] called when a page arrives
+ * @property {Actions} [actions] cell edits go through it (none: the table is read-only)
  */
 
 /**
@@ -54,7 +58,8 @@ export function createTable(ctx) {
   const widths = createWidths(() => get(model, "mode"));
   const limit = () => pageLimit(model);
   const header = createHeader({ model, page, widths, table, area: root });
-  const body = createBody({ model, page, scroller, goPage, limit, onSelection: () => header.updateSelectAll() });
+  const editor = ctx.actions ? createCellEditor({ model, actions: ctx.actions }) : undefined;
+  const body = createBody({ model, page, scroller, goPage, limit, onSelection: () => header.updateSelectAll(), editor });
   const pager = createPager({ model, page, goPage });
   table.append(header.colgroup, header.el, body.el);
   scroller.append(table);
@@ -119,13 +124,21 @@ export function createTable(ctx) {
     header.render();
     /** @type {ChartTheme | null} */
     let theme = null;
+    const themeOf = () => (theme ||= chartTheme(root));
+    const panels = new Map((get(model, "panels") || []).map((p) => [p.name, p]));
     body.render({
       media,
       mediaCtx: mediaSession.ctx,
       charts,
-      theme: () => (theme ||= chartTheme(root)),
+      theme: themeOf,
       labels: tableLabels(),
       imageSize: 96,
+      // a column drawn by a user panel (docs/panels.md): the panel gets the cell, the table keeps going if it fails
+      panel: (td, raw, column, row) => {
+        const entry = column.panel ? panels.get(column.panel) : undefined;
+        if (!entry) return null;
+        return renderPanelCell(td, raw, column, { protocol, model, entry, row, theme: themeOf, dark: () => hostTheme(root) === "dark" });
+      },
     });
     pager.render();
   }
@@ -136,7 +149,7 @@ export function createTable(ctx) {
       fetchPage(0);
     }),
     onChange(model, ["page_size"], () => fetchPage(page.offset)),
-    onChange(model, ["schema", "hidden_columns"], () => {
+    onChange(model, ["schema", "hidden_columns", "panels"], () => {
       // with a new result on its way, wait for its rows: old rows under new columns would flash nulls
       if (page.shownVersion === null || get(model, "result_version") === page.shownVersion) render();
     }),

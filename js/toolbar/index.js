@@ -7,17 +7,21 @@
 import { button, el } from "../dom.js";
 import { createColumnsMenu } from "./columns-menu.js";
 import { createCompareControl } from "./compare-control.js";
+import { createEditsBar } from "./edits-bar.js";
 import { createErrorView } from "./error-view.js";
 import { createFilterEditor } from "./filter-editor.js";
 import { createGroupBy } from "./group-by.js";
 import { createMediaControlsSlot } from "./media-controls.js";
+import { createNotice } from "./notice.js";
 import { createQuickFilter } from "./quick-filter.js";
 import { createRecentFilters } from "./recent-filters.js";
 import { createSortControl } from "./sort-control.js";
 import { createStatus } from "./status.js";
+import { createViewActions } from "./view-actions.js";
 
 /** @import { Model } from "../types/protocol" */
 /** @import { MediaApi, MediaCtx, SeenColumns } from "../types/frontend" */
+/** @import { Actions } from "../actions.js" */
 
 /**
  * @typedef {object} ToolbarContext
@@ -27,6 +31,7 @@ import { createStatus } from "./status.js";
  * @property {MediaApi} [media]
  * @property {MediaCtx} [mediaCtx]
  * @property {() => void} toggleSidebar
+ * @property {Actions} [actions] views, edits, exports (js/actions.js): the View menu, the edits bar
  */
 
 /**
@@ -49,6 +54,9 @@ export function createToolbar(ctx) {
   const columns = createColumnsMenu({ model, seenColumns: ctx.seenColumns });
   const mediaControls = createMediaControlsSlot({ model, media: ctx.media, mediaCtx: ctx.mediaCtx });
   const status = createStatus({ model });
+  const notice = createNotice({ model });
+  const viewActions = ctx.actions ? createViewActions({ model, actions: ctx.actions }) : null;
+  const edits = ctx.actions ? createEditsBar({ model, actions: ctx.actions }) : null;
   const errors = createErrorView({
     model,
     slots: { filter: filter.errorSlot, "group-by": group.errorSlot, sort: sort.errorSlot, compare: compare.errorSlot },
@@ -59,10 +67,15 @@ export function createToolbar(ctx) {
   const filterRow = el("div", "tl-toolbar-row tl-filter-row");
   filterRow.append(sidebarToggle, filter.el, recent.el);
   const viewRow = el("div", "tl-toolbar-row tl-view-row");
-  viewRow.append(group.el, sort.el, compare.el, quick.el, columns.el, mediaControls.el, el("span", "tl-spacer"), status.el);
-  root.append(filterRow, viewRow);
+  viewRow.append(group.el, sort.el, compare.el, quick.el, columns.el, mediaControls.el);
+  if (viewActions) viewRow.append(viewActions.el);
+  viewRow.append(el("span", "tl-spacer"), status.el);
+  root.append(filterRow, viewRow, notice.el);
+  if (edits) root.append(edits.el);
 
-  const parts = [errors, filter, recent, group, sort, compare, quick, columns, mediaControls, status];
+  const parts = [errors, filter, recent, group, sort, compare, quick, columns, mediaControls, status, notice];
+  if (viewActions) parts.push(viewActions);
+  if (edits) parts.push(edits);
   return {
     el: root,
     /** Redraw what depends on the columns seen and on the rows on screen (nested paths for Group by). */

@@ -30,14 +30,19 @@ export type ColumnKind =
   | "json"
   | "ndarray"
   | "image"
+  | MediaKind
   | "mixed"
   | "hist"
   | "counts"
   | "images"
+  | "media"
   | "compare"
   | "count"
   | "key"
   | "none";
+
+/** The media kinds besides images (docs/storage.md "Media structs"). */
+export type MediaKind = "audio" | "video" | "html" | "object3d" | "plotly" | "molecule";
 
 /** A class of an image's class set. */
 export interface ImageClass {
@@ -59,6 +64,18 @@ export interface SchemaColumn {
   scores?: Record<string, string[]>;
   /** `image` / `images` columns: the class set */
   classes?: ImageClass[];
+  /** `str` columns holding long text (a cell over 200 characters when logged) */
+  text?: boolean;
+  /** the registered cell panel (docs/panels.md) that draws this column's cells */
+  panel?: string;
+}
+
+/** An entry of the `panels` trait: a registered cell panel. */
+export interface PanelEntry {
+  name: string;
+  digest: string;
+  for_type?: string[];
+  for_column?: string[];
 }
 
 /** An entry of the `versions` trait. */
@@ -138,6 +155,22 @@ export interface EvaluationCompare {
   note: string | null;
 }
 
+/** An entry of the `saved_views` trait: a view kept beside the shown artifact (its latest revision). */
+export interface SavedViewEntry {
+  name: string;
+  revision: number;
+  description?: string;
+  created_at?: string;
+  /** the version it was saved on, e.g. "v3" */
+  saved_on?: string;
+}
+
+/** The `notice` trait: `{}` or what the last view, edit or subset action reported. */
+export interface Notice {
+  message?: string;
+  level?: "info" | "warning";
+}
+
 /** Every synced trait, by name. */
 export interface Traits {
   filter: string;
@@ -160,6 +193,12 @@ export interface Traits {
   error: ErrorInfo;
   busy: boolean;
   selected_keys: number[];
+  saved_views: SavedViewEntry[];
+  current_view: string;
+  notice: Notice;
+  pending_edits: number;
+  editable_columns: string[];
+  panels: PanelEntry[];
   evaluation: EvaluationState;
   eval_threshold: number | null;
 }
@@ -201,6 +240,43 @@ export interface ImageValue {
   error?: string;
 }
 
+/** The value of a `$media` cell: an audio, video, HTML, 3-D, Plotly or molecule cell. */
+export interface MediaValue {
+  kind: MediaKind;
+  /** opaque key of the file (thumbs / waveforms / media requests); null when there is no file */
+  key: string | null;
+  format?: string | null;
+  size?: number | null;
+  caption?: string;
+  error?: string;
+  /** audio, video: seconds */
+  duration?: number;
+  sample_rate?: number;
+  channels?: number;
+  /** video */
+  width?: number;
+  height?: number;
+  frames?: number;
+  fps?: number;
+  /** object3d: points (vertices of a mesh), faces, number of 3-D boxes */
+  points?: number;
+  faces?: number;
+  boxes?: number;
+  /** plotly */
+  traces?: number;
+  trace_types?: string[];
+  /** molecule */
+  atoms?: number;
+}
+
+/** The value of a `$medias` cell: a grouped media column (a histogram of one fact, a few samples). */
+export interface MediasValue {
+  kind: MediaKind;
+  items: MediaValue[];
+  field?: string;
+  hist?: HistValue;
+}
+
 export interface NdarrayValue {
   shape?: number[];
   dtype?: string;
@@ -221,6 +297,8 @@ export type NumCell = { $num: "NaN" | "Infinity" | "-Infinity" };
 export type DateCell = { $date: string };
 export type NdarrayCell = { $ndarray: NdarrayValue };
 export type ImageCell = { $image: ImageValue };
+export type MediaCell = { $media: MediaValue };
+export type MediasCell = { $medias: MediasValue };
 export type HistCell = { $hist: HistValue };
 export type CountsCell = { $counts: CountsValue };
 export type ImagesCell = { $images: (ImageCell | ImageValue)[] };
@@ -228,8 +306,10 @@ export type CmpCell = { $cmp: [Cell, Cell] };
 export type AbsentCell = { $absent: true };
 
 /** A tagged cell: an object whose single key is one of the tags. */
-export type TaggedCell = NumCell | DateCell | NdarrayCell | ImageCell | HistCell | CountsCell | ImagesCell | CmpCell | AbsentCell;
-export type CellTag = "$num" | "$date" | "$ndarray" | "$image" | "$hist" | "$counts" | "$images" | "$cmp" | "$absent";
+export type TaggedCell = NumCell | DateCell | NdarrayCell | ImageCell | MediaCell | MediasCell | HistCell | CountsCell
+  | ImagesCell | CmpCell | AbsentCell;
+export type CellTag = "$num" | "$date" | "$ndarray" | "$image" | "$media" | "$medias" | "$hist" | "$counts" | "$images"
+  | "$cmp" | "$absent";
 
 /** A cell as JSON: plain values, lists and dicts, or a tagged cell. */
 export type Cell = null | boolean | number | string | Cell[] | TaggedCell | { [key: string]: Cell };
@@ -240,6 +320,8 @@ export interface Row {
   cells: Record<string, Cell>;
   /** columns whose cell the kernel cut to keep the page small */
   truncated?: string[];
+  /** columns whose cell shows a pending (uncommitted) edit */
+  edited?: string[];
 }
 
 // ---------------------------------------------------------------- messages: browser -> kernel
@@ -269,9 +351,102 @@ export interface MasksRequest {
 export interface AssetRequest {
   type: "asset";
   id: number;
-  name: "plotly";
+  name: "plotly" | "three" | "markdown";
 }
-export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest;
+/** Which rows an export or a subset takes: those of the view, or the selected ones. */
+export type RowChoice = "view" | "selected";
+export type ExportFormat = "csv" | "parquet" | "json";
+export interface SaveViewRequest {
+  type: "save-view";
+  id: number;
+  name: string;
+  description?: string;
+}
+export interface ApplyViewRequest {
+  type: "apply-view";
+  id: number;
+  name: string;
+  revision?: number;
+}
+export interface CodeRequest {
+  type: "code";
+  id: number;
+}
+export interface ExportRequest {
+  type: "export";
+  id: number;
+  format: ExportFormat;
+  rows: RowChoice;
+}
+export interface ReportRequest {
+  type: "report";
+  id: number;
+  title?: string;
+}
+export interface LogRowsRequest {
+  type: "log-rows";
+  id: number;
+  name: string;
+  artifact_type?: string;
+  rows: RowChoice;
+  description?: string;
+}
+export interface EditRequest {
+  type: "edit";
+  id: number;
+  key: number;
+  column: string;
+  /** the text typed in the cell editor; the kernel reads it by the column's kind */
+  value: string;
+}
+export interface UndoEditRequest {
+  type: "undo-edit";
+  id: number;
+}
+export interface DiscardEditsRequest {
+  type: "discard-edits";
+  id: number;
+}
+export interface CommitEditsRequest {
+  type: "commit-edits";
+  id: number;
+  description?: string;
+}
+export type ActionRequest =
+  | SaveViewRequest
+  | ApplyViewRequest
+  | CodeRequest
+  | ExportRequest
+  | ReportRequest
+  | LogRowsRequest
+  | EditRequest
+  | UndoEditRequest
+  | DiscardEditsRequest
+  | CommitEditsRequest;
+export interface WaveformsRequest {
+  type: "waveforms";
+  id: number;
+  items: { key: string; bins: number }[];
+}
+export interface MediaRequest {
+  type: "media";
+  id: number;
+  items: { key: string }[];
+}
+export interface CellRequest {
+  type: "cell";
+  id: number;
+  /** the row's `_key` */
+  key: number | string;
+  column: string;
+}
+export interface PanelRequest {
+  type: "panel";
+  id: number;
+  name: string;
+}
+export type BrowserMessage = RowsRequest | ThumbsRequest | ImageRequest | MasksRequest | AssetRequest
+  | WaveformsRequest | MediaRequest | CellRequest | PanelRequest | ActionRequest;
 export type RequestType = BrowserMessage["type"];
 /** A request's fields besides `type` and `id`. */
 export type RequestPayload<T extends RequestType> = Omit<Extract<BrowserMessage, { type: T }>, "type" | "id">;
@@ -286,14 +461,32 @@ export interface RowsAnswer {
   total: number;
   rows: Row[];
 }
-/** One item of a thumbs / image / masks answer: the bytes are `buffers[buffer]`. */
+/** One item of a thumbs / image / masks / waveforms / media answer: the bytes are `buffers[buffer]`. */
 export type MediaItem =
-  | { key: string; width?: number; height?: number; mime?: string; buffer: number; error?: undefined }
+  | { key: string; width?: number; height?: number; mime?: string; format?: string; bins?: number; buffer: number;
+      error?: undefined }
   | { key: string; error: string; buffer?: undefined; mime?: undefined };
 export interface MediaAnswer {
-  type: "thumbs" | "image" | "masks";
+  type: "thumbs" | "image" | "masks" | "waveforms" | "media";
   id: number;
   items: MediaItem[];
+}
+/** `cell`: the whole text in `buffers[buffer]` (UTF-8). */
+export interface CellAnswer {
+  type: "cell";
+  id: number;
+  key: number | string;
+  column: string;
+  chars: number;
+  buffer: number;
+}
+/** `panel`: the module source in `buffers[buffer]` (UTF-8). */
+export interface PanelAnswer {
+  type: "panel";
+  id: number;
+  name: string;
+  digest: string;
+  buffer: number;
 }
 export interface AssetAnswer {
   type: "asset";
@@ -306,13 +499,103 @@ export interface ErrorAnswer {
   id: number;
   message: string;
 }
-export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | ErrorAnswer;
+export interface SaveViewAnswer {
+  type: "save-view";
+  id: number;
+  name: string;
+  revision: number;
+}
+export interface ApplyViewAnswer {
+  type: "apply-view";
+  id: number;
+  name: string;
+  /** column -> the parts of the view that name it, for columns the shown version lacks */
+  missing: Record<string, string[]>;
+}
+export interface CodeAnswer {
+  type: "code";
+  id: number;
+  code: string;
+}
+/** A file for the browser to save (an export or a report): its bytes are `buffers[buffer]`. */
+export interface FileAnswer {
+  type: "export" | "report";
+  id: number;
+  name: string;
+  mime: string;
+  format?: ExportFormat;
+  rows?: number;
+  buffer: number;
+}
+export interface LogRowsAnswer {
+  type: "log-rows";
+  id: number;
+  spec: string;
+  count: number;
+}
+export interface EditAnswer {
+  type: "edit";
+  id: number;
+  key: number;
+  column: string;
+  /** the edited value as the kernel will store it */
+  cell: Cell;
+  pending: number;
+}
+export interface UndoEditAnswer {
+  type: "undo-edit";
+  id: number;
+  key: number | null;
+  column: string | null;
+  pending: number;
+}
+export interface DiscardEditsAnswer {
+  type: "discard-edits";
+  id: number;
+  pending: number;
+}
+export interface CommitEditsAnswer {
+  type: "commit-edits";
+  id: number;
+  spec: string;
+  version: string;
+}
+export type ActionAnswer =
+  | SaveViewAnswer
+  | ApplyViewAnswer
+  | CodeAnswer
+  | FileAnswer
+  | LogRowsAnswer
+  | EditAnswer
+  | UndoEditAnswer
+  | DiscardEditsAnswer
+  | CommitEditsAnswer;
+/** The answer message of each request type. */
+export interface AnswerMap {
+  rows: RowsAnswer;
+  thumbs: MediaAnswer;
+  image: MediaAnswer;
+  masks: MediaAnswer;
+  asset: AssetAnswer;
+  waveforms: MediaAnswer;
+  media: MediaAnswer;
+  cell: CellAnswer;
+  panel: PanelAnswer;
+  "save-view": SaveViewAnswer;
+  "apply-view": ApplyViewAnswer;
+  code: CodeAnswer;
+  export: FileAnswer;
+  report: FileAnswer;
+  "log-rows": LogRowsAnswer;
+  edit: EditAnswer;
+  "undo-edit": UndoEditAnswer;
+  "discard-edits": DiscardEditsAnswer;
+  "commit-edits": CommitEditsAnswer;
+}
 /** The answer message to a request of type T. */
-export type AnswerOf<T extends RequestType> = T extends "rows"
-  ? RowsAnswer
-  : T extends "asset"
-    ? AssetAnswer
-    : MediaAnswer;
+export type AnswerOf<T extends RequestType> = AnswerMap[T];
+export type KernelMessage = RowsAnswer | MediaAnswer | AssetAnswer | CellAnswer | PanelAnswer | ErrorAnswer
+  | ActionAnswer;
 
 /** A binary buffer as anywidget hands it over. */
 export type Buffer = ArrayBuffer | DataView | ArrayBufferView;

@@ -84,5 +84,8 @@ def build_store(store_dir: Path) -> dict[str, Any]:
     art = tl.Artifact("media", type="dataset")
     art.add(tl.Table(columns=["id", "what", "image"], data=media_rows()), "images")
     run.log_artifact(art)
+    from .media_types_data import build_media_types
+
+    build_media_types(run, store_dir.parent)
     run.finish()
     return frames

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +30,9 @@ def _manifests(store: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_store_template: Path) -> Path:
     store = tmp_path_factory.mktemp("demo") / "store"
-    generate(str(store), quick=True, log=lambda _: None)
+    shutil.copytree(demo_store_template, store)  # made once per test run (tests/conftest.py), changed here
     return store
 
 
@@ -68,9 +69,23 @@ def test_predictions_refer_to_the_dataset_images(demo_store: Path) -> None:
 
 @pytest.mark.slow
 def test_generator_is_idempotent(demo_store: Path) -> None:
-    before = _manifests(demo_store)
+    before, runs = _manifests(demo_store), sorted((demo_store / "runs").iterdir())
     generate(str(demo_store), quick=True, log=lambda _: None)
     assert _manifests(demo_store) == before
+    assert sorted((demo_store / "runs").iterdir()) == runs  # finding everything starts no run
+
+
+@pytest.mark.slow
+def test_each_step_is_a_run_of_its_own(demo_store: Path) -> None:
+    runs = tl.Store(demo_store).runs()
+    made = {a: r["job_type"] for r in runs for a in r["produced"]}
+    assert made == {"digits:v0": "build-dataset", "street-scenes:v0": "build-dataset",
+                    "digit-predictions:v0": "predict", "digit-predictions:v1": "predict",
+                    "scene-predictions:v0": "predict", "scene-predictions:v1": "predict"}
+    assert len(runs) == 6 and all(len(r["produced"]) == 1 for r in runs)
+    used = {r["produced"][0]: r["used"] for r in runs}
+    assert used["digit-predictions:v1"] == ["digits:v0"] and used["scene-predictions:v0"] == ["street-scenes:v0"]
+    assert used["digits:v0"] == []
 
 
 @pytest.mark.slow

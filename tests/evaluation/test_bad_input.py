@@ -129,13 +129,18 @@ def test_duplicate_keys_and_wrong_fields_name_what_to_change() -> None:
 
 
 def test_masks_of_another_size_than_their_image_name_the_row() -> None:
-    t = tl.Table(columns=["id", "mask"])
     good = np.zeros((10, 20), np.uint8)
+    with pytest.raises(ValueError, match="the mask is 5x20"):  # tl.Image refuses such a mask when it is made ...
+        tl.Image(np.zeros((10, 20, 3), np.uint8), masks={"predictions": {"mask_data": np.zeros((5, 20), np.uint8)}})
+    # ... but a W&B folder can hold one (its reader restores images without decoding them): put it in place
+    small = tl.Image(np.zeros((5, 20, 3), np.uint8), masks={"predictions": {"mask_data": np.zeros((5, 20), np.uint8)}})
+    t = tl.Table(columns=["id", "mask"])
     t.add_data(0, tl.Image(np.zeros((10, 20, 3), np.uint8), masks={"ground_truth": {"mask_data": good},
                                                                    "predictions": {"mask_data": good}}))
-    t.add_data(1, tl.Image(np.zeros((10, 20, 3), np.uint8), masks={"ground_truth": {"mask_data": good},
-                                                                   "predictions": {"mask_data": np.zeros((5, 20),
-                                                                                                         np.uint8)}}))
+    bad = tl.Image(np.zeros((10, 20, 3), np.uint8), masks={"ground_truth": {"mask_data": good},
+                                                           "predictions": {"mask_data": good}})
+    bad._masks["predictions"] = small._masks["predictions"]
+    t.add_data(1, bad)
     with pytest.raises(tl.EvaluationError, match="the mask is 20x5 but its image is 20x10") as e:
         tl.evaluate_segmentations(t)
     assert (e.value.row, e.value.field) == (1, "mask.masks.predictions")

@@ -64,7 +64,8 @@ def every_cell_folder(root: Path, src: Path) -> dict[str, Any]:
     image = w.image(pixels(1), caption="street", boxes=BOXES, masks={"ground_truth": mask(2)}, classes=CLASSES)
     plain = w.image(pixels(3))
     photo = w.image(jpg)
-    audio = w.other_media("audio-file", "media/audio", ".wav", b"RIFF0000WAVEfmt ")
+    wav = tl.Audio(np.linspace(-0.5, 0.5, 800), sample_rate=8000).read_bytes()  # a real 0.1 s WAV file
+    audio = w.other_media("audio-file", "media/audio", ".wav", wav)
     html = w.other_media("html-file", "media/html", ".html", b"<p>hi</p>")
     hist = {"_type": "histogram", "bins": [0.0, 0.5, 1.0], "values": [3, 4]}
     when = [dt.datetime(2021, 3, 4, 5, 6, 7, 123000), dt.datetime(1969, 12, 31, 23, 59, 59), None]
@@ -116,8 +117,11 @@ def test_every_cell_type_opens_unchanged(tmp_path: Path) -> None:
         assert isinstance(got, np.ndarray) and got.dtype == np.float32 and np.array_equal(got, want)
     for got, want in zip(t.get_column("big"), f["big"]):
         assert got.shape == (200,) and np.array_equal(got, want)
-    assert t.get_column("audio") == [f["audio"], None, f["audio"]]
-    assert t.get_column("html") == [f["html"], None, None]
+    sound, none_audio, again = t.get_column("audio")  # media cells (tests/formats/test_wandb_sdk_media.py)
+    assert isinstance(sound, tl.Audio) and none_audio is None and again == sound
+    assert sound.digest == f["audio"]["sha256"] and sound.duration == pytest.approx(0.1)
+    page, none1, none2 = t.get_column("html")
+    assert isinstance(page, tl.Html) and page.html == "<p>hi</p>" and none1 is none2 is None
     assert t.get_column("hist") == [f["hist"], None, f["hist"]]
     assert t.get_column("mixed") == [1, "two", None]
     assert t.get_column("empty") == [None, None, None]
@@ -280,11 +284,11 @@ def test_ref_entry_with_bytes_present_is_used_and_recorded(tmp_path: Path) -> No
 
 def test_other_media_files_are_kept_with_their_cells(tmp_path: Path) -> None:
     w = WandbDir(tmp_path / "dl")
-    video = w.other_media("video-file", "media/videos", ".mp4", b"\x00\x00\x00\x18ftypmp42")
-    w.table("t", ["v"], [[video]])
+    graph = w.other_media("bokeh-file", "media/bokeh", ".bokeh.json", b'{"doc": 1}')  # no tablelens media kind
+    w.table("t", ["v"], [[graph]])
     art = tl.Artifact.from_dir(tmp_path / "dl")
-    assert art.get("t").get_column("v") == [video]
-    assert Path(art.get_path(video["path"]).local_path).read_bytes() == b"\x00\x00\x00\x18ftypmp42"
+    assert art.get("t").get_column("v") == [graph]
+    assert Path(art.get_path(graph["path"]).local_path).read_bytes() == b'{"doc": 1}'
 
 
 # --------------------------------------------------------------------------- bad input

@@ -160,6 +160,12 @@ def test_media_and_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert number_after(r"Table\(12 rows x 3 columns: split, file_name, image\) -> (\d+) boxes", text) == n_anns
     assert number_after(r"objects\) -> (\d+) boxes", text) == n_anns
     assert "tables ['coco', 'folder', 'voc', 'yolo'], 12 image files" in text
+    # the media types part: every cell kind logged and read back, filters on their facts, a bad file explained
+    assert "Audio(wav, 0.5 s, caption='engine 0') | Video(mp4, 64x48, 8 frames at 8 fps" in text
+    assert re.search(r"\$engine\.duration', 1\.2\]\}\s+-> ids \[3, 4, 5\]", text), text[-2000:]
+    assert re.search(r"'truck', '\$lidar\.boxes\.label'\]\}\s+-> ids \[1, 4\]", text)
+    assert re.search(r"MediaFileError \(corrupt\): '[^']+engine\.wav' is not an audio file", text)
+    assert "['sparkline', 'class-bar'] | Table(12 rows x 4 columns: image, majority, classes, losses)" in text
     assert "application/vnd.jupyter.widget-view+json" in mimetypes_of(nb)
     print(f"media_and_formats ran in {seconds:.0f} s")
 

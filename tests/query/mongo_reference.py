@@ -78,6 +78,8 @@ def mongo_cmp(a: Any, b: Any) -> int:
             return 0 if na and nb else (-1 if na else 1)
         return (a > b) - (a < b)
     if ca in ("array", "object"):
+        if not a and not b:  # two empty ones are equal; others are refused by the engine (docs/filters.md)
+            return 0
         raise Fault("comparing arrays/objects")
     return (a > b) - (a < b)
 
@@ -128,6 +130,8 @@ def evaluate(expr: Any, row: dict[str, Any], vars: dict[str, Any] | None = None)
     if isinstance(expr, list):
         return [_null_if_missing(evaluate(e, row, vars)) for e in expr]
     if isinstance(expr, dict):
+        if not expr:
+            return {}  # the empty object is a value
         if len(expr) != 1:
             raise Fault("object literal")
         ((name, arg),) = expr.items()
@@ -381,20 +385,23 @@ def _pow(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
     a, e = evaluate(a_node, row, vars), evaluate(e_node, row, vars)
     if _nums([a, e]) is None:
         return None
-    int_exp = isinstance(e_node, int) and not isinstance(e_node, bool) and 0 <= e_node <= 64
     x, y = float(a), float(e)
     if x == 0 and y < 0:
         return None
-    if x < 0 and _ffloor(y) != y:
-        result = math.nan
-    else:
-        try:
-            result = math.pow(x, y)
-        except OverflowError:
-            result = math.inf
+    # an int to an int power is the exact int while it fits in 64 bits, else the double (MongoDB's rule; the
+    # engine does it for an exponent written as a constant int, documented in docs/filters.md)
+    int_exp = isinstance(e_node, int) and not isinstance(e_node, bool)
     if int_exp and isinstance(a, int):
-        return round(result)
-    return result
+        if e >= 0 and (abs(a) <= 1 or e <= 63) and -(2**63) <= a**e < 2**63:
+            return a**e
+        if e < 0 and a in (1, -1):
+            return 1 if a == 1 or e % 2 == 0 else -1
+    if x < 0 and _ffloor(y) != y:
+        return math.nan
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return -math.inf if x < 0 and y % 2 == 1 else math.inf
 
 
 # ----------------------------------------------------------------------------------------------- arrays
@@ -433,7 +440,7 @@ def _reduce(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
 
 
 def _elem_at(arr: Any, i: Any) -> Any:
-    if not isinstance(arr, list) or _nullish(i):
+    if not isinstance(arr, list) or _nullish(i) or not -(2**31) <= i < 2**31:  # 32-bit indexes
         return None
     i = int(i)
     if i >= len(arr) or i < -len(arr):
@@ -547,10 +554,13 @@ def _concat(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
 
 
 def _case(fn):
+    """$toLower/$toUpper: null gives "", numbers and dates are converted to text first (MongoDB's coercion)."""
     def run(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
         v = evaluate(_one(arg), row, vars)
         if _nullish(v):
             return ""
+        if (_is_num(v) or isinstance(v, _dt.datetime)) and not isinstance(v, bool):
+            v = _to_string(v, row, vars)
         return fn(v) if isinstance(v, str) else None
 
     return run
@@ -576,13 +586,14 @@ def _substr(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
 
 
 def _regex(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:
-    s = evaluate(arg["input"], row, vars)
-    if not isinstance(s, str):
+    """$regexMatch: the regex is any expression; a null or missing input or regex matches nothing."""
+    s, pattern = evaluate(arg["input"], row, vars), evaluate(arg["regex"], row, vars)
+    if not isinstance(s, str) or not isinstance(pattern, str):
         return False
     flags = 0
-    for o in arg.get("options", ""):
+    for o in arg.get("options") or "":
         flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[o]
-    return re.search(arg["regex"], s, flags) is not None
+    return re.search(pattern, s, flags) is not None
 
 
 def _index_of(arg: Any, row: dict[str, Any], vars: dict[str, Any]) -> Any:

@@ -179,3 +179,98 @@ def test_fuzz_any_text_in_every_control(text: str) -> None:
             r.page(0, 2)
         except FilterError:
             pass
+
+
+# ----------------------------------------------------------------------------------- odd tables and columns
+def _sources(tmp_path: Any, table: pa.Table) -> list[Any]:
+    """The same table as the engine meets it: in memory (Arrow) and scanned from a Parquet file."""
+    from query_data import write_parquet
+
+    from tablelens.query.scan import ScanSource
+
+    return [table, ScanSource.from_parquet(write_parquet(table, tmp_path / "t.parquet"))]
+
+
+def test_a_column_of_only_nulls_is_null_everywhere(tmp_path: Any) -> None:
+    # DuckDB reads a Parquet column of only nulls with no type at all: it used to raise KeyError: 'unsupported'
+    from tablelens.sources import evaluate
+
+    for src in _sources(tmp_path, pa.table({"a": pa.array([1, 2, 3]), "n": pa.nulls(3)})):
+        assert query(src, filter={"$eq": ["$n", None]}).num_rows == 3
+        assert query(src, filter={"$eq": ["$n", 1]}).num_rows == 0
+        assert query(src, filter={"$lt": ["$n", 1]}).num_rows == 3  # null sorts before numbers
+        assert query(src, filter={"$in": ["$n", [1, None]]}).num_rows == 3
+        assert query(src, filter={"$gt": [{"$ifNull": ["$n", "$a"]}, 1]}).num_rows == 2
+        assert [v for v, _ in evaluate(src, {"$type": "$n"})] == ["null"] * 3
+        page = query(src, group_by="n").page(0, 5)
+        assert list(page["count"]) == [3]
+        assert list(query(src, sort=[("n", "desc"), ("a", "desc")]).page(0, 5)["a"]) == [3, 2, 1]
+        assert list(query(src, group_by="a").page(0, 5)["count"]) == [1, 1, 1]
+
+
+def test_an_empty_table(tmp_path: Any) -> None:
+    table = arrow_table().slice(0, 0)
+    for src in _sources(tmp_path, table):
+        for kwargs in ({"filter": {"$eq": ["$i", 1]}}, {"filter": {"$in": ["$s", ["a"] * 300]}},
+                       {"group_by": "s"}, {"group_by": "i", "sort": [("avg(f)", "desc")]}, {"sort": "m"},
+                       {"filter": "$b", "group_by": "{$type: '$m'}"}):
+            r = query(src, **kwargs)
+            assert r.num_rows == 0
+            assert len(r.page(0, 5)) == 0
+
+
+def test_a_column_without_a_name_is_shown_as_unnamed(tmp_path: Any) -> None:
+    # SQL cannot name a column '': it is "(unnamed)", in pages, paths, group and sort keys
+    import pandas as pd
+
+    table = pa.table({"": pa.array([3, 1, 2]), "b": pa.array(["x", "y", "z"])})
+    for src in [*_sources(tmp_path, table), pd.DataFrame({"": [3, 1, 2], "b": ["x", "y", "z"]})]:
+        page = query(src, filter={"$gt": ["$(unnamed)", 1]}, sort=[("(unnamed)", "asc")]).page(0, 5)
+        assert list(page.columns) == ["_key", "(unnamed)", "b"]
+        assert list(page["(unnamed)"]) == [2, 3] and list(page["b"]) == ["z", "x"]
+        assert list(query(src, group_by="(unnamed)").page(0, 5)["count"]) == [1, 1, 1]
+    both = pa.table({"": pa.array([1]), "(unnamed)": pa.array([2])})
+    assert list(query(both).page(0, 1).columns) == ["_key", "(unnamed 2)", "(unnamed)"]
+
+
+def test_names_that_clash_once_read_are_a_source_error(tmp_path: Any) -> None:
+    # DuckDB reads an empty name as C<position>: with a real column of that name the file cannot be scanned
+    from query_data import write_parquet
+
+    from tablelens.query.scan import ScanSource
+
+    path = write_parquet(pa.table({"": pa.array([1]), "C0": pa.array([2])}), tmp_path / "clash.parquet")
+    with pytest.raises(FilterError, match="rename the columns") as info:
+        query(ScanSource.from_parquet(path))
+    assert info.value.control == "source"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kwargs", [{"filter": {"$eq": ["$blob", "x"]}}, {"group_by": "blob"}, {"sort": "at"},
+                                    {"filter": {"$gt": [{"$size": {"$filter": {"input": "$blobs",
+                                                                              "cond": "$$this"}}}, 0]}}])
+def test_columns_expressions_cannot_use_are_named(kwargs: dict[str, Any]) -> None:
+    import datetime as _dt
+
+    t = pa.table({"blob": pa.array([b"x", None]), "at": pa.array([_dt.time(1, 2), None]),
+                  "blobs": pa.array([[b"x"], []]), "i": pa.array([1, 2])})
+    with pytest.raises(FilterError) as info:
+        query(t, **kwargs).page(0, 5)
+    assert "storage type" in info.value.message and ("blob" in info.value.message or "at" in info.value.message)
+    assert list(query(t, group_by="i").page(0, 5)["count"]) == [1, 1]  # other columns still work
+
+
+@pytest.mark.parametrize(("kwargs", "control"), [
+    ({"group_by": 3}, "group-by"),
+    ({"group_by": [3]}, "group-by"),
+    ({"group_by": ["s", None]}, "group-by"),
+    ({"group_by": 2.5}, "group-by"),
+    ({"sort": 3}, "sort"),
+    ({"sort": [("s", 3)]}, "sort"),
+    ({"sort": [(3, "asc")]}, "sort"),
+    ({"filter": 3}, "filter"),
+    ({"bins": "ten"}, "filter"),
+])
+def test_keys_of_the_wrong_type(kwargs: dict[str, Any], control: str) -> None:
+    with pytest.raises(FilterError) as info:
+        query(TABLE, **kwargs)
+    assert info.value.control == control  # type: ignore[attr-defined]

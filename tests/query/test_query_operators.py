@@ -233,3 +233,15 @@ def test_image_cells_come_back_as_dicts(image_parquet: str) -> None:
     assert cell["width"] == 64 and cell["boxes"]["ground_truth"][0]["class_id"] == 13
     assert cell["boxes"]["predictions"][0]["scores"] == {"conf": 0.9}
     assert cell["masks"]["ground_truth"]["path"].endswith(".mask.png")
+
+
+def test_nested_lambdas_read_their_own_variables() -> None:
+    # each array lambda gets a parameter name of its own: a `$filter` inside a `$map` used to read its own
+    # element where the expression named the outer one ($$a), because both were called `x` in the SQL
+    t = pa.table({"l": pa.array([[1, 5], [3]]), "m": pa.array([[2, 3, 4], [1, 9]])})
+    expr = {"$map": {"input": "$l", "as": "a", "in": {"$size": {"$filter": {
+        "input": "$m", "as": "b", "cond": {"$gt": ["$$b", "$$a"]}}}}}}
+    assert [v for v, _ in evaluate(t, expr)] == [[3, 0], [1]]
+    expr = {"$filter": {"input": "$l", "as": "a", "cond": {"$anyElementTrue": [{"$map": {
+        "input": "$m", "in": {"$eq": ["$$this", {"$add": ["$$a", 1]}]}}}]}}}
+    assert [v for v, _ in evaluate(t, expr)] == [[1], []]

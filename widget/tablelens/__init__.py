@@ -13,16 +13,22 @@ from . import interop as _interop  # noqa: F401  (registers Artifact.from_dir/ex
 from ._core.errors import (
     ArtifactNotFoundError,
     CorruptFileError,
+    DamagedObjectError,
     EngineError,
     EvaluationError,
     EvaluationWarning,
     FilterError,
     FormatError,
+    ImageTooLargeError,
+    MediaFileError,
     MissingMediaWarning,
     TablelensError,
     UnsafePathError,
+    VersionInUseError,
+    ViewWarning,
 )
-from .artifacts import Artifact, Run, Store, init, log_artifact, use_artifact
+from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
+from .artifacts.browsing import register_browser as _register_browser
 from .evaluation import (
     ClassificationEvaluation,
     DetectionEvaluation,
@@ -31,7 +37,7 @@ from .evaluation import (
     evaluate_detections,
     evaluate_segmentations,
 )
-from .media import Classes, Image
+from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
 from .sources import query
@@ -41,9 +47,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact",
     "ArtifactNotFoundError",
+    "Audio",
     "Classes",
     "ClassificationEvaluation",
     "CorruptFileError",
+    "DamagedObjectError",
     "DetectionEvaluation",
     "EngineError",
     "EvaluationError",
@@ -51,9 +59,15 @@ __all__ = [
     "Explorer",
     "FilterError",
     "FormatError",
+    "Html",
     "Image",
+    "ImageTooLargeError",
     "JoinedTable",
+    "MediaFileError",
     "MissingMediaWarning",
+    "Molecule",
+    "Object3D",
+    "Plotly",
     "QueryCancelled",
     "QueryResult",
     "QuerySpec",
@@ -63,22 +77,54 @@ __all__ = [
     "Table",
     "TablelensError",
     "UnsafePathError",
+    "VersionInUseError",
+    "Video",
+    "View",
+    "ViewWarning",
     "__version__",
+    "box3d",
+    "browse",
     "configure",
     "evaluate_classifications",
     "evaluate_detections",
     "evaluate_segmentations",
     "init",
     "log_artifact",
+    "panel",
+    "panels",
     "query",
+    "remove_panel",
+    "report",
     "use_artifact",
 ]
 
 
+def _store_browser(store: Store, **options: Any) -> Any:
+    # `Store.explore()` (artifacts/browsing.py): the widget layer loads when a browser is first asked for
+    from .explorer.store_browser import StoreBrowser
+
+    return StoreBrowser(store, **options)
+
+
+_register_browser(_store_browser)
+
+
 def __getattr__(name: str) -> Any:
-    # The widget (anywidget, ipywidgets) loads only when first used.
+    # The widget (anywidget, ipywidgets) loads only when first used; reports are drawn by its front end.
     if name == "Explorer":
         from .explorer import Explorer
 
         return Explorer
+    if name == "browse":  # the store browser of the default store (docs/store-browser.md)
+        from .explorer.store_browser import browse
+
+        return browse
+    if name == "report":
+        from .explorer.report import report
+
+        return report
+    if name in ("panel", "panels", "remove_panel"):  # cell panels are the Explorer's (docs/panels.md)
+        from .explorer import panels as _panels
+
+        return getattr(_panels, name)
     raise AttributeError(f"module 'tablelens' has no attribute {name!r}")

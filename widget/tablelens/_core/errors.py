@@ -5,14 +5,19 @@ from __future__ import annotations
 __all__ = [
     "ArtifactNotFoundError",
     "CorruptFileError",
+    "DamagedObjectError",
     "EngineError",
     "EvaluationError",
     "EvaluationWarning",
     "FilterError",
     "FormatError",
+    "ImageTooLargeError",
+    "MediaFileError",
     "MissingMediaWarning",
     "TablelensError",
     "UnsafePathError",
+    "VersionInUseError",
+    "ViewWarning",
 ]
 
 
@@ -26,6 +31,18 @@ class UnsafePathError(TablelensError, ValueError):
 
 class CorruptFileError(TablelensError, ValueError):
     """A stored file (table, manifest, media) cannot be read; the message names the file and the fault."""
+
+
+class MediaFileError(CorruptFileError):
+    """A media file (audio, video, 3-D object, ...) cannot be read as what it claims to be.
+
+    `reason` is "missing", "unsupported" (a format or codec the readers do not know), "corrupt" (truncated or not
+    that kind of file) or "too-large"; the message names the file and says what to change.
+    """
+
+    def __init__(self, message: str, reason: str = "corrupt") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class FormatError(TablelensError, ValueError):
@@ -45,6 +62,44 @@ class FormatError(TablelensError, ValueError):
         if field:
             where = f"{where}: {field}" if where else field
         super().__init__(f"{where}: {message}" if where else message)
+class DamagedObjectError(CorruptFileError):
+    """Stored bytes do not hash to the digest the store recorded for them: they were damaged after being written.
+
+    `artifact` is the version ("name:v3") whose file it is (None for an unlogged artifact or a store file such as
+    a manifest), `path` the logical path in it, `object` the digest the bytes should have (or, for a manifest or
+    an alias file, its place in the store), `actual` what they hash to now, `file` the local file. The data is
+    never used: read the version again after logging the intact file again (the store then replaces the damaged
+    copy), or find every affected version with `Store.verify()`.
+    """
+
+    def __init__(self, file: str, object: str, actual: str | None, *, artifact: str | None = None,
+                 path: str | None = None, detail: str | None = None) -> None:
+        self.file = file
+        self.object = object
+        self.actual = actual
+        self.artifact = artifact
+        self.path = path
+        what = repr(path) if path else f"store file {object!r}"
+        where = f" of artifact {artifact}" if artifact else ""
+        why = detail or (f"its bytes hash to {actual[:12]}… but the store recorded {object[:12]}…" if actual
+                         else f"it does not match the checksum recorded for {object}")
+        fix = ("log the intact file again (the store replaces the damaged copy) or delete the affected versions"
+               if path else "restore the file from a backup or delete the version")
+        super().__init__(f"{what}{where} is damaged: {why} (file {file}). tablelens never serves damaged data: "
+                         f"{fix}; Store.verify() lists every damaged version")
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes with every field
+        return (type(self), (self.file, self.object, self.actual), {"artifact": self.artifact, "path": self.path,
+                                                                     "detail": self.detail, "args": self.args})
+
+
+class ImageTooLargeError(TablelensError, ValueError):
+    """An image has more pixels than Pillow decodes safely (twice `PIL.Image.MAX_IMAGE_PIXELS`)."""
+
+
+class VersionInUseError(TablelensError, ValueError):
+    """A version cannot be deleted while an alias names it (remove the alias, or delete with `force=True`)."""
 
 
 class ArtifactNotFoundError(TablelensError, KeyError):
@@ -125,3 +180,8 @@ class EvaluationWarning(UserWarning):
 
 class MissingMediaWarning(UserWarning):
     """A media file a table names is not there: the table opens, and that cell shows why it has no pixels."""
+
+
+class ViewWarning(UserWarning):
+    """A saved view names columns the version it is applied to does not have: the view opens without the group
+    and sort keys that name them, and the warning (and the Explorer's notice) says which."""

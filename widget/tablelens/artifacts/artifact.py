@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import ArtifactNotFoundError, CorruptFileError
-from .._core.hashing import sha256_bytes
-from .._core.paths import check_logical_path
-from ..codec import encode_values, image_from_record
+from .._core.hashing import sha256_file
+from .._core.paths import check_logical_path, local_file, new_folder
+from ..codec import encode_values, image_from_record, parse_descriptor
 from ..media.classes import Classes
 from ..media.image import Image
 from ..model import JoinedTable, Table
 from ..model import display as _display
 from .context import current_store
 from .layouts import layout
+from .manifest import contents_digest
 from .names import check_name
-from .staging import Entry, EntrySource, Staging
+from .staging import Entry, EntrySource, Staging, checked_bytes, copy_checked
 
 if TYPE_CHECKING:
     from .store import Store
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Artifact"]
 
 _TABLE = ".table.parquet"
+_COLUMNS = ".table.columns.json"  # the column files of an edited table (codec/overrides.py)
 _JOINED = ".joined-table.json"
 _IMAGE = ".image-file.json"
 _CLASSES = ".classes.json"
@@ -59,7 +60,7 @@ class Artifact:
         self.metadata: dict[str, Any] = dict(metadata or {})
         store = current_store()
         self._staging: Staging | None = Staging(store.tmp_dir if store else None,
-                                                store.objects_dir if store else None)
+                                                store.object_store if store else None)
         self._entries: Mapping[str, Entry] = self._staging.entries
         self._store: Store | None = None
         self._manifest: dict[str, Any] | None = None
@@ -108,7 +109,7 @@ class Artifact:
         """sha256 of the sorted (path, file digest) pairs: identical contents, identical digest."""
         if self._manifest:
             return self._manifest["digest"]
-        return sha256_bytes(json.dumps(sorted((p, e.digest) for p, e in self._entries.items())).encode())
+        return contents_digest((p, e.digest) for p, e in self._entries.items())
 
     @property
     def qualified_name(self) -> str:
@@ -138,6 +139,38 @@ class Artifact:
                 if p.endswith(suffix):
                     out.append(p[: -len(suffix)])
         return sorted(out)
+
+    def table_name(self, name: str) -> str | None:
+        """The artifact's table called `name`, written as `add` took it (`./t`, `t`, `t.table.parquet` all give
+        `t`); None when it has no such table."""
+        norm = check_logical_path(name, "table name")
+        for suffix in (_TABLE, _JOINED):
+            if norm.endswith(suffix):
+                norm = norm[: -len(suffix)]
+                break
+        return norm if norm in self.tables() else None
+
+    @property
+    def _label(self) -> str:
+        return self.qualified_name if self.version else f"{self.name} (not logged)"
+
+    def table_columns(self, name: str) -> dict[str, str]:
+        """The column files of table `name` in an edited version: {column: logical path} ({} when unedited)."""
+        path = name + _COLUMNS
+        if path not in self._entries:
+            return {}
+        columns = parse_descriptor(self._read_json(path), path)
+        for p in columns.values():
+            check_logical_path(p, f"{path}: column file")
+            if p not in self._entries:
+                raise CorruptFileError(f"{path!r} names the column file {p!r}, which artifact "
+                                       f"{self.qualified_name} does not have")
+        return columns
+
+    def table_files(self, name: str) -> list[str]:
+        """Every file table `name` is made of: its Parquet file and, in an edited version, its column files."""
+        columns = self.table_columns(name)
+        return [name + _TABLE, *([name + _COLUMNS] if columns else []), *sorted(columns.values())]
 
     def __repr__(self) -> str:
         return f"Artifact({self.qualified_name!r}, type={self.type!r}, files={len(self._entries)})"
@@ -213,7 +246,7 @@ class Artifact:
 
     def get(self, name: str) -> Table | JoinedTable | Image | Classes:
         """Rebuild the object added under `name`; equal to what was added."""
-        check_logical_path(name, "name")
+        name = check_logical_path(name, "name")
         for suffix in (_TABLE, _JOINED, _IMAGE, _CLASSES):
             base = name[: -len(suffix)] if name.endswith(suffix) else name
             path = base + suffix
@@ -224,9 +257,11 @@ class Artifact:
             f"tables: {self.tables()}")
 
     def _get_entry(self, path: str, suffix: str) -> Any:
-        local = self._entries[path].local_path
         if suffix == _TABLE:
-            return Table._from_stored(local, self.media_source())
+            source = self.media_source()
+            columns = self.table_columns(path[: -len(_TABLE)])
+            files = tuple((c, source.local_path(p)) for c, p in columns.items())  # checked, as the table is
+            return Table._from_stored(source.local_path(path), source, path, files)
         obj = self._read_json(path)
         if suffix == _JOINED:
             if obj.get("_type") != "joined-table" or not {"table1", "table2", "join_key"} <= obj.keys():
@@ -238,20 +273,40 @@ class Artifact:
         return Classes.from_json(obj)
 
     def _read_json(self, path: str) -> Any:
+        data = checked_bytes(self._entries[path], self._label)  # DamagedObjectError before any byte is used
         try:
-            with open(self._entries[path].local_path, "rb") as f:
-                return json.load(f)
-        except (OSError, ValueError) as e:
+            return json.loads(data)
+        except (ValueError, RecursionError) as e:
             raise CorruptFileError(f"{path!r} in artifact {self.qualified_name} cannot be read: {e}") from None
 
     def download(self, root: str | os.PathLike[str] | None = None) -> str:
-        """Copy every file to `root/<path>` (default: a folder named after the artifact) and return the folder."""
+        """Copy every file to `root/<path>` (default: a folder named after the artifact) and return the folder.
+
+        `root` must not exist or be an empty folder, or already hold exactly these files (then nothing is
+        written): nothing is ever overwritten, no file is written through a symbolic link, and a failure leaves
+        no half-written folder. Every file is checked against its digest as it is copied.
+        """
         root = os.fspath(root) if root is not None else os.path.join("artifacts", self.qualified_name.replace(":", "-"))
-        for entry in self._entries.values():
-            dest = Path(root) / entry.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(entry.local_path, dest)
+        if os.path.isdir(root) and not os.path.islink(root) and os.listdir(root) and self._already_in(root):
+            return root
+        with new_folder(root, "download") as tmp:
+            for entry in self._entries.values():
+                dest = local_file(tmp, entry.path)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                copy_checked(entry, dest, self._label)
         return root
+
+    def _already_in(self, root: str) -> bool:
+        """True when `root` holds exactly this artifact's files, byte for byte, and no symbolic link."""
+        found = set()
+        for dirpath, dirs, files in os.walk(root):
+            for n in dirs + files:
+                if os.path.islink(os.path.join(dirpath, n)):
+                    return False
+            found |= {Path(os.path.relpath(os.path.join(dirpath, f), root)).as_posix() for f in files}
+        if found != set(self._entries):
+            return False
+        return all(sha256_file(local_file(root, p)) == e.digest for p, e in self._entries.items())
 
     # -- interchange with the W&B layout ------------------------------------------------------------------------
     @classmethod

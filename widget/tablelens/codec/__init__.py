@@ -19,12 +19,15 @@ from .kinds import (
     read_meta,
     with_meta,
 )
+from .media import MEDIA_KINDS, encode_media, media_from_record, media_kind_of, media_struct_type, stage_media_file
+from .overrides import apply_columns, columns_descriptor, parse_descriptor, read_with_columns, write_patched_column
 from .parquet import read_parquet, read_schema, write_parquet
 from .variant import FIELD_OF_TAG, VARIANT_TYPE, decode_variant, encode_variant, json_dumps
 
 __all__ = [
     "FIELD_OF_TAG",
     "FORMAT_VERSION",
+    "MEDIA_KINDS",
     "META_KEY",
     "VARIANT_FIELDS",
     "VARIANT_TYPE",
@@ -32,25 +35,35 @@ __all__ = [
     "Encoded",
     "MediaSink",
     "MediaSource",
+    "apply_columns",
     "box_from_record",
     "cell_kind",
     "check_cell",
     "column_to_pandas",
+    "columns_descriptor",
     "decode_cell",
     "decode_column",
     "decode_variant",
     "encode_columns",
     "encode_dataframe",
+    "encode_media",
     "encode_values",
     "encode_variant",
     "image_from_record",
     "image_struct_type",
     "json_dumps",
     "kind_of_arrow_type",
+    "media_from_record",
+    "media_kind_of",
+    "media_struct_type",
+    "parse_descriptor",
     "read_meta",
     "read_parquet",
     "read_schema",
+    "read_with_columns",
+    "stage_media_file",
     "table_to_pandas",
     "with_meta",
     "write_parquet",
+    "write_patched_column",
 ]

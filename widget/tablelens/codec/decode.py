@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from .images import ClassesCache, MediaSource, image_from_record
+from .media import MEDIA_KINDS, media_from_record
 from .variant import decode_variant
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ def decode_column(arr: pa.Array | pa.ChunkedArray, meta: dict[str, Any], source:
     if kind == "image":
         classes = ClassesCache(source)
         return [None if v is None else image_from_record(v, source, classes) for v in arr.to_pylist()]
+    if kind in MEDIA_KINDS:
+        return [None if v is None else media_from_record(kind, v, source) for v in arr.to_pylist()]
     if kind in ("mixed", "json", "ndarray"):
         return [decode_cell(v, meta) for v in arr.to_pylist()]
     return arr.to_pylist()
@@ -65,14 +68,14 @@ def column_to_pandas(col: pa.ChunkedArray | pa.Array, meta: dict[str, Any] | Non
 
     Columns without nulls keep their numpy dtype; with nulls, integers and booleans become pandas' nullable
     `Int64` / `boolean`, and floats an object Series so that null (None) stays apart from NaN. Image cells are
-    `Image`s when `source` is given, else the stored structs (dicts).
+    `Image`s (and `Audio`, `Video`, ... for the other media) when `source` is given, else the stored structs.
     """
     import pandas as pd
 
     meta = meta or {}
     kind = meta.get("kind")
     typ = col.type
-    if kind == "image" and source is not None:
+    if (kind == "image" or kind in MEDIA_KINDS) and source is not None:
         return pd.Series(decode_column(col, meta, source), dtype=object)
     if kind in ("mixed", "json", "ndarray"):
         return pd.Series([decode_cell(v, meta) for v in col.to_pylist()], dtype=object)

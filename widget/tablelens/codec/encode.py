@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..media.image import Image
 from .images import MediaSink, encode_images
-from .kinds import cell_kind, check_cell, plain_nested, to_datetime, with_meta
+from .kinds import ARROW_MAX_DEPTH, cell_kind, check_cell, plain_nested, to_datetime, type_depth, with_meta
+from .media import MEDIA_KINDS, encode_media
 from .variant import encode_variant, json_dumps
 
-__all__ = ["Encoded", "encode_columns", "encode_dataframe", "encode_values"]
+__all__ = ["TEXT_CHARS", "Encoded", "encode_columns", "encode_dataframe", "encode_values"]
 
 
 @dataclass
@@ -71,7 +71,7 @@ def encode_dataframe(df: Any, sink: MediaSink | None, *, workers: int | None = N
             unit_type = pa.timestamp("us", tz=getattr(arr.type, "tz", None))
             enc = Encoded(arr.cast(unit_type), {"kind": "datetime"})
         elif pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-            enc = Encoded(pa.array(series, type=pa.string(), from_pandas=True), {"kind": "str"})
+            enc = _encode_str(pa.array(series, type=pa.string(), from_pandas=True))
         if enc is None:
             values = series.tolist()
             if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
@@ -95,7 +95,7 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     kinds: set[str] = set()
     for i, v in enumerate(values):
         k = cell_kind(v)
-        if k == "?":
+        if k == "?" or k == "ndarray":
             check_cell(name, i, v)
         if k is not None:
             kinds.add(k)
@@ -104,10 +104,11 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
     if not kinds:
         return Encoded(pa.nulls(len(values)), {"kind": "null"})
     if len(kinds) > 1:
-        if "image" in kinds:
-            row = next(i for i, v in enumerate(values) if v is not None and not isinstance(v, Image))
+        first = next((v for v in values if cell_kind(v) == "image" or cell_kind(v) in MEDIA_KINDS), None)
+        if first is not None:  # the first media cell of the column says what the column holds
+            row = next(i for i, v in enumerate(values) if v is not None and type(v) is not type(first))
             raise TypeError(
-                f"column {name!r}, row {row}: a column of images can hold only images and None; "
+                f"column {name!r}, row {row}: a column of {type(first).__name__} cells can hold only those and None; "
                 f"found {type(values[row]).__name__}"
             )
         return Encoded(encode_variant(name, values), {"kind": "mixed"})
@@ -121,15 +122,18 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
             return Encoded(pa.array([None if v is None else float(v) for v in values], pa.float64()),
                            {"kind": "float"})
         if kind == "str":
-            return Encoded(pa.array(values, pa.string()), {"kind": "str"})
+            return _encode_str(pa.array(values, pa.string()))
         if kind == "datetime":
             conv = [None if v is None else to_datetime(v) for v in values]
+            if len({d.tzinfo is None for d in conv if d is not None}) > 1:
+                # naive and zoned times in one column: one Arrow type would lose which were naive
+                return Encoded(encode_variant(name, values), {"kind": "mixed"})
             arr = pa.array(conv)
             return Encoded(arr.cast(pa.timestamp("us", tz=arr.type.tz)), {"kind": "datetime"})
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
         raise TypeError(f"column {name!r}: cannot store its {kind} cells: {e}") from None
     if kind == "nested":
-        return _encode_nested(values)
+        return _encode_nested(name, values)
     if kind == "ndarray":
         return _encode_ndarray(name, values)
     if kind == "image":
@@ -137,7 +141,26 @@ def encode_values(name: str, values: list[Any], sink: MediaSink | None, *, worke
             raise TypeError(f"column {name!r} holds images; add the table to an artifact to store them")
         array, meta = encode_images(values, sink, workers=workers)
         return Encoded(array, meta)
+    if kind in MEDIA_KINDS:
+        if sink is None:
+            raise TypeError(f"column {name!r} holds images or other media files ({kind}); add the table to an "
+                            "artifact to store them")
+        array, meta = encode_media(kind, values, sink, workers=workers)
+        return Encoded(array, meta)
     raise AssertionError(kind)  # pragma: no cover
+
+
+#: a str column with a cell longer than this many characters is long text (docs/storage.md)
+TEXT_CHARS = 200
+
+
+def _encode_str(arr: pa.Array) -> Encoded:
+    """A str column; `"text": true` in its metadata when it holds long text (grouped: a histogram of lengths)."""
+    import pyarrow.compute as pc
+
+    longest = pc.max(pc.utf8_length(arr)).as_py() if len(arr) else None
+    return Encoded(arr, {"kind": "str", "text": True} if longest is not None and longest > TEXT_CHARS else
+                   {"kind": "str"})
 
 
 def _has_empty_struct(t: pa.DataType) -> bool:
@@ -148,11 +171,17 @@ def _has_empty_struct(t: pa.DataType) -> bool:
     return False
 
 
-def _encode_nested(values: list[Any]) -> Encoded:
-    plain = [None if v is None else plain_nested(v) for v in values]
+def _encode_nested(name: str, values: list[Any]) -> Encoded:
+    plain = []
+    for i, v in enumerate(values):
+        try:
+            plain.append(None if v is None else plain_nested(v))
+        except TypeError as e:
+            raise TypeError(f"column {name!r}, row {i}: {e}") from None
     try:
         arr = pa.array(plain)
-        if not _has_empty_struct(arr.type) and arr.to_pylist() == plain:
+        # too deep for Parquet readers, or not typed exactly: JSON text below
+        if type_depth(arr.type) <= ARROW_MAX_DEPTH and not _has_empty_struct(arr.type) and arr.to_pylist() == plain:
             kind = "dict" if pa.types.is_struct(arr.type) else "list"
             return Encoded(arr, {"kind": kind})
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -40,9 +41,15 @@ class MediaSink(Protocol):
 
 
 class MediaSource(Protocol):
-    """Where media files come from while a table is decoded (a stored or staged artifact)."""
+    """Where media files come from while a table is decoded (a stored or staged artifact).
+
+    `local_path` gives a file whose bytes were checked against their digest (a damaged one raises
+    `DamagedObjectError`); `lazy_file` gives the file and a function returning its checked bytes, for media that
+    are read only if and when their pixels are used.
+    """
 
     def local_path(self, logical_path: str) -> str: ...
+    def lazy_file(self, logical_path: str) -> tuple[str, Callable[[], bytes]]: ...
     def origin(self) -> str | None: ...
 
 
@@ -231,11 +238,11 @@ class ClassesCache:
         if path is None or self._source is None:
             return None
         if path not in self._cache:
-            local = self._source.local_path(path)
+            local = self._source.local_path(path)  # checked against its digest
             try:
                 with open(local, "rb") as f:
                     self._cache[path] = Classes.from_json(json.load(f))
-            except (OSError, ValueError) as e:
+            except (OSError, ValueError, TypeError, RecursionError) as e:
                 raise CorruptFileError(f"classes file {path!r} cannot be read: {e}") from None
         return self._cache[path]
 
@@ -264,15 +271,19 @@ def image_from_record(rec: dict[str, Any], source: MediaSource | None, classes: 
         raise CorruptFileError("an image cell needs the artifact it belongs to")
     classes = classes or ClassesCache(source)
     origin = source.origin()
+    local, read = source.lazy_file(rec["path"])  # the bytes are checked against their digest when read
     pixels = Pixels(
-        path=source.local_path(rec["path"]), fmt=rec.get("format"), digest=rec.get("digest"),
+        path=local, fmt=rec.get("format"), digest=rec.get("digest"),
         size=(int(rec["width"]), int(rec["height"])) if rec.get("width") else None,
-        origin=(origin, rec["path"]) if origin else None,
+        origin=(origin, rec["path"]) if origin else None, read=read,
     )
     boxes = {layer: [box_from_record(b) for b in bs]
              for layer, bs in (rec.get("boxes") or {}).items() if bs is not None}
-    masks = {layer: Mask(path=source.local_path(m["path"]), digest=m.get("digest"))
-             for layer, m in (rec.get("masks") or {}).items() if m is not None}
+    masks = {}
+    for layer, m in (rec.get("masks") or {}).items():
+        if m is not None:
+            mlocal, mread = source.lazy_file(m["path"])
+            masks[layer] = Mask(path=mlocal, digest=m.get("digest"), read=mread)
     return Image._restore(pixels, rec.get("caption"), classes.get(rec.get("classes")), boxes, masks)
 
 

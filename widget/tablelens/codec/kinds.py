@@ -14,10 +14,13 @@ import numpy as np
 import pyarrow as pa
 
 from .._core.errors import CorruptFileError
+from ..media import FILE_MEDIA
 from ..media.image import Image
 
 __all__ = [
+    "ARROW_MAX_DEPTH",
     "FORMAT_VERSION",
+    "MAX_DEPTH",
     "META_KEY",
     "VARIANT_FIELDS",
     "cell_kind",
@@ -26,6 +29,7 @@ __all__ = [
     "plain_nested",
     "read_meta",
     "to_datetime",
+    "type_depth",
     "with_meta",
 ]
 
@@ -33,6 +37,15 @@ META_KEY = b"tablelens"
 FORMAT_VERSION = 1
 #: the fields of a variant struct (a `mixed` column's cells); see codec/variant.py
 VARIANT_FIELDS = frozenset({"type", "bool", "int", "float", "str", "datetime", "json"})
+#: lists and dicts nested deeper than this are refused (naming the column and row): nothing logged may be
+#: unreadable, and every reader (Python's JSON, the engine, the Explorer) handles this depth
+MAX_DEPTH = 100
+#: nested cells whose Arrow type is deeper than this are stored as JSON text (kind `json`): Parquet readers refuse
+#: schemas more than 100 nodes deep, and a list level takes two nodes (pyarrow cannot read lists 50 deep)
+ARROW_MAX_DEPTH = 32
+
+
+_FILE_KINDS = {cls: kind for kind, cls in FILE_MEDIA.items()}
 
 
 def cell_kind(v: Any) -> str | None:
@@ -51,6 +64,9 @@ def cell_kind(v: Any) -> str | None:
         return "datetime"
     if isinstance(v, Image):
         return "image"
+    kind = _FILE_KINDS.get(type(v))
+    if kind is not None:
+        return kind
     if isinstance(v, np.ndarray):
         return "ndarray"
     if isinstance(v, (list, tuple, dict)):
@@ -64,13 +80,17 @@ def check_cell(column: str, row: int, v: Any) -> None:
     if kind == "?":
         raise TypeError(
             f"column {column!r}, row {row}: cells of type {type(v).__name__} are not supported; use None, bool, "
-            "int, float, str, list, dict, datetime, a numpy array or tl.Image"
+            "int, float, str, list, dict, datetime, a numpy array or a media cell (tl.Image, tl.Audio, tl.Video, "
+            "tl.Html, tl.Object3D, tl.Plotly, tl.Molecule)"
         )
     if kind == "nested":
         try:
             plain_nested(v)
         except TypeError as e:
             raise TypeError(f"column {column!r}, row {row}: {e}") from None
+    elif kind == "ndarray" and v.ndim > ARROW_MAX_DEPTH:
+        raise TypeError(f"column {column!r}, row {row}: numpy arrays of more than {ARROW_MAX_DEPTH} dimensions are "
+                        f"not supported (this one has {v.ndim}); reshape it")
 
 
 def to_datetime(v: Any) -> dt.datetime:
@@ -84,19 +104,35 @@ def to_datetime(v: Any) -> dt.datetime:
     return dt.datetime(v.year, v.month, v.day)
 
 
-def plain_nested(v: Any) -> Any:
-    """A nested value with numpy scalars, arrays and tuples turned into their Python equivalents."""
+def plain_nested(v: Any, _depth: int = 0) -> Any:
+    """A nested value with numpy scalars, arrays and tuples turned into their Python equivalents.
+
+    TypeError when lists and dicts nest deeper than MAX_DEPTH (checked before Python's recursion limit is near).
+    """
+    if isinstance(v, (dict, list, tuple, np.ndarray)) and _depth >= MAX_DEPTH:
+        raise TypeError(f"the value nests lists or dicts more than {MAX_DEPTH} levels deep, which tablelens does "
+                        "not store; flatten it, or store it as a JSON string yourself")
     if isinstance(v, dict):
-        return {k: plain_nested(x) for k, x in v.items()}
+        return {k: plain_nested(x, _depth + 1) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [plain_nested(x) for x in v]
+        return [plain_nested(x, _depth + 1) for x in v]
     if isinstance(v, np.ndarray):
-        return [plain_nested(x) for x in v.tolist()]
+        return [plain_nested(x, _depth + 1) for x in v.tolist()]
     if isinstance(v, np.generic):
         return v.item()
-    if isinstance(v, Image):
-        raise TypeError("images inside lists or dicts are not supported; put each image in its own column")
+    if isinstance(v, Image) or type(v) in _FILE_KINDS:
+        raise TypeError(f"{type(v).__name__} cells inside lists or dicts are not supported; put each one in its own "
+                        "column")
     return v
+
+
+def type_depth(t: pa.DataType) -> int:
+    """How many list and struct levels an Arrow type nests."""
+    if pa.types.is_struct(t):
+        return 1 + max((type_depth(t.field(i).type) for i in range(t.num_fields)), default=0)
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return 1 + type_depth(t.value_type)
+    return 0
 
 
 def kind_of_arrow_type(typ: pa.DataType) -> str:

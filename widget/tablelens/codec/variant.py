@@ -71,8 +71,14 @@ def _variant_cell(v: Any) -> dict[str, Any]:
 
 def encode_variant(name: str, values: list[Any]) -> pa.Array:
     """The variant structs of a column's cells; TypeError names the column when a cell cannot be stored."""
+    cells = []
+    for i, v in enumerate(values):
+        try:
+            cells.append(_variant_cell(v))
+        except TypeError as e:  # nested too deep, or an image inside a list
+            raise TypeError(f"column {name!r}, row {i}: {e}") from None
     try:
-        return pa.array([_variant_cell(v) for v in values], VARIANT_TYPE)
+        return pa.array(cells, VARIANT_TYPE)
     except (pa.ArrowInvalid, OverflowError) as e:
         raise TypeError(f"column {name!r}: cannot store its mixed cells: {e}") from None
 

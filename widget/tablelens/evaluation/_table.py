@@ -8,6 +8,8 @@ their files from the predictions' artifact, so `tl.query`, the Explorer and `to_
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -48,6 +50,12 @@ class MediaFiles:
         if self._resolve is None:
             raise EvaluationError(f"the predictions' media file {logical_path!r} cannot be found")
         return self._resolve(logical_path)
+
+    def lazy_file(self, logical_path: str) -> tuple[str, Callable[[], bytes]]:
+        """The file and its bytes; the engine's resolver checks a file against its digest when it finds it (once
+        per file and process: the digest memo), so the bytes are read as they are."""
+        local = self.local_path(logical_path)
+        return local, lambda: Path(local).read_bytes()
 
     def origin(self) -> str | None:
         return self._origin

@@ -1,7 +1,9 @@
-"""The Explorer widget (kernel side): traits, message handlers and the background query thread."""
+"""The widgets (kernel side): the Explorer (traits, message handlers, the background query thread) and the store
+browser."""
 
 from __future__ import annotations
 
+from .store_browser import StoreBrowser, browse
 from .widget import Explorer, FrontEndMissingError
 
-__all__ = ["Explorer", "FrontEndMissingError"]
+__all__ = ["Explorer", "FrontEndMissingError", "StoreBrowser", "browse"]

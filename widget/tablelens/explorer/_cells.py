@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codec import decode_cell
+from ..codec import MEDIA_KINDS, decode_cell
 
 __all__ = [
     "ImageEncoder",
@@ -26,8 +26,9 @@ __all__ = [
     "is_missing",
 ]
 
-#: Called with an image struct (a dict) and returns its `$image` payload; supplied by the media index.
-ImageEncoder = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: Called with an image struct (a dict) and returns its `$image` payload; supplied by the media index. Called
+#: with a second argument, the kind ("audio", "video", ...), for the other media structs: their `$media` payload.
+ImageEncoder = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ def _encode(value: Any, kind: str | None, lim: Limits, image: ImageEncoder | Non
         if image is None:
             return {"$image": {"key": None, "error": "images cannot be shown here"}}
         return {"$image": image(value)}
+    if kind in MEDIA_KINDS and isinstance(value, Mapping):
+        if image is None:
+            return {"$media": {"kind": kind, "key": None, "error": "media cannot be shown here"}}
+        return {"$media": image(value, kind)}
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):

@@ -15,19 +15,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..media import previews as _previews
 from ..media import thumbnails as _thumbs
+from . import panels as _panels
 from ._layout import Layout, PageBudget, encode_page
-from ._media import MediaIndex
+from ._media import MEDIA_MIME, MediaIndex
 
 __all__ = [
     "MAX_LIMIT",
     "MAX_THUMB_ITEMS",
     "Snapshot",
     "answer_asset",
+    "answer_cell",
     "answer_image",
     "answer_masks",
+    "answer_media",
+    "answer_panel",
     "answer_rows",
     "answer_thumbs",
+    "answer_waveforms",
     "error_answer",
 ]
 
@@ -35,6 +41,9 @@ MAX_LIMIT = 500  # rows per request
 MAX_THUMB_ITEMS = 512  # images per thumbs/masks request
 MAX_THUMB_SIZE = 2048  # longest side (device pixels) of a thumbnail
 MAX_ORIGINAL_BYTES = 20 * 2**20  # larger originals are sent as a 4096 px rendition instead
+MAX_MEDIA_BYTES = 64 * 2**20  # a media file larger than this is not sent to the browser (Python has it)
+MAX_MEDIA_ANSWER = 128 * 2**20  # the files of one `media` answer, together
+MAX_CELL_CHARS = 1_000_000  # the full text of one cell (`cell` request)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -95,7 +104,7 @@ def page_rows(snapshot: Snapshot, offset: int, limit: int, hidden: Iterable[str]
 
 
 def _image_fn(result: Any, media: MediaIndex) -> Any:
-    def image(table: int, struct: Mapping[str, Any], limits: Any) -> dict[str, Any]:
+    def image(table: int, struct: Mapping[str, Any], limits: Any, kind: str = "image") -> dict[str, Any]:
         def resolve(path: str) -> str:
             try:
                 return os.fspath(result.resolve_media(table, path))
@@ -109,6 +118,8 @@ def _image_fn(result: Any, media: MediaIndex) -> Any:
                     pass
                 raise
 
+        if kind != "image":
+            return media.media_payload(kind, struct, resolve)
         return media.image_payload(struct, resolve, max_classes=limits.max_classes, max_boxes=limits.max_boxes)
 
     return image
@@ -145,6 +156,7 @@ def answer_thumbs(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | No
     except ValueError as e:
         return error_answer(msg, str(e)), []
     work: list[tuple[str, str, int]] = []
+    other: list[tuple[str, str, str, str, int, str]] = []  # video posters, 3-D and molecule pictures
     failed: dict[str, str] = {}
     for it in items:
         key = it["key"]
@@ -156,9 +168,14 @@ def answer_thumbs(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | No
             failed[key] = "unknown image key (the page changed; it will reload)"
         elif entry.get("error") or not entry.get("path"):
             failed[key] = entry.get("error") or "this image has no file"
+        elif entry.get("kind") in ("video", "object3d", "molecule"):
+            other.append((key, entry["kind"], entry["path"], str(entry.get("format") or ""), size,
+                          str(entry.get("name") or entry["path"])))
         else:
             work.append((key, entry["path"], size))
     made = {r["key"]: r for r in _thumbs.thumbnails(work, cache_dir=cache_dir)} if work else {}
+    if other:
+        made.update({r["key"]: r for r in _previews.previews(other, cache_dir=cache_dir)})
     results = [made.get(it["key"]) or {"key": it["key"], "error": failed.get(it["key"], "no thumbnail")}
                for it in items]
     out, buffers = _thumbs.pack_items(results)
@@ -214,9 +231,92 @@ def answer_image(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | Non
     return {"type": "image", "id": msg.get("id"), "items": [item]}, [data]
 
 
+def answer_waveforms(media: MediaIndex, msg: Mapping[str, Any], cache_dir: str | None = None,
+                     ) -> tuple[dict[str, Any], list[bytes]]:
+    """`waveforms`: the peaks of every requested audio cell (`2 * bins` signed bytes each), in one answer."""
+    try:
+        items = _items(msg)
+    except ValueError as e:
+        return error_answer(msg, str(e)), []
+    work: list[tuple[str, str, str, int, str]] = []
+    failed: dict[str, str] = {}
+    for it in items:
+        bins = it.get("bins", 256)
+        bins = int(bins) if isinstance(bins, (int, float)) and not isinstance(bins, bool) else 256
+        entry = media.lookup(it["key"])
+        if entry is None or entry.get("kind") != "audio":
+            failed[it["key"]] = "unknown audio key (the page changed; it will reload)"
+        elif entry.get("error") or not entry.get("path"):
+            failed[it["key"]] = entry.get("error") or "this audio cell has no file"
+        else:
+            work.append((it["key"], entry["path"], str(entry.get("format") or ""), max(8, min(4096, bins)),
+                         str(entry.get("name") or entry["path"])))
+    made = {r["key"]: r for r in _previews.waveforms(work, cache_dir=cache_dir)} if work else {}
+    results = [made.get(it["key"]) or {"key": it["key"], "error": failed.get(it["key"], "no waveform")}
+               for it in items]
+    out, buffers = _thumbs.pack_items(results)
+    return {"type": "waveforms", "id": msg.get("id"), "items": out}, buffers
+
+
+def answer_media(media: MediaIndex, msg: Mapping[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    """`media`: the files of audio, video, HTML, 3-D, Plotly and molecule cells as they are, in one answer."""
+    try:
+        items = _items(msg)
+    except ValueError as e:
+        return error_answer(msg, str(e)), []
+    out: list[dict[str, Any]] = []
+    buffers: list[bytes] = []
+    total = 0
+    for it in items:
+        key = it["key"]
+        entry = media.lookup(key)
+        if entry is None or not entry.get("kind"):
+            out.append({"key": key, "error": "unknown media key (the page changed; it will reload)"})
+            continue
+        if entry.get("error") or not entry.get("path"):
+            out.append({"key": key, "error": entry.get("error") or "this cell has no file"})
+            continue
+        path, fmt = entry["path"], str(entry.get("format") or "")
+        try:
+            size = os.path.getsize(path)
+            if size > MAX_MEDIA_BYTES or total + size > MAX_MEDIA_ANSWER:
+                out.append({"key": key, "error": f"the file is {size / 2**20:.0f} MiB, more than the "
+                            f"{MAX_MEDIA_BYTES // 2**20} MiB sent to the browser; read it in Python"})
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            out.append({"key": key, "error": f"{entry['kind']} file not found: {path} ({e})"})
+            continue
+        total += len(data)
+        out.append({"key": key, "mime": MEDIA_MIME.get(fmt, "application/octet-stream"), "format": fmt,
+                    "buffer": len(buffers)})
+        buffers.append(data)
+    return {"type": "media", "id": msg.get("id"), "items": out}, buffers
+
+
+def answer_cell(snapshot: Snapshot | None, msg: Mapping[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    """`cell`: the whole text of one string cell the page cut (`{"key": row _key, "column"}`), as UTF-8 bytes."""
+    key, column = msg.get("key"), msg.get("column")
+    if snapshot is None or not isinstance(column, str) or isinstance(key, bool) or not isinstance(key, (int, str)):
+        return error_answer(msg, "'key' (a row's _key) and 'column' are needed"), []
+    if snapshot.result.grouped:
+        return error_answer(msg, "grouped rows have no cells to read whole"), []
+    df = snapshot.result.rows_by_key([key])
+    if not len(df) or column not in df.columns:
+        return error_answer(msg, f"no cell {column!r} in row {key!r} of the current result"), []
+    value = df[column].iloc[0]
+    if not isinstance(value, str):
+        return error_answer(msg, f"the cell {column!r} of row {key!r} is not text"), []
+    data = value[:MAX_CELL_CHARS].encode("utf-8")
+    return {"type": "cell", "id": msg.get("id"), "key": key, "column": column, "chars": len(value),
+            "buffer": 0}, [data]
+
+
 _assets: dict[str, bytes] = {}
 _assets_lock = threading.Lock()
-ASSETS = {"plotly": "plotly.js"}
+ASSETS = {"plotly": "plotly.js", "three": "three.js", "markdown": "markdown.js",
+          "graph-layout": "graph-layout.js"}  # the last: the store browser's graph (dagre)
 
 
 def answer_asset(msg: Mapping[str, Any], static: Path = STATIC) -> tuple[dict[str, Any], list[bytes]]:
@@ -234,3 +334,14 @@ def answer_asset(msg: Mapping[str, Any], static: Path = STATIC) -> tuple[dict[st
                 return error_answer(msg, f"cannot read {path}: {e}; rebuild the front end (npm run build)"), []
             _assets[str(path)] = data
     return {"type": "asset", "id": msg.get("id"), "name": name, "buffer": 0}, [data]
+
+
+def answer_panel(msg: Mapping[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+    """`panel`: the module source of a registered panel (docs/panels.md), as UTF-8 bytes."""
+    name = msg.get("name")
+    p = _panels.get_panel(name) if isinstance(name, str) else None
+    if p is None:
+        known = [q.name for q in _panels.panels()]
+        return error_answer(msg, f"no panel named {name!r} is registered (registered: {known})"), []
+    return {"type": "panel", "id": msg.get("id"), "name": p.name, "digest": p.digest, "buffer": 0}, [
+        p.esm.encode("utf-8")]

@@ -22,8 +22,8 @@ from ._cells import Limits, encode_value, is_missing, plain_number
 __all__ = ["Column", "Layout", "PageBudget", "build_layout", "encode_page", "records_of"]
 
 
-#: (table index, image struct, limits) -> `$image` payload
-ImageFn = Callable[[int, Mapping[str, Any], Limits], dict[str, Any]]
+#: (table index, image struct, limits[, kind]) -> `$image` payload (or `$media` payload of a `kind` struct)
+ImageFn = Callable[..., dict[str, Any]]
 
 
 @dataclass
@@ -41,7 +41,10 @@ class Column:
     meta: Mapping[str, Any] = field(default_factory=dict)  # the values' storage metadata (ndarray dtype)
 
     def schema(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "label": self.label, "table": self.table, **self.extra}
+        out = {"name": self.name, "kind": self.kind, "label": self.label, "table": self.table, **self.extra}
+        if self.meta.get("text"):  # a column of long text (docs/storage.md): clipped cells with expand
+            out["text"] = True
+        return out
 
 
 @dataclass
@@ -143,6 +146,17 @@ def _summary(value: Any, limits: Limits, image: ImageFn | None, table: int) -> t
         imgs = [image(table, item, limits) for item in (value.get("images") or [])[:32]
                 if isinstance(item, Mapping) and image is not None]
         return {"$images": imgs}, False
+    if skind == "media":  # audio, video, 3-D...: a histogram of one fact and a few samples
+        mkind = str(value.get("media_kind"))
+        items = [image(table, item, limits, mkind) for item in (value.get("images") or [])[:32]
+                 if isinstance(item, Mapping) and image is not None]
+        out: dict[str, Any] = {"kind": mkind, "items": items}
+        hist = value.get("hist")
+        if isinstance(hist, Mapping) and hist.get("edges"):
+            out["field"] = value.get("field")
+            out["hist"] = {"edges": [plain_number(e) for e in hist.get("edges") or []],
+                           "counts": _counts(hist.get("counts"))}
+        return {"$medias": out}, False
     return encode_value(dict(value), limits=limits)
 
 
@@ -224,11 +238,11 @@ def _row_key(key: Any, fallback: int) -> Any:
     return str(key)
 
 
-def _bind(image: ImageFn | None, table: int, limits: Limits) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+def _bind(image: ImageFn | None, table: int, limits: Limits) -> Callable[..., dict[str, Any]] | None:
     if image is None:
         return None
 
-    def one(struct: Mapping[str, Any]) -> dict[str, Any]:
-        return image(table, struct, limits)
+    def one(struct: Mapping[str, Any], kind: str = "image") -> dict[str, Any]:
+        return image(table, struct, limits, kind)
 
     return one

@@ -15,15 +15,27 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._core.errors import TablelensError
 from ._cells import encode_box, is_missing, plain_number
 
-__all__ = ["MediaIndex", "Resolver"]
+__all__ = ["MEDIA_MIME", "MediaIndex", "Resolver"]
 
 #: logical path inside the artifact of the table the image belongs to -> local file
 Resolver = Callable[[str], str]
 
 _BROWSER_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp",
                     "gif": "image/gif", "bmp": "image/bmp"}
+#: key prefix of each media kind's files
+_PREFIX = {"audio": "aud", "video": "vid", "html": "html", "object3d": "o3d", "plotly": "plot", "molecule": "mol"}
+#: the facts of each kind that its `$media` payload carries (docs/protocol.md "Cells")
+_FACTS = {"audio": ("duration", "sample_rate", "channels"), "video": ("width", "height", "frames", "fps", "duration"),
+          "html": (), "object3d": ("points", "faces"), "plotly": ("traces", "trace_types"), "molecule": ("atoms",)}
+#: mime types of the media files, by extension (the browser plays or parses the bytes as they are)
+MEDIA_MIME = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4",
+              "aiff": "audio/aiff", "au": "audio/basic", "mp4": "video/mp4", "webm": "video/webm", "gif": "image/gif",
+              "html": "text/html", "plotly.json": "application/json", "pts.json": "application/json",
+              "babylon": "application/json", "gltf": "model/gltf+json", "glb": "model/gltf-binary",
+              "obj": "text/plain", "stl": "model/stl"}
 
 
 class MediaIndex:
@@ -108,6 +120,34 @@ class MediaIndex:
             out["error"] = "; ".join(errors)
         return out
 
+    def media_payload(self, kind: str, struct: Mapping[str, Any], resolve: Resolver) -> dict[str, Any]:
+        """The `$media` payload of an audio, video, HTML, 3-D, Plotly or molecule struct (docs/protocol.md)."""
+        path, digest, fmt = struct.get("path"), struct.get("digest"), struct.get("format")
+        out: dict[str, Any] = {"kind": kind, "key": None, "format": None if fmt is None else str(fmt),
+                               "size": _int(struct.get("size"))}
+        caption = struct.get("caption")
+        if caption is not None and not is_missing(caption):
+            out["caption"] = str(caption)[:2000]
+        for f in _FACTS.get(kind, ()):
+            v = struct.get(f)
+            if v is None or is_missing(v):
+                continue
+            out[f] = [str(x) for x in v][:50] if isinstance(v, (list, tuple)) else plain_number(v)
+        if kind == "object3d":
+            boxes = struct.get("boxes")
+            out["boxes"] = len(boxes) if boxes is not None and not is_missing(boxes) else 0
+        if isinstance(path, str) and path:
+            key = _key(_PREFIX.get(kind, kind), digest, path)
+            local, err = _resolve(resolve, path)
+            self._remember(key, {"path": local, "error": err, "kind": kind, "format": out["format"], "name": path,
+                                 "width": _int(struct.get("width")), "height": _int(struct.get("height"))})
+            out["key"] = key
+            if err:
+                out["error"] = err
+        else:
+            out["error"] = f"this {kind} cell has no file"
+        return out
+
     def _class_set(self, path: Any, resolve: Resolver) -> list[dict[str, Any]]:
         if not isinstance(path, str) or not path:
             return []
@@ -152,6 +192,8 @@ def _key(prefix: str, digest: Any, path: str) -> str:
 def _resolve(resolve: Resolver, path: str) -> tuple[str | None, str | None]:
     try:
         local = resolve(path)
+    except TablelensError as e:  # damaged (checked against its digest) or unsafe: the message says which and why
+        return None, str(e)
     except Exception as e:  # a missing entry must not break the page: the cell explains it instead
         return None, f"cannot find {path}: {e}"
     if local is None:

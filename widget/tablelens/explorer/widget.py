@@ -18,22 +18,31 @@ import anywidget
 import traitlets as t
 
 from .._core.errors import FilterError, TablelensError
+from ..artifacts import Store, View
 from ..query import QUICK_FILTERS, QuerySpec, connect, normalize_group_by, normalize_sort, run
 from ..sources import ResolvedSource, resolve, resolve_for_query
+from ..sources.edits import Edits
+from . import panels as _panels
+from ._actions import ExplorerActions
 from ._evaluation import EvaluationPanel
 from ._handlers import (
     Snapshot,
     answer_asset,
+    answer_cell,
     answer_image,
     answer_masks,
+    answer_media,
+    answer_panel,
     answer_rows,
     answer_thumbs,
+    answer_waveforms,
     error_answer,
     page_rows,
 )
-from ._layout import build_layout
 from ._media import MediaIndex
+from ._snapshot import make_snapshot
 from ._versions import normalize_compare, version_entries
+from ._views import plan_apply
 from ._worker import Lane, LatestRunner, Token
 
 __all__ = ["Explorer", "FrontEndMissingError"]
@@ -108,7 +117,7 @@ class _SortTrait(t.List):  # type: ignore[type-arg]
         return super().validate(obj, pairs)
 
 
-class Explorer(anywidget.AnyWidget):
+class Explorer(ExplorerActions, anywidget.AnyWidget):
     """Browse, filter, group, sort and compare a table in a notebook cell.
 
     `Explorer("preds:v3")`, `Explorer(table, compare="preds:v4")`; the source may be a `"name:version"` spec, a
@@ -117,6 +126,8 @@ class Explorer(anywidget.AnyWidget):
     the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected. Given an evaluation
     (`tl.evaluate_detections(...)`, ...) or a logged evaluation artifact, it shows the evaluated table with the
     evaluation panel (`ex.evaluation`; `ex.eval_threshold` moves a live evaluation's confidence threshold).
+    `Explorer("preds:latest", view="hard-cars")` opens with a saved view; `ex.save_view`, `ex.edits`,
+    `ex.log_as`, `ex.code()` and `tl.report([ex])` are in explorer/_actions.py (docs/views.md).
     """
 
     # -- the query (rw) --------------------------------------------------------------------------------------------
@@ -129,6 +140,7 @@ class Explorer(anywidget.AnyWidget):
     page_size = t.Int(50).tag(sync=True)
     overlay = t.Dict().tag(sync=True)
     selected_keys = t.List().tag(sync=True)
+    panels = t.List(t.Dict()).tag(sync=True)  # registered cell panels: name and digest (docs/panels.md)
     # -- what the kernel reports -----------------------------------------------------------------------------------
     recent_filters = t.List(t.Unicode()).tag(sync=True)
     source_label = t.Unicode("").tag(sync=True)
@@ -141,13 +153,19 @@ class Explorer(anywidget.AnyWidget):
     result_version = t.Int(0).tag(sync=True)
     error = t.Dict().tag(sync=True)
     busy = t.Bool(False).tag(sync=True)
+    # -- views, edits (docs/views.md) ------------------------------------------------------------------------------
+    saved_views = t.List(t.Dict()).tag(sync=True)
+    current_view = t.Unicode("").tag(sync=True)
+    notice = t.Dict().tag(sync=True)
+    pending_edits = t.Int(0).tag(sync=True)
+    editable_columns = t.List(t.Unicode()).tag(sync=True)
     # -- an evaluation's panel (explorer/_evaluation.py) -----------------------------------------------------------
     evaluation = t.Dict().tag(sync=True)
     eval_threshold = t.Float(None, allow_none=True).tag(sync=True)
 
     def __init__(
         self,
-        source: Any,
+        source: Any = None,
         *,
         compare: Any = None,
         table: str | None = None,
@@ -157,6 +175,7 @@ class Explorer(anywidget.AnyWidget):
         quick_filter: str = "all",
         page_size: int = 50,
         backend: Any = None,
+        view: str | View | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         # anywidget sends _esm/_css with every widget instance: read them (once per build) before anything else,
@@ -171,9 +190,19 @@ class Explorer(anywidget.AnyWidget):
             kwargs.setdefault("eval_threshold", self._eval.live.threshold if self._eval.live else None)
             source = self._eval.table
         # the source is resolved once, here, so a wrong name fails in the cell that asked for it
-        self._source: ResolvedSource = resolve(source, table, default_table=True,
+        store = None
+        if source is None and isinstance(view, View) and view.source:  # a saved view opens where it was saved
+            source, table = view.source, table or (view.spec.get("source") or {}).get("table")
+            store = Store(view.store_dir) if view.store_dir else None
+        if source is None:
+            raise TypeError("the Explorer needs a source: a 'name:version' spec, a Table, a DataFrame, ...")
+        self._source: ResolvedSource = resolve(source, table, store=store, default_table=True,
                                                cannot="the Explorer cannot show")
         self._eval = self._eval or EvaluationPanel.of_resolved(self._source)
+        self._given_source = source if isinstance(source, str) else None
+        self._view: View | None = None
+        self._view_state: tuple[Any, ...] | None = None
+        self._edits = Edits(self._source)
         self._conn = connect(backend)  # a connection of its own: other Explorers' queries never block this one
         self._compare_given: ResolvedSource | None = None  # an object passed as compare= (not a spec string)
         if compare is not None and not isinstance(compare, str):
@@ -189,19 +218,31 @@ class Explorer(anywidget.AnyWidget):
         self._runner = LatestRunner("tablelens-query", on_busy=self._set_busy)
         self._rows_lane = Lane("tablelens-rows", supersede=True)
         self._media_lane = Lane("tablelens-media")
+        self._actions_lane = Lane("tablelens-actions")
+        state: dict[str, Any] = {"filter": filter or "", "group_by": group_by, "sort": sort, "compare": compare or "",
+                                 "quick_filter": quick_filter, "page_size": page_size}
+        applied = None
+        if view is not None:  # the view's state replaces the query given here
+            saved, spec, name = self._find_view(view, None)
+            applied = plan_apply(spec, self._source, name)
+            state.update(applied.traits)
+            self._view = saved
         super().__init__(
-            filter=filter or "",
-            group_by=group_by,
-            sort=sort,
-            compare=compare or "",
-            quick_filter=quick_filter,
-            page_size=page_size,
+            **state,
             source_label=self._source.label,
             tables=list(self._source.tables),
             evaluation=self._eval.state() if self._eval is not None else {},
+            editable_columns=self._edits.editable_columns(),
             **kwargs,
         )
+        if applied is not None:
+            self._view_state = self._state_key()
+            self.current_view = self._view.name if self._view is not None else ""
+            self.notice = {"message": applied.report.message(), "level": "info" if applied.report.ok else "warning"}
+        self._refresh_views()
         self._resolve_compare()
+        self._panels_changed()
+        _panels.subscribe(self._panels_changed)
         self.on_msg(self._on_custom)
         self._ready = True
         self._schedule()
@@ -237,14 +278,14 @@ class Explorer(anywidget.AnyWidget):
         """Block until the latest query and the answers in flight are done (tests, `view`)."""
         if not self._runner.wait(timeout):
             raise TimeoutError(f"the Explorer's query did not finish within {timeout} s")
-        for lane in (self._rows_lane, self._media_lane):
+        for lane in (self._rows_lane, self._media_lane, self._actions_lane):
             if not lane.wait(timeout):
                 raise TimeoutError(f"the Explorer's requests did not finish within {timeout} s")
         return self
 
     def close(self) -> None:
         """Stop the background threads and close the widget (also called when it is garbage collected)."""
-        for name in ("_runner", "_rows_lane", "_media_lane"):
+        for name in ("_runner", "_rows_lane", "_media_lane", "_actions_lane"):
             worker = getattr(self, name, None)  # absent when the constructor failed early
             if worker is not None:
                 worker.close()
@@ -292,7 +333,11 @@ class Explorer(anywidget.AnyWidget):
                                                        "compare")
                 except FilterError as err:
                     self._compare_fault = err
+                except TablelensError as err:  # a damaged or unreadable version: shown beside the compare control
+                    self._compare_fault = FilterError(str(err), control="compare")
         self.versions = version_entries(self._source, self._compared)
+        self._column_types = _panels.scan_types([self._source.scan,
+                                                 self._compared.scan if self._compared is not None else None])
 
     @t.observe("hidden_columns")
     def _hidden_changed(self, change: Any) -> None:
@@ -304,6 +349,13 @@ class Explorer(anywidget.AnyWidget):
             version = self.result_version + 1
             self._snapshot = Snapshot(snap.result, version, snap.layout, snap.num_rows, snap.pages)
             self.result_version = version
+
+    def _panels_changed(self) -> None:
+        """The panel registry changed: list the panels and name them in the schema."""
+        self.panels = [p.describe() for p in _panels.panels()]
+        snap = self._snapshot
+        if snap is not None:
+            self.schema = _panels.with_panels(snap.layout.schema(), self._column_types)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -333,13 +385,7 @@ class Explorer(anywidget.AnyWidget):
             mode = str(result.mode)
             num_rows, total_rows = int(result.num_rows), int(result.total_rows)
             token.check()
-            layout = build_layout(mode, result.columns, join_key=result.join_key)
-            meta: dict[str, dict[str, Any]] = {}
-            for source in (self._source, compared):
-                for name, m in (source.media_meta() if source is not None else {}).items():
-                    meta[name] = _merge_media(meta.get(name), m)
-            layout.add_media_meta(meta)
-            snap = Snapshot(result, 0, layout, num_rows)
+            snap = make_snapshot(result, (self._source, compared), num_rows)
             # the first page, so the browser's first `rows` request is answered at once
             page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
@@ -371,7 +417,7 @@ class Explorer(anywidget.AnyWidget):
             self.num_rows = num_rows
             self.total_rows = total_rows
             self.mode = mode
-            self.schema = snap.layout.schema()
+            self.schema = _panels.with_panels(snap.layout.schema(), self._column_types)
             self.error = {}
             self.recent_filters = recent
             if panel is not None:
@@ -401,18 +447,31 @@ class Explorer(anywidget.AnyWidget):
         kind = content.get("type")
         msg = dict(content)
         if kind == "rows":
-            self._rows_lane.submit(lambda: self._answer(msg, lambda: answer_rows(
-                self._snapshot, msg, self.hidden_columns, self._media)))
+            self._rows_lane.submit(lambda: self._answer(msg, lambda: self._rows_answer(msg)))
         elif kind == "thumbs":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_thumbs(self._media, msg)))
         elif kind == "masks":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_masks(self._media, msg)))
         elif kind == "image":
             self._media_lane.submit(lambda: self._answer(msg, lambda: answer_image(self._media, msg)))
+        elif kind == "waveforms":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_waveforms(self._media, msg)))
+        elif kind == "media":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_media(self._media, msg)))
+        elif kind == "cell":
+            self._media_lane.submit(lambda: self._answer(msg, lambda: answer_cell(self._snapshot, msg)))
         elif kind == "asset":  # a file read once per process: answered at once, not behind thumbnails
             self._answer(msg, lambda: answer_asset(msg))
+        elif self._on_action(str(kind), msg):  # views, edits, exports, reports (_actions.py)
+            pass
+        elif kind == "panel":  # a registered panel's module source (kernel state, never in a trait)
+            self._answer(msg, lambda: answer_panel(msg))
         else:
             self.send(error_answer(msg, f"unknown request type {kind!r}"))
+
+    def _rows_answer(self, msg: Mapping[str, Any]) -> tuple[dict[str, Any], list[bytes]]:
+        answer, buffers = answer_rows(self._snapshot, msg, self.hidden_columns, self._media)
+        return self._with_edits(answer), buffers
 
     def _answer(self, msg: Mapping[str, Any], make: Any) -> None:
         try:
@@ -422,17 +481,3 @@ class Explorer(anywidget.AnyWidget):
             answer, buffers = error_answer(msg, f"{type(e).__name__}: {e}"), []
         self.send(answer, buffers or None)
 
-
-def _merge_media(a: Mapping[str, Any] | None, b: Mapping[str, Any]) -> dict[str, Any]:
-    """The legend's facts of an image column over both compared tables: layers, score keys and classes."""
-    out: dict[str, Any] = {"layers": {"boxes": [], "masks": []}, "scores": {}, "classes": []}
-    for m in (a or {}, b):
-        for kind in ("boxes", "masks"):
-            out["layers"][kind] += [x for x in (m.get("layers") or {}).get(kind, []) if x not in out["layers"][kind]]
-        for layer, keys in (m.get("scores") or {}).items():
-            have = out["scores"].setdefault(layer, [])
-            have += [k for k in keys if k not in have]
-        known = {c.get("id") for c in out["classes"]}
-        out["classes"] += [c for c in (m.get("classes") or []) if c.get("id") not in known]
-    out["classes"] = out["classes"][:256]
-    return out

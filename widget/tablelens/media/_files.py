@@ -1,12 +1,11 @@
-"""What tablelens knows about a local media file — sha256, and for an image its format and pixel size — per process.
+"""What tablelens knows about a local image file — sha256, format and pixel size — per process.
 
 A dataset names the same file from many cells (one row per image and split, per model, per crop). Each distinct
-file is read and hashed once per process: the facts are remembered by the file's identity (path, device, inode,
-size, mtime, ctime), so every later cell that names it costs one `stat`, and any change to the file changes that
-identity and forces a re-read. Facts are remembered only for a file that had not changed for `SETTLED_S` seconds
-when it was read: a write landing within the same timestamp tick would otherwise leave the identity unchanged
-(git's "racily clean" problem); such a file is read again on its next use. Thumbnails (`_cache.content_sha256`)
-and logging (`Pixels`) share the memo.
+file is read once per process: its facts are remembered by the file's identity (path, device, inode, size, mtime,
+ctime), so every later cell that names it costs one `stat`, and any change to the file changes that identity and
+forces a re-read. Facts are remembered only for a file that had not changed for `SETTLED_S` seconds when it was
+read (git's "racily clean" rule). The digest goes into the one digest memo of the process
+(`_core.hashing.file_sha256`), which the store's checked reads, thumbnails and logging share.
 """
 
 from __future__ import annotations
@@ -15,19 +14,19 @@ import hashlib
 import io
 import os
 import threading
-import time
 from dataclasses import dataclass
 from itertools import islice
 
 from PIL import Image as PILImage
+
+from .._core import hashing
 
 __all__ = ["SETTLED_S", "ImageFacts", "file_sha256", "forget", "image_facts"]
 
 _CHUNK = 1 << 20
 _MEMO_MAX = 1 << 18  # entries of each memo; when full, the older half is forgotten
 _STREAM_ABOVE = 64 << 20  # larger files are hashed in chunks (never held in memory) and not sniffed as images
-#: a file whose ctime is older than this when it is read has its facts remembered (see the module docstring)
-SETTLED_S = 2.0
+SETTLED_S = hashing.SETTLED_S
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff"}
 
@@ -65,7 +64,6 @@ class _Memo:
             self._map.clear()
 
 
-_digests = _Memo()
 _images = _Memo()
 # one lock per stripe of paths: two threads that meet the same new file read it once, the second waits for the
 # first; files on other stripes are read in parallel
@@ -81,31 +79,9 @@ def _identity(path: str, st: os.stat_result | None) -> tuple[_Identity, os.stat_
     return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns), st
 
 
-def _settled(path: str, key: _Identity) -> bool:
-    """The file is as it was before it was read, and had not changed for SETTLED_S seconds then."""
-    after, st = _identity(path, None)
-    return after == key and st.st_ctime < time.time() - SETTLED_S
-
-
 def file_sha256(path: str | os.PathLike[str], st: os.stat_result | None = None) -> str:
     """Hex sha256 of the file's bytes, read at most once per file identity in this process."""
-    path = os.fspath(path)
-    key, _ = _identity(path, st)
-    cached = _digests.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    with _stripe(path):
-        cached = _digests.get(key)  # another thread may have read it meanwhile
-        if cached is not None:
-            return cached  # type: ignore[return-value]
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                h.update(chunk)
-        digest = h.hexdigest()
-        if _settled(path, key):
-            _digests.put(key, digest)
-    return digest
+    return hashing.file_sha256(path, st)
 
 
 def image_facts(path: str | os.PathLike[str]) -> ImageFacts:
@@ -120,7 +96,7 @@ def image_facts(path: str | os.PathLike[str]) -> ImageFacts:
         return cached  # type: ignore[return-value]
     if st.st_size > _STREAM_ABOVE:
         facts = ImageFacts(file_sha256(path, st), *_sniff(path), st.st_size)
-        if _settled(path, key):
+        if hashing.known_sha256(path) == facts.digest:  # remembered: the file had settled and is unchanged
             _images.put(key, facts)
         return facts
     with _stripe(path):
@@ -130,8 +106,7 @@ def image_facts(path: str | os.PathLike[str]) -> ImageFacts:
         with open(path, "rb") as f:
             data = f.read()
         facts = ImageFacts(hashlib.sha256(data).hexdigest(), *_sniff(io.BytesIO(data)), len(data))
-        if _settled(path, key):
-            _digests.put(key, facts.digest)
+        if hashing.remember_sha256(path, st, facts.digest):
             _images.put(key, facts)
     return facts
 
@@ -147,5 +122,5 @@ def _sniff(source: str | io.BytesIO) -> tuple[str | None, tuple[int, int] | None
 
 def forget() -> None:
     """Forget every remembered file (benchmarks use it to measure a fresh process)."""
-    _digests.clear()
+    hashing.forget_sha256()
     _images.clear()

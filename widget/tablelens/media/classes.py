@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["Classes"]
+__all__ = ["INT64_MAX", "INT64_MIN", "Classes"]
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -29,6 +30,8 @@ class Classes:
             if isinstance(cid, bool) or (not isinstance(cid, int) and not _is_integral(cid)):
                 raise ValueError(f"Classes entry {i}: 'id' must be an integer, got {cid!r}")
             cid = int(cid)  # type: ignore[arg-type]
+            if not INT64_MIN <= cid <= INT64_MAX:
+                raise ValueError(f"Classes entry {i}: 'id' {cid} does not fit in 64 bits; class ids are int64")
             if cid in seen:
                 raise ValueError(f"Classes entry {i}: id {cid} appears twice; give each class its own id")
             seen.add(cid)

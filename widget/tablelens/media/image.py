@@ -10,16 +10,17 @@ import io
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image as PILImage
 
+from .._core.errors import CorruptFileError, ImageTooLargeError
 from .._core.hashing import sha256_bytes
 from ._files import image_facts
-from .classes import Classes
+from .classes import INT64_MAX, INT64_MIN, Classes
 
 __all__ = ["Image", "Mask", "Pixels", "normalize_box", "validate_boxes"]
 
@@ -31,7 +32,8 @@ class Pixels:
     """The pixels of one image file, encoded once and shared by every `Image` that refers to them.
 
     `origin` is set when the pixels come from a stored artifact: `(artifact "name:vN", logical path)`; adding an
-    image with an origin to another artifact records a reference rather than copying bytes.
+    image with an origin to another artifact records a reference rather than copying bytes. `read`, given for a
+    stored file, returns its bytes checked against their digest (the store's check, `DamagedObjectError`).
     """
 
     def __init__(
@@ -44,8 +46,10 @@ class Pixels:
         digest: str | None = None,
         size: tuple[int, int] | None = None,
         origin: tuple[str, str] | None = None,
+        read: Callable[[], bytes] | None = None,
     ) -> None:
         self._array = array
+        self._read = read
         self._pil = pil
         self._path = path
         self._fmt = fmt
@@ -98,7 +102,7 @@ class Pixels:
             if self._bytes is None:
                 if self._path is not None:
                     try:
-                        self._bytes = Path(self._path).read_bytes()
+                        self._bytes = self._read() if self._read is not None else Path(self._path).read_bytes()
                     except FileNotFoundError:
                         raise FileNotFoundError(
                             f"the pixels of this image are not available: {self._path!r} does not exist (when the "
@@ -111,7 +115,8 @@ class Pixels:
                     pil.save(buf, format="PNG", compress_level=3)
                     self._bytes = buf.getvalue()
                     self._fmt = "png"
-                self._digest = sha256_bytes(self._bytes)
+                if self._read is None or self._digest is None:  # a checked read has the digest already
+                    self._digest = sha256_bytes(self._bytes)
             return self._bytes, self._fmt  # type: ignore[return-value]
 
     def _learn_file(self) -> None:
@@ -157,9 +162,12 @@ class Pixels:
         if self._array is not None:
             return PILImage.fromarray(self._array)
         data, _ = self.encoded()
-        img = PILImage.open(io.BytesIO(data))
-        img.load()
-        return img
+        return _decode(data, self._where())
+
+    def _where(self) -> str:
+        if self.origin is not None:
+            return f"{self.origin[1]!r} of artifact {self.origin[0]}"
+        return repr(self._path) if self._path else "the image"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -169,12 +177,46 @@ class Pixels:
                 self._size = (int(self._array.shape[1]), int(self._array.shape[0]))
             elif self._pil is not None:
                 self._size = self._pil.size
-            elif self._path is not None:
-                self._learn_file()
-            if self._size is None:
-                with PILImage.open(self._path if self._path else io.BytesIO(self.encoded()[0])) as im:
-                    self._size = im.size
-        return self._size
+            elif self._path is not None and self._read is None:
+                self._probe()
+            else:
+                self._size = _decode(self.encoded()[0], self._where(), header_only=True).size
+        return self._size  # type: ignore[return-value]
+
+    def _probe(self) -> None:
+        """Format and size of a user's file: from what this process knows of the file (`media/_files.py`: one read
+        per file, however many cells name it), or, for a file that is not a readable image, Pillow's own reason."""
+        try:
+            facts = image_facts(self._path)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            raise FileNotFoundError(f"image file {self._path!r} does not exist") from None
+        if facts.format is not None and facts.size is not None:
+            self._digest = self._digest or facts.digest
+            self._fmt = self._fmt or facts.format
+            self._size = facts.size
+            return
+        try:
+            with PILImage.open(self._path) as im:  # type: ignore[arg-type]
+                fmt, size = _FILE_FORMATS.get(im.format or ""), im.size
+        except FileNotFoundError:
+            raise FileNotFoundError(f"image file {self._path!r} does not exist") from None
+        except PILImage.DecompressionBombError as e:
+            raise ImageTooLargeError(f"image file {self._path!r} is too large to decode safely ({e}); "
+                                     f"{_RAISE_LIMIT}") from None
+        except Exception as e:
+            raise ValueError(f"image file {self._path!r} is not an image Pillow can read: {e}") from None
+        if fmt is None:
+            raise ValueError(f"image file {self._path!r} has an unsupported format; use png, jpg, webp or bmp")
+        self._fmt = self._fmt or fmt
+        self._size = size
+
+    def check(self) -> None:
+        """Fail now, naming the file, if these pixels could be stored but not read back: a file that is not an
+        image, or more pixels than Pillow decodes (twice `PIL.Image.MAX_IMAGE_PIXELS`)."""
+        if self._path is not None and self._read is None and (self._fmt is None or self._size is None):
+            self._probe()
+        w, h = self.size
+        _check_pixel_count(w, h, self._where())
 
     def pixel_array(self) -> np.ndarray:
         if self._array is not None:
@@ -183,13 +225,19 @@ class Pixels:
 
 
 class Mask:
-    """A segmentation mask: a 2-D array of class ids, given as an array or read from a PNG file."""
+    """A segmentation mask: a 2-D array of class ids, given as an array or read from a PNG file.
 
-    def __init__(self, array: np.ndarray | None = None, path: str | None = None, digest: str | None = None) -> None:
+    `read`, given for a stored file, returns its bytes checked against their digest.
+    """
+
+    def __init__(self, array: np.ndarray | None = None, path: str | None = None, digest: str | None = None,
+                 read: Callable[[], bytes] | None = None) -> None:
         self._array = array
         self._path = path
         self._digest = digest
+        self._read = read
         self._png: bytes | None = None
+        self._shape: tuple[int, int] | None = None
 
     @property
     def path(self) -> str | None:
@@ -201,17 +249,28 @@ class Mask:
 
     def array(self) -> np.ndarray:
         if self._array is None:
-            with PILImage.open(self._path) as im:  # type: ignore[arg-type]
-                self._array = np.asarray(im).astype(np.int64) if im.mode not in ("L", "P") else np.asarray(im)
-            if self._array.ndim == 3:  # an RGB(A) mask file: class id in the first channel
-                self._array = self._array[..., 0]
+            im = _decode(self.png(), f"mask {self._path!r}")
+            arr = np.asarray(im).astype(np.int64) if im.mode not in ("L", "P") else np.asarray(im)
+            if arr.ndim == 3:  # an RGB(A) mask file: class id in the first channel
+                arr = arr[..., 0]
+            self._array = arr
         return self._array
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width), from the array or the file's header."""
+        if self._array is not None:
+            return (int(self._array.shape[0]), int(self._array.shape[1]))
+        if self._shape is None:
+            w, h = _decode(self.png(), f"mask {self._path!r}", header_only=True).size
+            self._shape = (h, w)
+        return self._shape
 
     def png(self) -> bytes:
         """The mask as a grayscale PNG: 8-bit when every id fits, else 16-bit."""
         if self._png is None:
             if self._path is not None and self._array is None:
-                self._png = Path(self._path).read_bytes()
+                self._png = self._read() if self._read is not None else Path(self._path).read_bytes()
             else:
                 arr = self.array()
                 if arr.size and int(arr.max()) > 255:
@@ -258,6 +317,7 @@ class Image:
             if mode is not None and isinstance(data, np.ndarray):
                 data = np.asarray(PILImage.fromarray(_to_uint8(data)).convert(mode))
             self._pixels = Pixels.from_any(data)
+            self._pixels.check()
         if caption is not None and not isinstance(caption, str):
             caption = str(caption)
         self._caption = caption
@@ -265,6 +325,14 @@ class Image:
             classes = Classes(classes)
         boxes_v, box_labels = validate_boxes(boxes)
         masks_v, mask_labels = _validate_masks(masks)
+        if masks_v:
+            w, h = self._pixels.size
+            for layer, m in masks_v.items():
+                if m.shape != (h, w):
+                    raise ValueError(
+                        f"masks layer {layer!r}: the mask is {m.shape[0]}x{m.shape[1]} (height x width) but the "
+                        f"image is {h}x{w}; a mask holds a class id for every pixel of its image, so give one of "
+                        "the image's size")
         if classes is None and (box_labels or mask_labels):
             merged = {**mask_labels, **box_labels}
             classes = Classes([{"id": k, "name": v} for k, v in sorted(merged.items())])
@@ -383,6 +451,41 @@ def _array_key(a: np.ndarray | None) -> str | None:
     return sha256_bytes(f"{a.shape}{a.dtype}".encode() + np.ascontiguousarray(a).tobytes())
 
 
+_RAISE_LIMIT = ("if you trust the file, raise the limit first: PIL.Image.MAX_IMAGE_PIXELS = <pixels> "
+                "(or None), in every process that logs or reads it")
+
+
+def _pixel_limit() -> int | None:
+    """Above this many pixels Pillow refuses to decode (DecompressionBombError): twice MAX_IMAGE_PIXELS."""
+    mx = PILImage.MAX_IMAGE_PIXELS
+    return None if mx is None else 2 * int(mx)
+
+
+def _check_pixel_count(w: int, h: int, where: str) -> None:
+    limit = _pixel_limit()
+    if limit is not None and w * h > limit:
+        raise ImageTooLargeError(f"{where} is {w}x{h} ({w * h:,} pixels), more than Pillow decodes safely "
+                                 f"({limit:,}, twice PIL.Image.MAX_IMAGE_PIXELS): it could be stored but not "
+                                 f"read back; {_RAISE_LIMIT}")
+
+
+def _decode(data: bytes, where: str, *, header_only: bool = False) -> PILImage.Image:
+    """Pillow's image of `data`; what Pillow cannot decode is a CorruptFileError naming `where`, never a raw
+    Pillow error, and an image beyond the pixel limit an ImageTooLargeError."""
+    try:
+        img = PILImage.open(io.BytesIO(data))
+        if not header_only:
+            img.load()
+        return img
+    except PILImage.DecompressionBombError as e:
+        raise ImageTooLargeError(f"{where} is too large to decode safely ({e}); {_RAISE_LIMIT}") from None
+    except MemoryError:
+        raise
+    except Exception as e:  # UnidentifiedImageError, truncated data, broken chunks, zlib errors, ...
+        raise CorruptFileError(f"{where} cannot be decoded as an image ({type(e).__name__}: {e}); the file is "
+                               "damaged or is not an image") from None
+
+
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
@@ -425,7 +528,10 @@ def _sniff_format(data: bytes, path: str) -> str:
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{where} must be a number, got {value!r}")
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:
+        raise ValueError(f"{where} is too large for a double ({value!r})") from None
     if not math.isfinite(f):
         raise ValueError(f"{where} must be finite, got {value!r}")
     return f
@@ -464,6 +570,9 @@ def validate_boxes(boxes: Mapping[str, Any] | None) -> tuple[dict[str, list[dict
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+_DOUBLE_MAX = 2**1023
+
+
 def _corner_box(box: Any) -> dict[str, Any] | None:
     """The most common box — corners as Python numbers, an int class id, at most a "pixel" domain besides —
     checked in one pass (a dataset logs millions); None for any other box, which `normalize_box` checks."""
@@ -477,7 +586,10 @@ def _corner_box(box: Any) -> dict[str, Any] | None:
         return None
     x0, x1, y0, y1 = pos.get("minX"), pos.get("maxX"), pos.get("minY"), pos.get("maxY")
     for v in (x0, x1, y0, y1):
-        if (type(v) is not float and type(v) is not int) or v - v != 0:  # NaN and infinities too
+        if type(v) is float:
+            if v - v != 0:  # NaN and infinities
+                return None
+        elif type(v) is not int or not -_DOUBLE_MAX < v < _DOUBLE_MAX:  # an int no double holds: say so below
             return None
     if x0 > x1 or y0 > y1:  # type: ignore[operator]
         return None
@@ -529,6 +641,9 @@ def normalize_box(box: Any, layer: str, index: int) -> dict[str, Any]:
     cid = box.get("class_id")
     if isinstance(cid, bool) or not isinstance(cid, (int, np.integer)):
         raise ValueError(f"{where}: field 'class_id' must be an integer, got {cid!r}")
+    if not INT64_MIN <= int(cid) <= INT64_MAX:
+        raise ValueError(f"{where}: field 'class_id' ({int(cid)}) does not fit in 64 bits; class ids are stored "
+                         "as int64")
     clean["class_id"] = int(cid)
     if box.get("box_caption") is not None:
         cap = box["box_caption"]

@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .._core.errors import TablelensError
+from .._core.hashing import known_sha256
 from ._cache import cache_path, content_sha256, default_cache_dir, read_entry, write_entry
 
 __all__ = [
@@ -76,7 +77,8 @@ def thumbnail(path: str, size: int, cache_dir: str | None = None) -> tuple[bytes
     size = min(size, _MAX_SIZE)
     try:
         st = os.stat(path)
-        digest = content_sha256(path, st)
+        # a stored file the store has just checked is not read again to name its cache entry
+        digest = known_sha256(path, st) or content_sha256(path, st)
     except OSError as e:
         raise _file_error(path, e) from e
     entry = cache_path(cache_dir if cache_dir is not None else default_cache_dir(), digest, f"{size}.{_VERSION}")

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..codec import (
+    MEDIA_KINDS,
     META_KEY,
     MediaSink,
     MediaSource,
@@ -26,11 +27,11 @@ from ..codec import (
     encode_dataframe,
     encode_values,
     read_meta,
-    read_parquet,
     read_schema,
+    read_with_columns,
     table_to_pandas,
 )
-from ..media.image import Image
+from ..media import is_media
 from . import display as _display
 from .converters import converter
 
@@ -45,10 +46,15 @@ __all__ = ["StoredFile", "Table"]
 
 @dataclass(frozen=True)
 class StoredFile:
-    """The Parquet file a table was read from, and where its media files are."""
+    """The Parquet file a table was read from, where its media files are, its logical path in the artifact
+    (`source.local_path(logical_path)` gives the file again, checked against its digest), and the column files
+    that replace some of its columns in an edited version ((column name, local Parquet file) pairs;
+    codec/overrides.py)."""
 
     parquet_path: str
     source: MediaSource
+    logical_path: str | None = None
+    column_files: tuple[tuple[str, str], ...] = ()
 
 
 class Table:
@@ -73,13 +79,17 @@ class Table:
         self._arrow: pa.Table | None = None
         self._source: MediaSource | None = None
         self._parquet_path: str | None = None
+        self._logical_path: str | None = None
+        self._column_files: tuple[tuple[str, str], ...] = ()
         self._revision = 0  # bumped on every change, so forms derived from the table are known to be stale
         if data is None:
             data = rows
         if dataframe is not None:
             if data is not None:
                 raise ValueError("give either data or dataframe, not both")
+            _check_columns(list(dataframe.columns), "the DataFrame's column names")
             if columns is not None:
+                _check_columns(columns)
                 dataframe = dataframe[list(columns)]
             self._columns = [str(c) for c in dataframe.columns]
             self._arrow = encode_dataframe(dataframe, None) if not _has_object_media(dataframe) else None
@@ -107,15 +117,15 @@ class Table:
     def from_arrow(cls, table: pa.Table, *, media: MediaSource | None = None) -> Table:
         """A table over an Arrow table; its cells are converted only when Python asks for them.
 
-        Image cells name files (docs/storage.md): an Arrow table with image columns needs `media`, the source
-        those files are read from (an artifact's `media_source()`, for one).
+        Media cells name files (docs/storage.md): an Arrow table with image (or other media) columns needs `media`,
+        the source those files are read from (an artifact's `media_source()`, for one).
         """
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         meta = read_meta(table.schema)
-        if media is None and any(c["kind"] == "image" for c in meta["columns"]):
-            raise ValueError("an Arrow table with image columns can only be opened from its artifact (or with "
-                             "media=, where its image files are)")
+        if media is None and any(c["kind"] in _MEDIA for c in meta["columns"]):
+            raise ValueError("an Arrow table with image (or other media) columns can only be opened from its artifact "
+                             "(or with media=, where its files are)")
         t._columns = list(table.column_names)
         t._rows = None
         t._source = media
@@ -131,14 +141,18 @@ class Table:
         return None
 
     @classmethod
-    def _from_stored(cls, parquet_path: str, source: MediaSource) -> Table:
-        """A table backed by a stored Parquet file; rows are read when first asked for."""
+    def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None,
+                     column_files: tuple[tuple[str, str], ...] = ()) -> Table:
+        """A table backed by a stored Parquet file (already checked against its digest) and the column files of an
+        edited version; rows are read when first asked for."""
         schema, _ = read_schema(parquet_path)
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         t._columns = list(schema.names)
         t._rows = None
         t._parquet_path = parquet_path
+        t._logical_path = logical_path
+        t._column_files = tuple(column_files)
         t._source = source
         return t
 
@@ -234,7 +248,7 @@ class Table:
         if self._columns and len(values) != len(self):
             raise ValueError(f"column {name!r} has {len(values)} values but the table has {len(self)} rows")
         if self._arrow is not None and self._rows is None and self._parquet_path is None:
-            enc = encode_values(name, values, None) if not any(isinstance(v, Image) for v in values) else None
+            enc = encode_values(name, values, None) if not any(is_media(v) for v in values) else None
             if enc is not None:
                 meta = read_meta(self._arrow.schema)
                 meta["columns"].append({"name": name, **enc.meta})
@@ -289,7 +303,7 @@ class Table:
             series = {}
             for j, c in enumerate(self._columns):
                 values = [r[j] for r in self._rows]
-                if any(isinstance(v, Image) for v in values):
+                if any(is_media(v) for v in values):
                     series[c] = pd.Series(values, dtype=object)
                 else:  # the same conversion as a stored column's, so both read the same
                     enc = encode_values(c, values, None)
@@ -317,7 +331,7 @@ class Table:
         if self._rows is None and other._rows is None:
             a, am = self._arrow_and_meta()
             b, bm = other._arrow_and_meta()
-            if _kinds(am) == _kinds(bm) and not any(k in ("image", "ndarray", "mixed") for k in _kinds(am)):
+            if _kinds(am) == _kinds(bm) and not any(k in _MEDIA or k in ("ndarray", "mixed") for k in _kinds(am)):
                 return all(_arrow_column_equal(a.column(j), b.column(j)) for j in range(a.num_columns))
         return all(
             _cells_equal(x, y) for ra, rb in zip(self._materialize(), other._materialize()) for x, y in zip(ra, rb)
@@ -343,28 +357,28 @@ class Table:
     def stored_file(self) -> StoredFile | None:
         """The stored Parquet file this table reads from (None once changed, or when never stored)."""
         if self._parquet_path is not None and self._source is not None:
-            return StoredFile(self._parquet_path, self._source)
+            return StoredFile(self._parquet_path, self._source, self._logical_path, self._column_files)
         return None
 
     def has_media(self) -> bool:
         """True when a column holds images (their files must be stored before the table can be scanned)."""
         if self._rows is not None:
-            return any(isinstance(v, Image) for r in self._rows for v in r)
-        return any(c["kind"] == "image" for c in self._arrow_and_meta()[1]["columns"])
+            return any(is_media(v) for r in self._rows for v in r)
+        return any(c["kind"] in _MEDIA for c in self._arrow_and_meta()[1]["columns"])
 
     def encode(self, sink: MediaSink | None) -> pa.Table:
         """The Arrow form to store, with media files written to `sink` (an artifact's staging)."""
         if self._rows is not None:
             return encode_columns(self._columns, self._rows, sink)
         arrow, meta = self._arrow_and_meta()
-        if any(c["kind"] == "image" for c in meta["columns"]):  # media are added to the sink (or referenced)
+        if any(c["kind"] in _MEDIA for c in meta["columns"]):  # media are added to the sink (or referenced)
             return encode_columns(self._columns, self._materialize(), sink)
         return arrow
 
     def _arrow_and_meta(self) -> tuple[pa.Table, dict[str, Any]]:
         if self._arrow is None:
             if self._parquet_path is not None:
-                self._arrow, _ = read_parquet(self._parquet_path)
+                self._arrow, _ = read_with_columns(self._parquet_path, self._column_files)
             else:
                 self._arrow = encode_columns(self._columns, self._rows or [], None)
         return self._arrow, read_meta(self._arrow.schema)
@@ -376,6 +390,7 @@ class Table:
             self._rows = [list(r) for r in zip(*cols)] if cols else [[] for _ in range(arrow.num_rows)]
             self._arrow = None
             self._parquet_path = None
+            self._column_files = ()
         return self._rows
 
     def _touch(self) -> None:
@@ -383,20 +398,24 @@ class Table:
         self._arrow = None if self._rows is not None else self._arrow
 
 
-def _check_columns(columns: Sequence[Any]) -> list[str]:
+_MEDIA = frozenset({"image", *MEDIA_KINDS})
+
+
+def _check_columns(columns: Sequence[Any], what: str = "column names") -> list[str]:
     if isinstance(columns, str):
         raise TypeError("columns must be a list of names, not a single string")
     names = [str(c) for c in columns]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise ValueError(f"column names must be unique; {dup!r} appears more than once")
+        raise ValueError(f"{what} must be unique; {dup!r} appears more than once: rename the duplicates "
+                         "(for a DataFrame: df.columns = [...])")
     return names
 
 
 def _has_object_media(df: pd.DataFrame) -> bool:
     for c in df.columns:
         s = df[c]
-        if s.dtype == object and any(isinstance(v, Image) for v in s.head(1000)):
+        if s.dtype == object and any(is_media(v) for v in s.head(1000)):
             return True
     return False
 

@@ -72,7 +72,7 @@ def joined_frame(s0: Source, s1: Source, join_key: Any, how: str, mode: str, qui
     for side, src in enumerate((s0, s1)):
         for info in src.columns:
             ref = f"{side}.{info.name}"
-            t = type_from_ibis(schema[ref], info.kind if info.kind in ("image", "mixed", "json") else None)
+            t = type_from_ibis(schema[ref], info.kind)
             cols.append(FrameColumn(ref, ref, info.name, side, side, info.kind, info.meta, t))
     missing: dict[int, Any] = {0: False, 1: False}
     if join_how in ("outer", "right"):

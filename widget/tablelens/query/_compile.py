@@ -19,10 +19,10 @@ import ibis.expr.types as ir
 from .._core.errors import FilterError
 from ._parse import Node
 from ._registry import OPS, REFUSED, Env
-from ._semantics import Unsupported, mixed_from_struct, out_expr, unify
+from ._semantics import Unsupported, expr_size, mixed_from_struct, out_expr, unify
 from ._values import T, Val, const, ibis_type
 
-__all__ = ["Columns", "Compiler"]
+__all__ = ["MAX_SQL_NODES", "Columns", "Compiler", "empty_object", "sql_size"]
 
 
 @dataclass
@@ -53,9 +53,18 @@ class Compiler:
             raise node.error("The expression is nested too deeply") from None
         except Unsupported as exc:
             raise node.error(str(exc)) from None
-        except (ibis_exc.IbisError, TypeError, ValueError, AttributeError, NotImplementedError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise node.error(f"Cannot compile this expression ({first})") from None
+        except _FAULTS as exc:
+            raise node.error(f"Cannot compile this expression ({_first_line(exc)})") from None
+
+    def compile_root(self, node: Node) -> Val:
+        """Compile a whole filter, group or sort expression, refusing one whose SQL would be too large to run."""
+        val = self.compile(node)
+        size = sql_size(val)
+        if size > MAX_SQL_NODES:
+            raise node.error(f"This expression is too large to run: it would become about {size:,} SQL operations "
+                             f"(at most {MAX_SQL_NODES:,}); nested $min/$max/$pow/$round over large expressions "
+                             f"multiply in size, so compute the inner part once or simplify the expression")
+        return val
 
     def _compile(self, node: Node, env: Env) -> Val:
         kind = node.kind
@@ -78,7 +87,7 @@ class Compiler:
         ops = [k for k in keys if k.startswith("$")]
         if not ops:
             if not keys:
-                raise node.error("An empty object {} is not a value; write an expression such as {$gt: [...]}")
+                return empty_object()
             fields = {k: self._compile(v, env) for k, v in items.items()}
             return Val(T("object", fields=tuple((k, v.t) for k, v in fields.items())),
                        ibis.struct({k: out_expr(v) for k, v in fields.items()}))
@@ -103,9 +112,9 @@ class Compiler:
             raise
         except Unsupported as exc:
             raise self.key_error(node, name, f"{name}: {exc}") from None
-        except (ibis_exc.IbisError, TypeError, ValueError, AttributeError, NotImplementedError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise self.key_error(node, name, f"{name} cannot be applied to these arguments ({first})") from None
+        except _FAULTS as exc:
+            raise self.key_error(node, name, f"{name} cannot be applied to these arguments "
+                                             f"({_first_line(exc)})") from None
 
     @staticmethod
     def key_error(node: Node, key: str, message: str) -> FilterError:
@@ -142,6 +151,9 @@ class Compiler:
         raise node.error(f"Unknown column {parts[0]!r} in path {text!r}; columns of table {table}: {names}")
 
     def walk(self, val: Val, fields: list[str], where: str, node: Node) -> Val:
+        if val.t.kind == "unsupported":
+            raise node.error(f"{where} holds values of storage type {val.t.fields[0][1].kind}, which expressions "
+                             f"cannot use; filter, group or sort by another column")
         for name in fields:
             val = self.field(val, name, where, node)
             where = f"{where}.{name}"
@@ -187,6 +199,8 @@ class Compiler:
             return mixed_from_struct(e, missing)
         if t.kind == "unsupported":
             raise Unsupported(f"values of storage type {t.fields[0][1].kind} cannot be used in expressions")
+        if t.kind == "null":  # a column of only nulls: statically null (its engine type may be none at all)
+            return Val(t, ibis.null(), missing=missing, lit=None)
         return Val(t, e, missing=missing)
 
     # ------------------------------------------------------------------------------------------ literals
@@ -197,7 +211,7 @@ class Compiler:
         if node.kind == "object":
             fields = {k: self.literal(v) for k, v in node.value.items()}
             if not fields:
-                raise node.error("An empty object {} is not supported as a value")
+                return empty_object()
             return Val(T("object", fields=tuple((k, v.t) for k, v in fields.items())),
                        ibis.struct({k: out_expr(v) for k, v in fields.items()}))
         return const(node.value)
@@ -257,11 +271,15 @@ class Compiler:
             return v
         if v.t.kind != "array":
             raise node.error(f"{name} needs an array, but {_src(node)} is {_a(v.t.describe())}")
+        elem = v.t.elem
+        if elem is not None and elem.kind == "unsupported" and name not in ("$size", "$slice", "$concatArrays"):
+            raise node.error(f"{name}: the elements of {_src(node)} hold values of storage type "
+                             f"{elem.fields[0][1].kind}, which expressions cannot use; use $size of it instead")
         return v
 
     def elem_val(self, t: T, x: ir.Value) -> Val:
         """The value of an array element bound to a lambda parameter."""
-        return self.column_val(x, t) if t.kind == "mixed" else Val(t, x)
+        return self.column_val(x, t) if t.kind in ("mixed", "unsupported") else Val(t, x)
 
 
 def _a(what: str) -> str:
@@ -283,3 +301,30 @@ def _parse_date(node: Node) -> _dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     return value
+
+
+#: what an operator implementation may raise on arguments it cannot take; each becomes a located FilterError
+_FAULTS = (ibis_exc.IbisError, TypeError, ValueError, AttributeError, NotImplementedError, KeyError, IndexError,
+           OverflowError, ZeroDivisionError)
+
+#: the largest expression compiled: measured as the size of its SQL tree (shared parts counted each time they
+#: are written out), so that no filter can exhaust memory or time while SQL is generated
+MAX_SQL_NODES = 2_000_000
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def sql_size(val: Val) -> int:
+    """How many operations the SQL of a compiled value would hold (see `expr_size`)."""
+    if val.t.kind == "mixed" and val.e is not None:  # written out whole (tag and parts are read from it)
+        return expr_size([val.e, val.missing], 10 * MAX_SQL_NODES)
+    return expr_size([val.e, val.tag, *val.parts.values(), val.missing], 10 * MAX_SQL_NODES)
+
+
+def empty_object() -> Val:
+    """The empty object `{}` as a value: an object held as its JSON text (engines have no struct of no fields)."""
+    return Val(T("mixed", tags=frozenset({"object"})), None, tag=ibis.literal("object"),
+               parts={"json": ibis.literal("{}")})

@@ -72,7 +72,7 @@ def single_frame(src: Source, backend: Any) -> Frame:
     cols = []
     schema = src.table.schema()
     for info in src.columns:
-        t = type_from_ibis(schema[info.name], info.kind if info.kind in ("image", "mixed", "json") else None)
+        t = type_from_ibis(schema[info.name], info.kind)
         label = f"{info.name} (column)" if info.name in RESERVED else info.name
         cols.append(FrameColumn(label, info.name, info.name, 0, None, info.kind, info.meta, t))
     ordered = src.ordered and getattr(backend, "name", "") == "duckdb"

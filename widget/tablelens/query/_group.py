@@ -28,7 +28,11 @@ from ._semantics import imax, imin, out_expr
 from ._sort import sort_exprs
 from ._values import STRUCT_FIELD, T, Val, typed_null
 
-__all__ = ["GroupKey", "GroupPlan", "Summary"]
+__all__ = ["MEDIA_SUMMARY", "GroupKey", "GroupPlan", "Summary"]
+
+#: media columns (audio, video, ...; docs/storage.md) summarise as a few samples and a histogram of this field
+MEDIA_SUMMARY = {"audio": "duration", "video": "duration", "object3d": "points", "molecule": "atoms",
+                 "html": None, "plotly": None}
 
 SIDE, DUP, ROWKEY = "__tl_side", "__tl_dup", "__tl_rowkey"
 #: up to this many groups are fetched at once (and counted and paged without more queries)
@@ -71,7 +75,8 @@ class Split:
 
 @dataclass
 class Summary:
-    """A summarised column: `kind` is hist, counts, images or none; `exprs` its value per side (None if absent)."""
+    """A summarised column: `kind` is hist, counts, images, media or none; `exprs` its value per side (None if
+    absent). A media summary has a few samples (as images do) and a histogram of its `fact` field."""
 
     label: str
     kind: str
@@ -81,6 +86,13 @@ class Summary:
     lengths: bool = False  # histogram of list lengths
     elements: bool = False  # counts of list elements
     mixed: bool = False  # values are variant structs
+    media_kind: str | None = None  # media summaries: the storage kind of the cells ("audio", ...)
+    fact: str | None = None  # media summaries: the numeric field binned (None: samples only)
+
+    @property
+    def binned(self) -> bool:
+        """True when the summary has histogram bins (a hist, or a media summary with a fact)."""
+        return self.kind == "hist" or (self.kind == "media" and self.fact is not None)
 
 
 def _key_cols(i: int, v: Val) -> dict[str, Any]:
@@ -142,6 +154,8 @@ class GroupPlan:
             for j, s in enumerate(self.summaries):
                 if s.exprs[0] is not None:
                     cols[f"__tl_v{j}"] = _summary_value(s, s.exprs[0])
+                    if s.kind == "media" and s.fact is not None:
+                        cols[f"__tl_h{j}"] = _fact_value(s, s.exprs[0])
             cols[ROWKEY] = rowkey
             return rel.select(**cols)
         parts = []
@@ -168,6 +182,9 @@ class GroupPlan:
             for j, s in enumerate(self.summaries):
                 e = s.exprs[side]
                 cols[f"__tl_v{j}"] = _summary_value(s, e) if e is not None else typed_null(_value_type(s))
+                if s.kind == "media" and s.fact is not None:
+                    cols[f"__tl_h{j}"] = _fact_value(s, e) if e is not None else typed_null(
+                        dt.int64 if s.int_aligned else dt.float64)
             cols[ROWKEY] = rowkey
             parts.append(rel.filter(rel[rn].notnull()).select(**cols))
         return parts[0].union(parts[1])
@@ -184,6 +201,9 @@ class GroupPlan:
             for j, s in enumerate(self.summaries):
                 e = split.values[side][j]
                 cols[f"__tl_v{j}"] = _summary_value(s, e) if e is not None else typed_null(_value_type(s))
+                if s.kind == "media" and s.fact is not None:
+                    cols[f"__tl_h{j}"] = _fact_value(s, e) if e is not None else typed_null(
+                        dt.int64 if s.int_aligned else dt.float64)
             cols[ROWKEY] = split.rowkeys[side]
             parts.append(rel.select(**cols))
         return parts[0].union(parts[1])
@@ -290,7 +310,7 @@ class GroupPlan:
         if self._edges is not None:
             return self._edges
         self._edges = {}
-        hists = [(j, s) for j, s in enumerate(self.summaries) if s.kind == "hist"]
+        hists = [(j, s) for j, s in enumerate(self.summaries) if s.binned]
         cached = self._cached_groups()
         for j, s in hists:  # list lengths: one pass gives every group's exact counts, and so the edges
             if s.lengths and cached is not None and cached.num_rows <= LENGTH_GROUPS:
@@ -316,8 +336,10 @@ class GroupPlan:
         for j, s in cols:
             x = self._hist_value(j, s)
             ok = _finite(x, s) if finite_only else None
-            aggs[f"lo{j}"] = x.min(where=ok).cast("float64")
-            aggs[f"hi{j}"] = x.max(where=ok).cast("float64")
+            # integers stay exact: a double cannot hold 2**63 - 1, and its edges would leave the int64 range
+            typ = "int64" if x.type().is_integer() else "float64"
+            aggs[f"lo{j}"] = x.min(where=ok).cast(typ)
+            aggs[f"hi{j}"] = x.max(where=ok).cast(typ)
         return self.runner.arrow(self.long.aggregate(**aggs)).to_pylist()[0] if aggs else {}
 
     def _length_counts(self, j: int, s: Summary) -> None:
@@ -335,7 +357,7 @@ class GroupPlan:
         self._lengths[s.label] = out
 
     def _hist_value(self, j: int, s: Summary) -> Any:
-        return self.long[f"__tl_v{j}"]
+        return self.long[f"__tl_h{j}" if s.kind == "media" else f"__tl_v{j}"]
 
     def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], list[str]]:
         """Rows of the page as dicts (keys decoded, counts, aggregates, summaries) and their column names."""
@@ -354,13 +376,19 @@ class GroupPlan:
         keyed = [self._key_tuple(r) for r in rows]
         scope = self.long if whole else self._page_scope(rows)
         summaries: dict[str, dict[tuple[Any, ...], Any]] = {}
-        edges = self.edges() if any(s.kind == "hist" for s in self.summaries) else {}
-        summaries.update(self._hists(scope, edges))
+        edges = self.edges() if any(s.binned for s in self.summaries) else {}
+        hists = self._hists(scope, edges)
         for j, s in enumerate(self.summaries):
             if s.kind == "counts":
                 summaries[s.label] = self._counts(scope, j, s)
-            elif s.kind == "images":
+            elif s.kind in ("images", "media"):
                 summaries[s.label] = self._images(scope, j, s, keyed)
+        for label, per_group in hists.items():
+            if label in summaries:  # media: the samples, with the histogram of their fact beside
+                for kt, counts in per_group.items():
+                    summaries[label].setdefault(kt, {"images": []})["hist"] = counts
+            else:
+                summaries[label] = per_group
         out = []
         nsides = 2 if self.compare else 1
         for r, kt in zip(rows, keyed):
@@ -429,7 +457,7 @@ class GroupPlan:
         parts = []
         todo: dict[int, tuple[Summary, int]] = {}
         for j, s in enumerate(self.summaries):
-            if s.kind != "hist" or not edges[s.label][0]:
+            if not s.binned or not edges[s.label][0]:
                 continue
             _, lo, width, nb = edges[s.label]
             if s.label in self._lengths:  # counted already: bin the exact lengths
@@ -443,8 +471,11 @@ class GroupPlan:
                     per_label[kt] = counts
                 out[s.label] = per_label
                 continue
-            x = scope[f"__tl_v{j}"]
-            b = (x - int(lo)) // int(width) if s.int_aligned else ((x.cast("float64") - lo) / width).floor()
+            x = scope[f"__tl_h{j}" if s.kind == "media" else f"__tl_v{j}"]
+            if s.int_aligned and int(width) * nb < 2**62:  # exact integer bins while `x - lo` cannot overflow
+                b = (x - int(lo)) // int(width)
+            else:
+                b = ((x.cast("float64") - float(lo)) / float(width)).floor()
             b = imin(imax(b, 0), nb - 1).cast("int64")
             parts.append(scope.filter(_finite(x, s)).select(
                 *self.key_cols, *([SIDE] if self.compare else []), __tl_j=ibis.literal(j, type=dt.int64),
@@ -531,6 +562,11 @@ def _summary_value(s: Summary, e: Any) -> Any:
     return e.length().cast("int64") if s.lengths else e
 
 
+def _fact_value(s: Summary, e: Any) -> Any:
+    """The numeric field a media summary bins (a duration, a point count), as a float."""
+    return e[s.fact].cast("int64" if s.int_aligned else "float64")
+
+
 def _value_type(s: Summary) -> Any:
     if s.lengths:
         return dt.int64
@@ -552,12 +588,12 @@ def _bin_edges(lo: float | None, hi: float | None, bins: int, int_aligned: bool)
     """Edges for values in [lo, hi]: `bins` equal bins, or integer-aligned bins of integer width."""
     if lo is None or hi is None:
         return [], 0.0, 1.0, 0
-    if int_aligned:
+    if int_aligned:  # exact integer arithmetic (floats lose the low bits of large int64 values)
         lo_i, hi_i = math.floor(lo), math.floor(hi)
         span = hi_i - lo_i + 1
-        width = max(1, math.ceil(span / bins))
-        nb = max(1, math.ceil(span / width))
-        return [float(lo_i + i * width) for i in range(nb + 1)], float(lo_i), float(width), nb
+        width = max(1, -(-span // bins))
+        nb = max(1, -(-span // width))
+        return [float(lo_i + i * width) for i in range(nb + 1)], lo_i, width, nb
     if hi == lo:
         return [lo - 0.5, lo + 0.5], lo - 0.5, 1.0, 1
     width = (hi - lo) / bins
@@ -575,6 +611,14 @@ def _fill(s: Summary, value: Any, edge: Any, nsides: int) -> Any:
         return {"kind": "counts", **value}
     if s.kind == "images":
         return {"kind": "images", **(value or {"images": []})}
+    if s.kind == "media":
+        value = value or {"images": []}
+        out = {"kind": "media", "media_kind": s.media_kind, "field": s.fact, "images": value.get("images") or []}
+        if s.fact is not None:
+            edges = edge[0] if edge else []
+            nb = len(edges) - 1 if edges else 0
+            out["hist"] = {"edges": edges, "counts": value.get("hist") or [[0] * nb for _ in range(nsides)]}
+        return out
     return None
 
 

@@ -6,19 +6,19 @@ millions of rows, so here such a result is null instead (documented in docs/filt
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 
 from ._parse import Node
-from ._registry import Env, op
-from ._semantics import epoch_ms, num_part
-from ._values import T, Val, null_val, typed_null
+from ._registry import MANY, Env, op
+from ._semantics import all_of, balanced, bind_val, bind_vals, epoch_ms, num_part
+from ._values import T, Val, const, null_val, typed_null
 
 if TYPE_CHECKING:
     from ._compile import Compiler
@@ -70,10 +70,7 @@ def _a(what: str) -> str:
 
 
 def _fold(flags: list[Any]) -> Any:
-    if any(f is False for f in flags):
-        return False
-    live = [f for f in flags if f is not True]
-    return True if not live else reduce(operator.and_, live)
+    return all_of(flags)
 
 
 def combine(nums: Sequence[Num | None], fn_int: Callable[..., Any], fn_float: Callable[..., Any]) -> Val:
@@ -105,10 +102,11 @@ def fceil(x: Any) -> Any:
 
 
 def _double(v: Val, fn: Callable[[Any], Any]) -> Val:
-    n = as_num(v)
-    if n is None:
-        return null_val()
-    return Val(T("float"), fn(n.f))
+    def apply(x: Val) -> Val:
+        n = as_num(x)
+        return null_val() if n is None else Val(T("float"), fn(n.f))
+
+    return bind_val(v, apply)
 
 
 def _null(typ: str = "float64") -> Any:
@@ -118,14 +116,18 @@ def _null(typ: str = "float64") -> Any:
 # ------------------------------------------------------------------------------------------- operators
 @op("$add")
 def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    vals = numbers(c, name, c.args(name, arg, 0, 10_000), env, allow_dates=True)
+    vals = numbers(c, name, c.args(name, arg, 0, MANY), env, allow_dates=True)
+    return bind_vals(vals, lambda vs: _add_vals(vs, arg))
+
+
+def _add_vals(vals: list[Val], arg: Node) -> Val:
     dates = [v for v in vals if v.t.kind == "date"]
     if len(dates) > 1:
         raise arg.error("$add: only one argument may be a date")
     nums = [as_num(v) for v in vals if v.t.kind != "date"]
     if not nums:
         return dates[0] if dates else Val(T("int"), ibis.literal(0, type=dt.int64), lit=0)
-    total = combine(nums, lambda *xs: reduce(operator.add, xs), lambda *xs: reduce(operator.add, xs))
+    total = combine(nums, lambda *xs: balanced(operator.add, xs), lambda *xs: balanced(operator.add, xs))
     if not dates:
         return total
     ms = total.e if total.t.kind != "mixed" else total.parts["float"]
@@ -136,7 +138,11 @@ def _add(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 @op("$subtract")
 def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = numbers(c, name, c.args(name, arg, 2), env, allow_dates=True)
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env, allow_dates=True),
+                     lambda vs: _subtract_vals(vs[0], vs[1], arg))
+
+
+def _subtract_vals(a: Val, b: Val, arg: Node) -> Val:
     if a.t.kind == "date" and b.t.kind == "date":
         return Val(T("int"), epoch_ms(a.e) - epoch_ms(b.e))
     if b.t.kind == "date":
@@ -151,19 +157,22 @@ def _subtract(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 
 @op("$multiply")
 def _multiply(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    vals = numbers(c, name, c.args(name, arg, 0, 10_000), env)
+    vals = numbers(c, name, c.args(name, arg, 0, MANY), env)
     if not vals:
         return Val(T("int"), ibis.literal(1, type=dt.int64), lit=1)
-    return combine([as_num(v) for v in vals], lambda *xs: reduce(operator.mul, xs),
-                   lambda *xs: reduce(operator.mul, xs))
+    return bind_vals(vals, lambda vs: combine([as_num(v) for v in vs], lambda *xs: balanced(operator.mul, xs),
+                                              lambda *xs: balanced(operator.mul, xs)))
 
 
 @op("$divide")
 def _divide(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
-    if a is None or b is None:
-        return null_val()
-    return Val(T("float"), a.f / b.f.nullif(0))
+    def divide(vs: list[Val]) -> Val:
+        a, b = (as_num(v) for v in vs)
+        if a is None or b is None:
+            return null_val()
+        return Val(T("float"), a.f / b.f.nullif(0))
+
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env), divide)
 
 
 def _mod(x: Any, y: Any) -> Any:
@@ -174,21 +183,21 @@ def _mod(x: Any, y: Any) -> Any:
 
 @op("$mod")
 def _mod_op(c: Compiler, name: str, arg: Node, env: Env) -> Val:
-    a, b = (as_num(v) for v in numbers(c, name, c.args(name, arg, 2), env))
-    return combine([a, b], _mod, _mod)
+    return bind_vals(numbers(c, name, c.args(name, arg, 2), env),
+                     lambda vs: combine([as_num(v) for v in vs], _mod, _mod))
 
 
 @op("$abs")
 def _abs(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     (v,) = numbers(c, name, [c.one(name, arg)], env)
-    return combine([as_num(v)], lambda x: x.abs(), lambda x: x.abs())
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: y.abs(), lambda y: y.abs()))
 
 
 @op("$ceil", "$floor")
 def _ceil_floor(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     (v,) = numbers(c, name, [c.one(name, arg)], env)
     fn = fceil if name == "$ceil" else ffloor
-    return combine([as_num(v)], lambda x: x, fn)
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: y, fn))
 
 
 def round_half_even(x: Any, place: int) -> Any:
@@ -212,9 +221,9 @@ def _round(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         place = int(pnode.value)
     (v,) = numbers(c, name, nodes[:1], env)
     if place >= 0:
-        return combine([as_num(v)], lambda x: x, lambda x: round_half_even(x, place))
-    return combine([as_num(v)], lambda x: round_half_even(x.cast("float64"), place).cast("int64"),
-                   lambda x: round_half_even(x, place))
+        return bind_val(v, lambda x: combine([as_num(x)], lambda y: y, lambda y: round_half_even(y, place)))
+    return bind_val(v, lambda x: combine([as_num(x)], lambda y: round_half_even(y.cast("float64"), place).cast(
+        "int64"), lambda y: round_half_even(y, place)))
 
 
 @op("$sqrt")
@@ -226,7 +235,8 @@ def _sqrt(c: Compiler, name: str, arg: Node, env: Env) -> Val:
 @op("$exp")
 def _exp(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     (v,) = numbers(c, name, [c.one(name, arg)], env)
-    return _double(v, lambda x: ibis.ifelse(x > 709.0, float("inf"), x).exp())
+    # exp() of a large number overflows in some engines; NaN passes through (it compares above 709 in DuckDB)
+    return _double(v, lambda x: ibis.ifelse(~x.isnan() & (x > 709.0), float("inf"), x).exp())
 
 
 @op("$ln", "$log10")
@@ -237,21 +247,69 @@ def _logs(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     return _double(v, lambda x: ibis.ifelse(x <= 0, _null(), x).log10())
 
 
+_TWO63 = 2.0**63
+
+
+def _lit_pow(a: int | float, b: int | float, int_exp: bool) -> Val:
+    """`$pow` of two constants, computed exactly where MongoDB does (int ** int constant fits in 64 bits)."""
+    if isinstance(a, int) and int_exp and isinstance(b, int):
+        if b >= 0:
+            r = a**b if abs(a) <= 1 or b <= 63 else None  # beyond 63, only 0, 1 and -1 can fit
+            if r is not None and -(2**63) <= r < 2**63:
+                return const(r)
+        elif a in (1, -1):
+            return const(1 if a == 1 or b % 2 == 0 else -1)
+        elif a == 0:
+            return null_val()
+    x, y = float(a), float(b)
+    if x == 0 and y < 0:
+        return null_val()
+    if x < 0 and math.isfinite(y) and not y.is_integer():
+        return const(math.nan)
+    try:
+        return const(math.pow(x, y))
+    except OverflowError:
+        return const(math.copysign(math.inf, x) if x < 0 and y.is_integer() and y % 2 else math.inf)
+
+
 @op("$pow")
 def _pow(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     nodes = c.args(name, arg, 2)
-    a, b = numbers(c, name, nodes, env)
+    return bind_vals(numbers(c, name, nodes, env), lambda vs: _pow_vals(vs[0], vs[1], nodes[1]))
+
+
+def _pow_vals(a: Val, b: Val, exp_node: Node) -> Val:
     na, nb = as_num(a), as_num(b)
     if na is None or nb is None:
         return null_val()
-    exp_node = nodes[1]
+    int_exp = exp_node.kind == "number" and isinstance(exp_node.value, int)
+    if a.is_lit and b.is_lit:
+        return _lit_pow(a.lit, b.lit, int_exp)
 
     def fpow(x: Any, y: Any) -> Any:
         bad = ((x == 0) & (y < 0)) | ((x < 0) & (ffloor(y) != y))
         return ibis.ifelse(bad, ibis.ifelse(x == 0, _null(), float("nan")), x.pow(y).cast("float64"))
 
-    if exp_node.kind == "number" and isinstance(exp_node.value, int) and 0 <= exp_node.value <= 64:
-        k = float(exp_node.value)  # int ** small non-negative int constant stays an int
-        return combine([na], lambda i: fpow(i.cast("float64"), ibis.literal(k)).round().cast("int64"),
-                       lambda f: fpow(f, ibis.literal(k)))
-    return Val(T("float"), fpow(na.f, nb.f))
+    if not int_exp or na.is_int is False:
+        return Val(T("float"), fpow(na.f, nb.f))
+    # an int to a constant int power stays an int while it fits in 64 bits (exactly, not through a double);
+    # beyond, it is the double (MongoDB's rule)
+    k = int(exp_node.value)
+    i = na.i
+    f = fpow(na.f, ibis.literal(float(k)))
+    if k >= 0:
+        fits = (f < _TWO63) & (f >= -_TWO63)
+        if k > 63:  # only 0, 1 and -1 stay in range
+            exact: Any = ibis.ifelse(i == 0, 0, ibis.ifelse((i == -1) & (k % 2 == 1), -1, 1)).cast("int64")
+        elif k == 0:
+            exact = ibis.literal(1, type=dt.int64)
+        else:
+            safe = ibis.ifelse(fits, i, 1)  # never multiply out a power that overflows, whatever the engine
+            exact = balanced(operator.mul, [safe] * k)
+    else:
+        fits = (i == 1) | (i == -1)
+        exact = ibis.ifelse(i == 1, 1, 1 if k % 2 == 0 else -1).cast("int64")
+    is_int = fits if na.is_int is True else (na.is_int & fits)
+    tag = ibis.ifelse(f.isnull(), "null", ibis.ifelse(is_int, "int", "double"))
+    return Val(T("mixed", tags=frozenset({"null", "int", "double"})), None, tag=tag,
+               parts={"int": ibis.ifelse(is_int, exact, typed_null(dt.int64)), "float": f})

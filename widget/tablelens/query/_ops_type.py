@@ -13,13 +13,13 @@ import ibis.expr.datatypes as dt
 from ._ops_math import fceil, ffloor
 from ._parse import Node
 from ._registry import Env, op
-from ._semantics import as_bool, epoch_ms
+from ._semantics import as_bool, bind_val, epoch_ms, one_of
 from ._values import TAG_OF_KIND, T, Val, typed_null
 
 if TYPE_CHECKING:
     from ._compile import Compiler
 
-__all__: list[str] = []
+__all__ = ["TO_TEXT"]
 
 INT_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -53,7 +53,7 @@ def _is_number(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     if k in ("int", "float"):
         return Val(T("bool"), ibis.literal(True) if v.is_lit else v.e.notnull())
     if k == "mixed":
-        return Val(T("bool"), v.tag.isin(["int", "double"]))
+        return Val(T("bool"), one_of(v.tag, ["int", "double"]))
     return Val(T("bool"), ibis.literal(False), lit=False)
 
 
@@ -73,18 +73,25 @@ def _date_text(d: Any) -> Any:
     return d.strftime("%Y-%m-%dT%H:%M:%S.%f").left(23).concat("Z")
 
 
+#: each scalar kind as text, the way `$toString` writes it (also used where MongoDB converts to a string)
+TO_TEXT: dict[str, Any] = {
+    "str": lambda e: e,
+    "int": lambda e: e.cast("string"),
+    "float": _float_text,
+    "bool": _bool_text,
+    "date": _date_text,
+}
+
+
 @op("$toString")
 def _to_string(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     node = c.one(name, arg)
-    v = c.compile(node, env)
+    return bind_val(c.compile(node, env), lambda v: _to_string_val(v, node))
+
+
+def _to_string_val(v: Val, node: Node) -> Val:
     k = v.t.kind
-    conv = {
-        "str": lambda e: e,
-        "int": lambda e: e.cast("string"),
-        "float": _float_text,
-        "bool": _bool_text,
-        "date": _date_text,
-    }
+    conv = TO_TEXT
     if k == "null":
         return Val(T("str"), typed_null(dt.string))
     if k in conv:
@@ -128,7 +135,7 @@ def _to_double(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         "str": _str_to_double,
         "date": lambda e: _date_ms(e).cast("float64"),
     }
-    return _convert(v, node, conv, "float", "$toDouble")
+    return bind_val(v, lambda x: _convert(x, node, conv, "float", "$toDouble"))
 
 
 @op("$toInt")
@@ -141,7 +148,7 @@ def _to_int(c: Compiler, name: str, arg: Node, env: Env) -> Val:
         "bool": lambda e: e.cast("int64"),
         "str": _str_to_int,
     }
-    return _convert(v, node, conv, "int", "$toInt")
+    return bind_val(v, lambda x: _convert(x, node, conv, "int", "$toInt"))
 
 
 def _convert(v: Val, node: Node, conv: dict[str, Any], out: str, name: str) -> Val:

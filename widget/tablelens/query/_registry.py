@@ -14,12 +14,14 @@ if TYPE_CHECKING:
     from ._parse import Node
     from ._values import Val
 
-__all__ = ["OPS", "REFUSED", "Env", "OpFn", "op"]
+__all__ = ["MANY", "OPS", "REFUSED", "Env", "OpFn", "op"]
 
 Env = Mapping[str, "Val"]
 OpFn = Callable[["Compiler", str, "Node", Env], "Val"]
 #: operator name -> implementation
 OPS: dict[str, OpFn] = {}
+#: the argument count of n-ary operators has no upper bound (the compiler builds balanced trees)
+MANY = 2**62
 #: operators that would run code: refused by name, with a message saying so
 REFUSED = frozenset({"$where", "$function", "$accumulator", "$eval", "$expr"})
 

@@ -8,6 +8,9 @@ plus one expression per possible type.
 
 from __future__ import annotations
 
+import inspect
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,7 +29,9 @@ __all__ = [
     "T",
     "Val",
     "const",
+    "fresh",
     "ibis_type",
+    "let",
     "null_val",
     "type_from_ibis",
     "typed_null",
@@ -87,7 +92,8 @@ class T:
 class Val:
     """A compiled sub-expression.
 
-    `e` is the Ibis expression (None for mixed values, which use `tag` and `parts`). `missing` is False or a
+    `e` is the Ibis expression (for mixed values, which use `tag` and `parts`, optionally the variant struct they
+    are read from, so that it can be passed on whole). `missing` is False or a
     boolean expression true where the value is missing (e is then NULL). `falsy_null`: a boolean whose NULL
     stands for false (comparisons before they are forced to two values). `lit` is the Python value of a
     constant.
@@ -106,6 +112,8 @@ class Val:
         return self.lit is not NOLIT
 
     def but(self, **changes: Any) -> Val:
+        if self.t.kind == "mixed" and ("tag" in changes or "parts" in changes) and "e" not in changes:
+            changes["e"] = None  # the variant struct no longer matches the tag and parts
         return replace(self, **changes)
 
 
@@ -182,7 +190,8 @@ def type_from_ibis(typ: dt.DataType, kind: str | None = None) -> T:
         return T("str")
     if isinstance(typ, (dt.Timestamp, dt.Date)):
         return T("date")
-    if isinstance(typ, dt.Null):
+    if isinstance(typ, dt.Null) or (isinstance(typ, dt.Unknown)  # a column of only nulls, as DuckDB reads it
+                                     and str(getattr(typ, "raw_type", "")).strip('"').upper() == "NULL"):
         return T("null")
     return T("unsupported", fields=(("ibis", T(str(typ))),))
 
@@ -210,3 +219,32 @@ def _box_type(typ: dt.DataType) -> T:
     if isinstance(scores, dt.Struct):
         fields.append(("scores", T("object", fields=tuple((k, type_from_ibis(v)) for k, v in scores.items()))))
     return T("object", fields=tuple(fields), view="box")
+
+
+_params = itertools.count()
+
+
+def fresh(fn: Callable[[Any], Any]) -> Callable[..., Any]:
+    """`fn` as an array lambda whose parameter name no other lambda uses.
+
+    Engines resolve a lambda parameter by name, so a nested lambda reusing the outer one's name hides it: `$$a`
+    inside a `$filter` within a `$map` over `as: 'a'` read the inner element. Ibis names the parameter after the
+    Python function's, so each body gets a signature of its own.
+    """
+    name = f"tl_{next(_params)}"
+
+    def body(**kwargs: Any) -> Any:
+        return fn(kwargs[name])
+
+    body.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+    return body
+
+
+def let(value: Any, fn: Callable[[Any], Any]) -> Any:
+    """`fn(value)` with `value` computed once per row, however often `fn` uses it.
+
+    SQL repeats a shared sub-expression each time it is used, and engines do not always notice; binding it as
+    the element of a one-element list and mapping over that evaluates it once. Needs array lambdas (DuckDB).
+    """
+    return ibis.array([value]).map(fresh(fn))[0]

@@ -18,10 +18,10 @@ from ._compare import RN0, RN1, joined_frame
 from ._compile import Compiler
 from ._exec import Connection, Runner, default_connection
 from ._frame import Frame, FrameColumn, single_frame
-from ._group import GroupKey, GroupPlan, Split, Summary
+from ._group import MEDIA_SUMMARY, GroupKey, GroupPlan, Split, Summary
 from ._parse import Node, from_python, parse
 from ._rows import RowsPlan
-from ._semantics import out_expr, truthy
+from ._semantics import keeps_row_order, out_expr, truthy
 from ._sort import key_node, sort_exprs
 from ._tables import Source, open_scan
 from ._values import Val, typed_null
@@ -48,6 +48,7 @@ def run(scan: Scan, spec: QuerySpec, *, compare: Scan | None = None,
     pred = _filter(spec.filter, compiler)
     if pred is not None:
         rel = rel.filter(pred)
+        frame.ordered = frame.ordered and keeps_row_order(pred)  # else pages need an ORDER BY
     labels = {c.label: f"${c.side}.{c.name}" for c in frame.columns}
     names0 = [c.name for c in frame.side_columns(0)]
     plan: RowsPlan | GroupPlan
@@ -174,7 +175,7 @@ def _filter(flt: Any, compiler: Compiler) -> Any:
 
 def _compile(compiler: Compiler, node: Node, control: str) -> Any:
     try:
-        return compiler.compile(node)
+        return compiler.compile_root(node)
     except FilterError as err:
         raise err.for_control(control) from None
 
@@ -216,6 +217,8 @@ def _summary_of(label: str, cols: list[FrameColumn | None], rel: Any, table: int
     if len(kinds) > 1 or len({c.t for c in present}) > 1:
         return Summary(label, "none", exprs, table)
     k = t.kind
+    if k == "str" and any(c.meta.get("text") for c in present):  # long text: a histogram of lengths
+        return Summary(label, "hist", exprs, table, int_aligned=True, lengths=True)
     if k in ("str", "bool"):
         return Summary(label, "counts", exprs, table)
     if k == "mixed":
@@ -227,6 +230,13 @@ def _summary_of(label: str, cols: list[FrameColumn | None], rel: Any, table: int
         return Summary(label, "hist", exprs, table, int_aligned=True, lengths=True)
     if t.view == "image":
         return Summary(label, "images", exprs, table)
+    media = {c.kind for c in present}
+    if len(media) == 1 and (mk := media.pop()) in MEDIA_SUMMARY and k == "object":
+        fact = MEDIA_SUMMARY[mk]
+        if fact is not None and t.field(fact) is None:
+            fact = None
+        return Summary(label, "media", exprs, table, media_kind=mk, fact=fact,
+                       int_aligned=fact is not None and t.field(fact).kind == "int")  # type: ignore[union-attr]
     return Summary(label, "none", exprs, table)
 
 

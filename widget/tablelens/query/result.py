@@ -7,6 +7,7 @@ engine starts, and cancel it from another thread while a count or a page is bein
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import pyarrow as pa
 
 from ..codec import column_to_pandas, kind_of_arrow_type, with_meta
 from ._exec import Runner
+from ._export import export
 from ._frame import Frame
 from ._group import GroupPlan
 from ._rows import RowsPlan
@@ -156,6 +158,27 @@ class QueryResult:
                     data[n].append(json.dumps(v, default=str) if isinstance(v, (dict, list)) else v)
             return pa.table(data)
         return self._with_meta(self._plan.all())
+
+    # ------------------------------------------------------------------------------------------- exports
+    def to_parquet(self, path: str | os.PathLike[str], *, key: bool = True, keys: Sequence[Any] | None = None,
+                   ) -> str:
+        """Write the whole result to a Parquet file, streamed by the engine (any size; cells as stored, with the
+        `tablelens` metadata, so `tl.query(path)` and `tablelens.codec` read them as logged). Returns the path.
+
+        The rows and columns are those of `to_pandas()`; `key=False` leaves out `_key` (each row's position in
+        its table) and `keys` keeps only the rows whose `_key` is in it (in the result's order).
+        """
+        return export(self, path, "parquet", key=key, keys=keys)
+
+    def to_csv(self, path: str | os.PathLike[str], *, key: bool = True, keys: Sequence[Any] | None = None) -> str:
+        """Write the whole result to a CSV file with a header, streamed by the engine; nested cells (lists,
+        dicts, images, arrays) are JSON text. `key` and `keys` as for `to_parquet`. Returns the path."""
+        return export(self, path, "csv", key=key, keys=keys)
+
+    def to_json(self, path: str | os.PathLike[str], *, key: bool = True, keys: Sequence[Any] | None = None) -> str:
+        """Write the whole result as JSON lines (one object per row), streamed by the engine. `key` and `keys`
+        as for `to_parquet`. Returns the path."""
+        return export(self, path, "json", key=key, keys=keys)
 
     def _metas(self) -> dict[str, dict[str, Any]]:
         return {c.name: {**c.meta, "kind": c.kind} for c in self.columns if c.role == "value"}

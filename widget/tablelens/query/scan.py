@@ -47,6 +47,8 @@ class ScanSource:
 
     `identity` is a key for the engine's caches (registered scans, per-column facts): two sources with the same
     identity hold the same rows. `resolve_media` maps a media path found in a cell to a local file.
+    `column_files` are (column name, Parquet file) pairs of an edited version: each file holds that column's
+    values for every row of `parquet`, in place of the file's own (codec/overrides.py).
     """
 
     label: str
@@ -56,6 +58,7 @@ class ScanSource:
     arrow: pa.Table | None = None
     resolve_media: Callable[[str], str] | None = None
     identity: str | None = None
+    column_files: tuple[tuple[str, str], ...] = ()
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -65,16 +68,22 @@ class ScanSource:
 
     @classmethod
     def from_parquet(cls, path: str, label: str | None = None, *, resolve_media: Callable[[str], str] | None = None,
-                     identity: str | None = None) -> ScanSource:
-        """A Parquet file; its footer is read once per version of the file (a changed file is read again)."""
+                     identity: str | None = None, column_files: tuple[tuple[str, str], ...] = ()) -> ScanSource:
+        """A Parquet file (with the column files of an edited version); its footer is read once per version of
+        the file (a changed file is read again)."""
         try:
             st = os.stat(path)
             columns, num_rows = _footer(os.path.abspath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+            ident = identity or f"file:{os.path.abspath(path)}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+            for name, file in column_files:
+                if name not in {c.name for c in columns}:
+                    raise ValueError(f"a column file replaces {name!r}, which the table does not have")
+                cst = os.stat(file)
+                ident += f"|{name}={os.path.abspath(file)}:{cst.st_ino}:{cst.st_size}:{cst.st_mtime_ns}"
         except (OSError, ValueError) as exc:
             raise FilterError(f"Cannot read the Parquet file {path!r}: {exc}", control="source") from None
-        ident = identity or f"file:{os.path.abspath(path)}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
         return cls(label or os.path.basename(path), columns, num_rows, parquet=path, resolve_media=resolve_media,
-                   identity=ident)
+                   identity=ident, column_files=tuple(column_files))
 
     @classmethod
     def from_arrow(cls, table: pa.Table, label: str = "Arrow table", *,

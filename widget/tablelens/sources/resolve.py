@@ -19,10 +19,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from .._core.errors import ArtifactNotFoundError, FilterError
+from .._core.errors import ArtifactNotFoundError, FilterError, UnsafePathError
 from ..artifacts import Artifact, EntrySource, Staging, Store, current_store, parse_spec
 from ..codec import encode_dataframe
 from ..model import JoinedTable, Table
+from ..model.table import StoredFile
 from ..query import JoinedScan, Scan, ScanSource
 
 __all__ = ["ResolvedSource", "resolve"]
@@ -132,9 +133,15 @@ def _from_artifact(art: Artifact, table: str | None, default_table: bool) -> Res
             raise ArtifactNotFoundError(f"The artifact holds {len(tables)} tables ({', '.join(tables)}); "
                                         "pass table=NAME")
         table = tables[0]
-    elif table not in tables:
-        raise ArtifactNotFoundError(f"artifact {art.qualified_name} has no table {table!r}; its tables: "
-                                    f"{list(tables)}")
+    else:  # `./t`, `t` and `t.table.parquet` name the same table, as in Artifact.add and Artifact.get
+        try:
+            found = art.table_name(table)
+        except UnsafePathError as e:
+            raise ArtifactNotFoundError(f"artifact {art.qualified_name} has no table {table!r}: {e}") from None
+        if found is None:
+            raise ArtifactNotFoundError(f"artifact {art.qualified_name} has no table {table!r}; its tables: "
+                                        f"{list(tables)}")
+        table = found
     obj = art.get(table)
     label = f"{art.qualified_name} / {table}"
     inner = _table_source(obj, label) if isinstance(obj, Table) else resolve(obj)
@@ -146,7 +153,7 @@ def _from_table(t: Table) -> ResolvedSource:
     stored = t.stored_file
     artifact = stored.source.artifact if stored is not None and isinstance(stored.source, EntrySource) else None
     if artifact is not None:
-        name = _table_name(artifact, stored.parquet_path)  # type: ignore[union-attr]
+        name = _table_name(artifact, stored)  # type: ignore[arg-type]
         if name is not None:
             label = f"{artifact.qualified_name} / {name}"
             return ResolvedSource(_table_source(t, label).scan, label, t, artifact, name, tuple(artifact.tables()))
@@ -154,15 +161,23 @@ def _from_table(t: Table) -> ResolvedSource:
 
 
 def _table_source(t: Table, label: str) -> ResolvedSource:
+    """The scan of a table: a stored one is the Parquet file handed to the engine, checked against its digest
+    first (DamagedObjectError otherwise); its media are checked as the engine's results name them."""
     stored = t.stored_file
     if stored is None:
         return _scratch(t, label)
-    scan = ScanSource.from_parquet(stored.parquet_path, label, resolve_media=stored.source.local_path)
+    parquet = stored.source.local_path(stored.logical_path) if stored.logical_path else stored.parquet_path
+    scan = ScanSource.from_parquet(parquet, label, resolve_media=stored.source.local_path,
+                                   column_files=stored.column_files)
     return ResolvedSource(scan, label, t)
 
 
-def _table_name(art: Artifact, parquet_path: str) -> str | None:
-    real = os.path.realpath(parquet_path)
+def _table_name(art: Artifact, stored: StoredFile) -> str | None:
+    if stored.logical_path is not None and stored.logical_path.endswith(".table.parquet"):
+        name = stored.logical_path[: -len(".table.parquet")]
+        if name in art.tables():
+            return name
+    real = os.path.realpath(stored.parquet_path)
     for name in art.tables():
         try:
             entry = art.get_path(f"{name}.table.parquet")

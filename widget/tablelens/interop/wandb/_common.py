@@ -16,11 +16,9 @@ __all__ = [
 ]
 
 MANIFEST = "wandb_manifest.json"
-#: cell `_type`s kept as dict cells (their files are added to the artifact as plain files)
-OTHER_MEDIA_TYPES = frozenset({
-    "audio-file", "video-file", "html-file", "molecule-file", "object3D-file", "plotly-file", "bokeh-file",
-    "graph-file", "histogram",
-})
+#: cell `_type`s kept as dict cells (their files are added to the artifact as plain files); audio, video, HTML,
+#: 3-D, Plotly and molecule cells are media cells (interop/wandb/media.py)
+OTHER_MEDIA_TYPES = frozenset({"bokeh-file", "graph-file", "histogram"})
 TABLE = ".table.json"
 JOINED = ".joined-table.json"
 PARTITIONED = ".partitioned-table.json"

@@ -3,6 +3,10 @@
 Every `NAME.table.json` is converted to the Parquet form at once, so queries and the Explorer work on tables
 logged with W&B unchanged; media files stay where they are (the artifact's entries point at them, nothing is
 copied). What maps to what, and what is lost, is in `docs/wandb-interop.md`.
+
+A folder never pulls in other local files: a symbolic link (to a file or a folder) whose target leaves the
+folder is refused when the folder is opened, and again when the artifact is logged or exported (its entries
+record the folder, `Entry.root`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ import numpy as np
 
 from ..._core.errors import CorruptFileError, MissingMediaWarning, TablelensError
 from ..._core.hashing import sha256_bytes
-from ..._core.paths import check_logical_path
+from ..._core.paths import check_inside, check_logical_path
 from ...artifacts import Artifact, Entry, Staging
-from ...codec import encode_columns, encode_values
+from ...codec import encode_columns, encode_values, stage_media_file
+from ...media._mediafile import MediaFile
 from ...media.classes import Classes
 from ...media.image import Image, Mask, Pixels, validate_boxes
 from ._common import (
@@ -39,6 +44,7 @@ from ._common import (
     hash_file,
     local_file,
 )
+from .media import kind_of, media_cell
 
 __all__ = ["read_wandb_dir"]
 
@@ -88,6 +94,9 @@ class _Sink:
     def add_classes(self, classes: Classes) -> str:
         return self.paths.get(id(classes)) or self.staging.add_classes(classes)
 
+    def add_media_file(self, file: MediaFile, folder: str) -> str:
+        return self.paths.get(id(file)) or stage_media_file(self.staging, file, folder)
+
 
 class _Reader:
     """One pass over a W&B folder: manifest, tables (converted), joined/partitioned tables, then plain files."""
@@ -104,10 +113,14 @@ class _Reader:
         self._pixels: dict[str, Pixels] = {}
         self._masks: dict[str, Mask] = {}
         self._classes: dict[str, Classes] = {}
+        self._media: dict[str, tuple[MediaFile, bool]] = {}
 
     # -- files ---------------------------------------------------------------------------------------------
     def local(self, path: str) -> str | None:
         local = local_file(self.root, path)
+        if not os.path.lexists(local):
+            return None
+        check_inside(self.root, local, f"{path!r} in the folder")  # a link out of the folder is refused
         return local if os.path.isfile(local) else None
 
     def add(self, path: str) -> Entry:
@@ -123,7 +136,7 @@ class _Reader:
                 raise CorruptFileError(f"{path!r} does not match its digest in {MANIFEST} ({want}, the file has "
                                        f"{b64(md5)}); the file is damaged or was changed after the download")
             self._digests[path] = sha
-        return self.staging.add_local_file(path, local, self._digests[path], ref=listed.get("ref"))
+        return self.staging.add_local_file(path, local, self._digests[path], ref=listed.get("ref"), root=self.root)
 
     def add_missing(self, path: str, sha_hint: Any, where: str) -> Entry:
         """An entry for a file whose bytes are not in the folder (a manifest reference, or a file left out of a
@@ -185,13 +198,29 @@ class _Reader:
                 self.add_missing(p, None, MANIFEST)
 
     def walk(self) -> list[str]:
+        """Every file of the folder. Symbolic links must stay inside it; a link to a folder inside is not walked
+        (its files are listed where they really are, and a link back up cannot loop)."""
         out = []
         for dirpath, dirnames, filenames in os.walk(self.root):
+            for d in list(dirnames):
+                full = os.path.join(dirpath, d)
+                if os.path.islink(full):
+                    check_inside(self.root, full, f"folder {self._rel(full)!r}")
+                    dirnames.remove(d)
             dirnames.sort()
             for f in filenames:
-                rel = os.path.relpath(os.path.join(dirpath, f), self.root).replace(os.sep, "/")
-                out.append(check_logical_path(rel, "file"))
+                full = os.path.join(dirpath, f)
+                rel = check_logical_path(self._rel(full), "file")
+                if os.path.islink(full):
+                    check_inside(self.root, full, f"{rel!r}")
+                    if not os.path.exists(full):
+                        raise CorruptFileError(f"{rel!r} is a symbolic link to {os.readlink(full)!r}, which does not "
+                                               "exist or loops; remove it or put the file there")
+                out.append(rel)
         return sorted(out)
+
+    def _rel(self, full: str) -> str:
+        return os.path.relpath(full, self.root).replace(os.sep, "/")
 
     def load_manifest(self) -> None:
         if self.local(MANIFEST) is None:
@@ -352,6 +381,9 @@ class _Reader:
             kind = v.get("_type")
             if kind == "image-file":
                 return self.image(where, v)
+            media = kind_of(kind)
+            if media is not None:
+                return self.media(where, media, v)
             if isinstance(kind, str) and isinstance(v.get("path"), str):
                 check_logical_path(v["path"], f"{where}: {kind} path")
             return v
@@ -390,6 +422,25 @@ class _Reader:
                 raise CorruptFileError(f"{where}: 'classes' must be {{'type': 'classes-file', 'path': ...}}")
             classes = self.classes(where, check_logical_path(spec["path"], f"{where}: classes path"))
         return Image._restore(pixels, None if caption is None else str(caption), classes, boxes, masks)
+
+    def media(self, where: str, kind: str, v: dict[str, Any]) -> Any:
+        """An audio, video, HTML, 3-D, Plotly or molecule cell over the folder's file (shared by every cell that
+        names it)."""
+        if not isinstance(v.get("path"), str):
+            raise CorruptFileError(f"{where}: the {v.get('_type')} cell has no 'path'")
+        path = check_logical_path(v["path"], f"{where}: {v.get('_type')} path")
+        if path not in self._media:
+            ext = _media_ext(path)
+            local = self.local(path)
+            if local is not None:
+                file = MediaFile(ext=ext, path=local, digest=self.add(path).digest)
+            else:
+                entry = self.add_missing(path, v.get("sha256"), where)
+                file = MediaFile(ext=ext, path=entry.local_path, digest=entry.digest, size=entry.size)
+            self._media[path] = (file, local is not None)
+            self.sink.paths[id(file)] = path
+        file, present = self._media[path]
+        return media_cell(kind, v, file, where, present)
 
     def pixels(self, where: str, path: str, v: dict[str, Any]) -> Pixels:
         if path in self._pixels:
@@ -478,6 +529,15 @@ class _Reader:
         enc = encode_values(path, [img], self.sink)
         self.consumed.add(path)
         self.staging.add_json(path, enc.array.to_pylist()[0])
+
+
+def _media_ext(path: str) -> str:
+    """A media file's extension, with W&B's two-part ones (`.pts.json`, `.plotly.json`) kept whole."""
+    name = path.rsplit("/", 1)[-1].lower()
+    for two in ("pts.json", "plotly.json"):
+        if name.endswith("." + two):
+            return two
+    return os.path.splitext(name)[1].lstrip(".")
 
 
 def _union_members(t: Any) -> list[dict[str, Any]]:

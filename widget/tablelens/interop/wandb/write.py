@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ..._core.errors import CorruptFileError
-from ..._core.paths import check_logical_path
+from ..._core.errors import CorruptFileError, TablelensError
+from ..._core.paths import check_logical_path, new_folder
 from ...artifacts import Artifact, Entry
-from ...codec import decode_column, image_from_record, read_meta
+from ...codec import MEDIA_KINDS, decode_column, image_from_record, read_meta
 from ...media.classes import Classes
 from ...media.image import Image
 from ._common import (
@@ -39,18 +39,21 @@ from ._common import (
     local_file,
     new_md5,
 )
+from .media import column_type, wandb_cell
 from .types import image_type, merge_all, optional, type_of
 
 __all__ = ["write_wandb_dir"]
 
 
 def write_wandb_dir(artifact: Artifact, path: str | os.PathLike[str]) -> str:
-    """Write the artifact to an empty (or new) folder in the W&B layout and return the folder."""
-    root = os.path.abspath(os.fspath(path))
-    if os.path.exists(root) and (not os.path.isdir(root) or os.listdir(root)):
-        raise FileExistsError(f"{os.fspath(path)!r} exists and is not an empty folder; export into a new folder")
-    os.makedirs(root, exist_ok=True)
-    _Writer(artifact, root).run()
+    """Write the artifact to an empty (or new) folder in the W&B layout and return the folder.
+
+    The files are written into a private folder beside it, renamed into place once complete: nothing is
+    overwritten, nothing is written through a symbolic link, a failure leaves no half-written folder. Every
+    file is read through the artifact's checked reads (`DamagedObjectError` for damaged bytes).
+    """
+    with new_folder(os.fspath(path), "export") as tmp:
+        _Writer(artifact, tmp).run()
     return os.fspath(path)
 
 
@@ -72,8 +75,10 @@ class _Writer:
         if MANIFEST not in self.art.files():
             return {}
         try:
-            with open(self.art.get_path(MANIFEST).local_path, "rb") as f:
+            with open(self.source.local_path(MANIFEST), "rb") as f:
                 contents = json.load(f).get("contents")
+        except TablelensError:
+            raise
         except (OSError, ValueError, AttributeError):
             return {}
         return contents if isinstance(contents, dict) else {}
@@ -147,8 +152,9 @@ class _Writer:
     def other(self, path: str) -> None:
         entry = self.art.get_path(path)
         if os.path.isfile(entry.local_path):
-            _, md5, size = hash_file(entry.local_path)
-            self.copy(path, entry.local_path, md5, size)
+            local = self.source.local_path(path)  # checked: digest, and inside its folder
+            _, md5, size = hash_file(local)
+            self.copy(path, local, md5, size)
         else:
             self.ref(path, entry)
 
@@ -170,7 +176,7 @@ class _Writer:
         out = base + TABLE
         self.put(out, dumps(obj))
         self.tables[path] = out
-        self.consumed.add(path)
+        self.consumed.update(self.art.table_files(base))  # an edited table's column files are in its cells now
 
     def column(self, table: str, name: str, col: pa.ChunkedArray, cmeta: dict[str, Any]) -> tuple[list[Any], Any]:
         kind = cmeta["kind"]
@@ -179,6 +185,11 @@ class _Writer:
             images = decode_column(col, cmeta, self.source)
             out = [None if r is None else self.image_cell(r, img) for r, img in zip(records, images)]
             return out, optional(image_type([i for i in images if i is not None]))
+        if kind in MEDIA_KINDS:
+            records = col.to_pylist()
+            cells = decode_column(col, cmeta, self.source)
+            return ([None if r is None else self.media_cell(kind, r, c) for r, c in zip(records, cells)],
+                    optional(column_type(kind)))
         values = decode_column(col, cmeta, self.source)
         if kind == "ndarray":
             return self.ndarray_column(table, name, values)
@@ -214,10 +225,10 @@ class _Writer:
     def media(self, path: str, kind: str) -> tuple[str, str] | None:
         """Copy a media file under its W&B name; (W&B path, sha256), or None when its bytes are not here."""
         entry = self.art.get_path(path)
-        local = entry.local_path
-        if not os.path.isfile(local):
+        if not os.path.isfile(entry.local_path):
             self.ref(path, entry)
             return None
+        local = self.source.local_path(path)  # checked: digest, and inside its folder
         if local not in self._media:
             sha, md5, size = hash_file(local)
             if kind == "mask":
@@ -229,6 +240,23 @@ class _Writer:
             self.copy(dest, local, md5, size)
             self._media[local] = (dest, sha)
         return self._media[local]
+
+    def media_cell(self, kind: str, rec: dict[str, Any], cell: Any) -> dict[str, Any]:
+        """An audio, video, HTML, 3-D, Plotly or molecule cell: its file copied under its logical path (the W&B
+        media folders), or listed as a reference when its bytes are elsewhere."""
+        path = rec["path"]
+        self.consumed.add(path)
+        entry = self.art.get_path(path)
+        if os.path.isfile(entry.local_path):
+            if entry.local_path not in self._media:
+                sha, md5, size = hash_file(entry.local_path)
+                self.copy(path, entry.local_path, md5, size)
+                self._media[entry.local_path] = (path, sha)
+            path, sha = self._media[entry.local_path]
+        else:
+            self.ref(path, entry)
+            sha = rec.get("digest") or entry.digest
+        return wandb_cell(kind, path, sha, cell, rec)
 
     def image_cell(self, rec: dict[str, Any], img: Image) -> dict[str, Any]:
         self.consumed.add(rec["path"])
@@ -273,10 +301,12 @@ class _Writer:
 
     def joined(self, path: str) -> None:
         try:
-            with open(self.art.get_path(path).local_path, "rb") as f:
+            with open(self.source.local_path(path), "rb") as f:
                 obj = json.load(f)
             t1, t2 = (self.tables.get(check_logical_path(obj[k], f"{path}: {k}")) for k in ("table1", "table2"))
             key = obj["join_key"]
+        except TablelensError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise CorruptFileError(f"joined table {path!r} cannot be read: {e}") from None
         if t1 is None or t2 is None:
@@ -286,9 +316,11 @@ class _Writer:
 
     def image_file(self, path: str) -> None:
         try:
-            with open(self.art.get_path(path).local_path, "rb") as f:
+            with open(self.source.local_path(path), "rb") as f:
                 rec = json.load(f)
             img = image_from_record(rec, self.source)
+        except TablelensError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise CorruptFileError(f"image file {path!r} cannot be read: {e}") from None
         self.put(path, dumps(self.image_cell(rec, img)))
