@@ -1,11 +1,12 @@
-"""Boxes of both sides as flat arrays, and candidate matches, computed by DuckDB over the stored tables.
+"""Boxes of both sides as flat arrays, and candidate matches.
 
-In SQL (set operations the engine runs in parallel over Parquet or Arrow): matching rows on the key, unnesting
+In DuckDB (set operations the engine runs in parallel over Parquet or Arrow): matching rows on the key, unnesting
 each row's list of boxes, converting every box to pixel corners by its own `domain` (relative boxes are scaled
-by their image's size; corners are stored for boxes logged as middle/width/height too), checking them, ranking
-detections by score within (image, class) and ordering them as COCO accumulates them, and joining detections to
-ground truth of the same image and class with their IoU (pycocotools' formula: intersection / union, or /
-detection area for crowd regions). What comes back is numpy arrays; the greedy matching runs in `_coco`.
+by their image's size; corners are stored for boxes logged as middle/width/height too) and checking them. What
+comes back, unsorted, is numpy arrays: boxes are placed in (image, position) order by counting, ordered as COCO
+accumulates them by two stable sorts, and joined to ground truth of the same image and class (equi-joins on
+integer groups, chunked) with their IoU (pycocotools' formula: intersection / union, or / detection area for
+crowd regions). The greedy matching runs in `_coco`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _TIE = 1e-9
 
 @dataclass
 class Flat:
-    """The flat boxes of an evaluation (see `extract`); tables `d`, `g`, `img` stay in the session for pairs."""
+    """The flat boxes of an evaluation (see `extract`); table `img` (rows -> images) stays in the session."""
 
     n_rows: int  # rows of the predictions table
     n_images: int  # images evaluated (rows with ground truth, and ground truth without predictions)
@@ -45,6 +46,10 @@ class Flat:
     d_off: np.ndarray  # per image, where its detections start in (image, position) order
     g_off: np.ndarray  # the same for its ground truth
     id_at: np.ndarray  # detection id (COCO order) of the detection at (image, position)
+    d_at: np.ndarray  # the inverse: (image, position) index of each detection id
+    d_box: np.ndarray  # detections' pixel corners x0, y0, x1, y1 (n x 4: a box's corners side by side for
+    #                    the joins' gathers), in (image, position) order
+    g_box: np.ndarray  # the same for the ground truth
 
 
 def _coords(b: str, w: str, h: str) -> str:
@@ -109,14 +114,13 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
         f"SELECT k FROM {img} WHERE r IS NULL ORDER BY k LIMIT 20")] if not one_table else []
     img_row = session.numpy(f"SELECT coalesce(r, -1)::BIGINT AS r FROM {img} WHERE img IS NOT NULL "
                             f"ORDER BY img")["r"]
-    lens = session.numpy(f"SELECT coalesce(len({pf.sql('s')}), 0)::BIGINT AS n FROM {preds.view} s "
-                         f"ORDER BY {ROW}")["n"]
 
     # -- detections: flattened, checked, then fetched in COCO's accumulation order (the only sort)
     score_sql = f"u.b.scores.{ident(score)}" if score is not None else "1.0::DOUBLE"
     if score is not None:
         keys = (preds.meta(pf.column).get("scores") or {}).get(pf.layer) or []
-        if score not in keys and not lens.any():  # no predicted box at all: nothing to rank
+        if score not in keys and not session.one(  # no predicted box at all: nothing to rank
+                f"SELECT 1 FROM {preds.view} s WHERE len({pf.sql('s')}) > 0 LIMIT 1"):
             score_sql = "1.0::DOUBLE"
         elif score not in keys:
             raise EvaluationError(
@@ -146,28 +150,64 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
             {crowd_sql} AS crowd, u.w, u.h, {'u.a' if ann_extra else 'NULL'} AS a
           FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)""")
     _check_boxes(session, g, img, gt, gf, key.gt, checks, truth=True)
-    dcols = session.numpy(f"""SELECT img, i, cls, score, (x1 - x0) * (y1 - y0) AS area FROM {d}
-        ORDER BY cls, score DESC, img, i""")
-    dcols["area"] = exact_areas(session, d, dcols["area"], dcols["img"], dcols["i"])
-    raw = session.numpy(f"SELECT img, i, cls, crowd, area FROM {g}")
+    # fetched as stored (no ORDER BY) and placed by (image, position); COCO's order is two stable sorts in numpy
+    raw = session.numpy(f"SELECT img, i, cls, score, x0, y0, x1, y1 FROM {d}")
+    d_off, at = _placement(raw["img"], raw["i"], n_images)
+    placed = _place(raw, at)
+    # boxes per predictions row: counted from the flat boxes; rows without ground truth (not flattened) asked
+    lens = np.zeros(n_rows, np.int64)
+    on_row = img_row >= 0
+    lens[img_row[on_row]] = np.diff(d_off)[on_row]
+    if len(missing_gt):
+        extra = session.numpy(f"""SELECT {ROW} AS r, coalesce(len({pf.sql('s')}), 0)::BIGINT AS n
+            FROM {preds.view} s WHERE {ROW} IN (SELECT r FROM {img} WHERE r IS NOT NULL AND gr IS NULL)""")
+        lens[extra["r"]] = extra["n"]
+    d_box = np.stack([placed.pop(c).astype(np.float64, copy=False) for c in ("x0", "y0", "x1", "y1")], axis=1)
+    by_score = np.argsort(-placed["score"], kind="stable")  # ties stay in (image, position) order
+    d_at = by_score[np.argsort(_class_codes(placed["cls"])[by_score], kind="stable")]
+    dcols = {name: values[d_at] for name, values in placed.items()}
+    dcols["area"] = exact_areas(d_box[d_at])
+    id_at = np.empty(len(d_at), np.int64)  # detection id (COCO order) of the box at (image, position)
+    id_at[d_at] = np.arange(len(d_at))
+    raw = session.numpy(f"SELECT img, i, cls, crowd, area, x0, y0, x1, y1 FROM {g}")
+    session.execute(f"DROP TABLE {d}; DROP TABLE {g}")  # everything after this works on the arrays
+    g_off, at = _placement(raw["img"], raw["i"], n_images)
+    gcols = _place(raw, at)  # ground truth in (image, position) order, placed where it belongs rather than sorted
+    g_box = np.stack([gcols.pop(c).astype(np.float64, copy=False) for c in ("x0", "y0", "x1", "y1")], axis=1)
     if not ann_extra:  # areas from the boxes (not COCO's records): as pycocotools reads them from to_coco
-        raw["area"] = exact_areas(session, g, raw["area"], raw["img"], raw["i"])
-    # ground truth in (image, position) order, placed where it belongs rather than sorted
-    g_off = np.concatenate([[0], np.cumsum(np.bincount(raw["img"], minlength=n_images))]).astype(np.int64)
-    at = g_off[raw["img"].astype(np.int64)] + raw["i"]
-    gcols = {}
-    for name, values in raw.items():
-        out = np.empty_like(values)
-        out[at] = values
-        gcols[name] = out
-    d_off = np.concatenate([[0], np.cumsum(np.bincount(dcols["img"], minlength=n_images))]).astype(np.int64)
-    id_at = np.empty(len(dcols["img"]), np.int64)  # detection id (COCO order) of the box at (image, position)
-    id_at[d_off[dcols["img"].astype(np.int64)] + dcols["i"]] = np.arange(len(dcols["img"]))
+        gcols["area"] = exact_areas(g_box)
     for cols in (dcols, gcols):
         for name in ("img", "cls", "i"):
             cols[name] = cols[name].astype(np.int64, copy=False)
     return Flat(n_rows, n_images, dcols, gcols, img_row, missing_gt, missing_pred_keys, n_missing_pred, lens,
-                {"img": img, "d": d, "g": g}, d_off, g_off, id_at)
+                {"img": img}, d_off, g_off, id_at, d_at, d_box, g_box)
+
+
+def _placement(img: np.ndarray, i: np.ndarray, n_images: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each box goes in (image, position) order: per image, where its boxes start; per box, its index."""
+    off = np.concatenate([[0], np.cumsum(np.bincount(img, minlength=n_images))]).astype(np.int64)
+    return off, off[img.astype(np.int64)] + i
+
+
+def _place(cols: dict[str, np.ndarray], at: np.ndarray) -> dict[str, np.ndarray]:
+    out = {}
+    for name, values in cols.items():
+        placed = np.empty_like(values)
+        placed[at] = values
+        out[name] = placed
+    return out
+
+
+def _class_codes(cls: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
+    """Class ids as small non-negative codes in the same order (offsets when the ids span little, ranks
+    otherwise); `other` is coded alike and returned after `cls`'s codes when given."""
+    both = cls if other is None else np.concatenate([cls, other])
+    if not len(both):
+        return both.astype(np.int64)
+    lo, hi = int(both.min()), int(both.max())
+    if hi - lo < 1 << 15:  # int16: numpy's stable sort of 16-bit integers is a radix sort
+        return (both - lo).astype(np.int16)
+    return np.unique(both, return_inverse=True)[1].reshape(-1)
 
 
 def _check_keys(session: Session, side: Side, k: str, name: str | None, role: str) -> None:
@@ -249,28 +289,86 @@ def _check_annotations(session: Session, gt: Side, gf: Field, annotations: str, 
                               field=annotations, key=_key_value(session, gt, int(row[0]), key))
 
 
-def _iou_sql(d: str, g: str) -> tuple[str, str]:
-    iw = f"(least({d}.x1, {g}.x1) - greatest({d}.x0, {g}.x0))"
-    ih = f"(least({d}.y1, {g}.y1) - greatest({d}.y0, {g}.y0))"
-    inter = f"({iw} * {ih})"
-    union = (f"CASE WHEN {g}.crowd THEN ({d}.x1 - {d}.x0) * ({d}.y1 - {d}.y0) ELSE "
-             f"({d}.x1 - {d}.x0) * ({d}.y1 - {d}.y0) + ({g}.x1 - {g}.x0) * ({g}.y1 - {g}.y0) - {inter} END")
-    return f"{iw} > 0 AND {ih} > 0", f"{inter} / ({union})"
+#: pairs made at once when joining boxes by group (bounds the memory of a join over millions of boxes)
+_CHUNK = 1 << 22
+
+
+def _group_join(a_grp: np.ndarray, b_grp: np.ndarray, n_groups: int):  # type: ignore[no-untyped-def]
+    """Every (a, b) of the same group (an equi-join on small integer groups), in chunks of about `_CHUNK`
+    pairs: b is bucketed by group with a counting sort, each a takes its group's bucket."""
+    counts = np.bincount(b_grp, minlength=n_groups)
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    b_order = np.argsort(b_grp, kind="stable")
+    cnt = counts[a_grp]
+    lo = off[a_grp]
+    ends = np.cumsum(cnt)
+    start = 0
+    while start < len(a_grp):
+        stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + _CHUNK, side="right"))
+        stop = max(stop, start + 1)
+        c = cnt[start:stop]
+        total = int(c.sum())
+        if total:
+            ai = np.repeat(np.arange(start, stop), c)
+            first = np.cumsum(c) - c
+            bi = b_order[np.repeat(lo[start:stop] - first, c) + np.arange(total)]
+            yield ai, bi
+        start = stop
+
+
+def _ious(flat: Flat, dp: np.ndarray, gi: np.ndarray, least: float) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, IoU) of detections `dp` ((image, position) indexes) against ground truth `gi`: pycocotools'
+    formula (intersection / union, or / detection area for crowd regions), kept when the boxes overlap and the
+    IoU reaches `least` (minus a hair: `exact_ties` decides those)."""
+    d, g = flat.d_box[dp], flat.g_box[gi]
+    # narrowed step by step (most candidate pairs do not overlap): width, then height, then the IoU
+    iw = np.minimum(d[:, 2], g[:, 2]) - np.maximum(d[:, 0], g[:, 0])
+    kept = np.flatnonzero(iw > 0)
+    d, g, iw = d[kept], g[kept], iw[kept]
+    ih = np.minimum(d[:, 3], g[:, 3]) - np.maximum(d[:, 1], g[:, 1])
+    on = ih > 0
+    kept, d, g, iw, ih = kept[on], d[on], g[on], iw[on], ih[on]
+    inter = iw * ih
+    d_area = (d[:, 2] - d[:, 0]) * (d[:, 3] - d[:, 1])
+    union = np.where(flat.g["crowd"][gi[kept]].astype(bool), d_area,
+                     d_area + (g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1]) - inter)
+    iou = inter / union  # union > 0: the boxes overlap
+    on = iou >= least - _TIE
+    return kept[on], iou[on]
+
+
+def _collect(flat: Flat, chunks, keep, least: float, thresholds: np.ndarray  # type: ignore[no-untyped-def]
+             ) -> dict[str, np.ndarray]:
+    ds, gs, ious = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    for dp, gi in chunks:
+        if keep is not None:
+            ok = keep(dp, gi)
+            dp, gi = dp[ok], gi[ok]
+        kept, iou = _ious(flat, dp, gi, least)
+        ds.append(dp[kept])
+        gs.append(gi[kept])
+        ious.append(iou)
+    dp, gi, iou = np.concatenate(ds), np.concatenate(gs), np.concatenate(ious)
+    iou = exact_ties(flat, dp, gi, iou, thresholds)
+    ok = iou >= least
+    return {"d": flat.id_at[dp[ok]], "g": gi[ok], "iou": iou[ok]}
 
 
 def pairs(session: Session, flat: Flat, thresholds: np.ndarray) -> dict[str, np.ndarray]:
     """Detections and ground truth of the same image and class whose IoU reaches the lowest threshold: d
     (detection id), g (index in the ground-truth arrays) and iou; IoUs that fall on a threshold computed again
-    as pycocotools computes them (`exact_ties`)."""
-    d, g = flat.tables["d"], flat.tables["g"]
-    overlap, iou = _iou_sql("d", "g")
-    out = session.numpy(f"""SELECT img, di, gi, iou FROM (
-          SELECT d.img, d.i AS di, g.i AS gi, {iou} AS iou FROM {d} d JOIN {g} g
-          ON d.img = g.img AND d.cls = g.cls WHERE {overlap})
-        WHERE iou >= {float(thresholds.min()) - _TIE!r}""")
-    out["iou"] = exact_ties(session, flat, out, thresholds)
-    keep = out["iou"] >= thresholds.min()
-    return _pair_arrays(flat, {k: v[keep] for k, v in out.items()})
+    as pycocotools computes them (`exact_ties`). A join in numpy on (image, class) over the fetched corners."""
+    d_img, g_img = flat.d["img"][flat.id_at], flat.g["img"]
+    codes = _class_codes(flat.d["cls"][flat.id_at], flat.g["cls"])
+    n_codes = int(codes.max()) + 1 if len(codes) else 1
+    d_grp, g_grp = d_img * n_codes + codes[: len(d_img)], g_img * n_codes + codes[len(d_img):]  # int64
+    n_groups = flat.n_images * n_codes
+    if n_groups > 8 * (len(d_grp) + len(g_grp)) + (1 << 20):  # sparse groups: number the ones that occur
+        _, inv = np.unique(np.concatenate([d_grp, g_grp]), return_inverse=True)
+        inv = inv.reshape(-1)
+        d_grp, g_grp, n_groups = inv[: len(d_grp)], inv[len(d_grp):], int(inv.max()) + 1
+    least = float(thresholds.min())
+    return _collect(flat, _group_join(d_grp, g_grp, max(n_groups, 1)), None, least, thresholds)
 
 
 def exact_extent(lo: float, hi: float) -> float:
@@ -297,7 +395,7 @@ def _coco_iou(d: tuple[float, ...], g: tuple[float, ...], crowd: bool) -> float:
     return i / u
 
 
-def exact_ties(session: Session, flat: Flat, out: dict[str, np.ndarray], thresholds: np.ndarray) -> np.ndarray:
+def exact_ties(flat: Flat, dp: np.ndarray, gi: np.ndarray, iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """IoUs within a hair of a threshold, computed again exactly as pycocotools does on what `to_coco` writes.
 
     Boxes on a pixel grid often overlap by exactly half (or three quarters): whether such an IoU reaches 0.5 is
@@ -305,82 +403,36 @@ def exact_ties(session: Session, flat: Flat, out: dict[str, np.ndarray], thresho
     the width the box was made with; pycocotools reads the width written (the shortest decimal), so its IoU is
     exact. The few pairs concerned are recomputed that way, one by one.
     """
-    iou = out["iou"].astype(np.float64, copy=True)
+    iou = iou.astype(np.float64, copy=True)
     if not len(iou):
         return iou
     near = np.abs(iou[:, None] - thresholds[None, :]).min(axis=1) <= _TIE
-    idx = np.flatnonzero(near)
-    if not len(idx):
-        return iou
-    import pyarrow as pa
-
-    q = fresh("ties")
-    session.con.register(q, pa.table({"k": pa.array(np.arange(len(idx))), "img": pa.array(out["img"][idx]),
-                                      "di": pa.array(out["di"][idx]), "gi": pa.array(out["gi"][idx])}))
-    try:
-        rows = session.execute(f"""SELECT q.k, d.x0, d.y0, d.x1, d.y1, g.x0, g.y0, g.x1, g.y1, g.crowd FROM {q} q
-            JOIN {flat.tables['d']} d ON d.img = q.img AND d.i = q.di
-            JOIN {flat.tables['g']} g ON g.img = q.img AND g.i = q.gi""")
-    finally:
-        session.con.unregister(q)
-    for k, *c, crowd in rows:
-        iou[idx[int(k)]] = _coco_iou(tuple(c[:4]), tuple(c[4:]), bool(crowd))
+    for k in np.flatnonzero(near).tolist():
+        d, g = flat.d_box[dp[k]].tolist(), flat.g_box[gi[k]].tolist()
+        iou[k] = _coco_iou(tuple(d), tuple(g), bool(flat.g["crowd"][gi[k]]))
     return iou
 
 
-def exact_areas(session: Session, table: str, area: np.ndarray, img: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """Box areas within a hair of COCO's area-range bounds (32^2, 96^2), computed again from the widths
-    pycocotools reads (see `exact_ties`): whether a 32 x 32 box is small is decided in the last bit too."""
-    out = area.astype(np.float64, copy=True)
+def exact_areas(box: np.ndarray) -> np.ndarray:
+    """Box areas (of corners x0, y0, x1, y1 per row); those within a hair of COCO's area-range bounds (32^2,
+    96^2) computed again from the widths pycocotools reads (see `exact_ties`): whether a 32 x 32 box is small
+    is decided in the last bit too."""
+    out = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
     near = np.zeros(len(out), bool)
     for bound in (32.0**2, 96.0**2):
         near |= np.abs(out - bound) <= bound * _TIE
-    idx = np.flatnonzero(near)
-    if not len(idx):
-        return out
-    import pyarrow as pa
-
-    q = fresh("areas")
-    session.con.register(q, pa.table({"k": pa.array(np.arange(len(idx))), "img": pa.array(img[idx]),
-                                      "i": pa.array(i[idx])}))
-    try:
-        rows = session.execute(f"""SELECT q.k, t.x0, t.y0, t.x1, t.y1 FROM {q} q
-            JOIN {table} t ON t.img = q.img AND t.i = q.i""")
-    finally:
-        session.con.unregister(q)
-    for k, x0, y0, x1, y1 in rows:
-        out[idx[int(k)]] = exact_extent(x0, x1) * exact_extent(y0, y1)
+    for k in np.flatnonzero(near).tolist():
+        x0, y0, x1, y1 = box[k].tolist()
+        out[k] = exact_extent(x0, x1) * exact_extent(y0, y1)
     return out
-
-
-def _pair_arrays(flat: Flat, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    img = out["img"].astype(np.int64)
-    return {"d": flat.id_at[flat.d_off[img] + out["di"]], "g": flat.g_off[img] + out["gi"],
-            "iou": out["iou"].astype(np.float64, copy=False)}
 
 
 def cross_pairs(session: Session, flat: Flat, fp_ids: np.ndarray, fn_index: np.ndarray, iou: float
                 ) -> dict[str, np.ndarray]:
     """Unmatched detections (`fp_ids`) and unmatched ground truth (`fn_index`) of the same image but another
-    class with IoU >= `iou`: the confusion matrix's cross-class candidates."""
-    import pyarrow as pa
-
-    d, g = flat.tables["d"], flat.tables["g"]
-    fp, fn = fresh("fp"), fresh("fn")
-    session.con.register(fp, pa.table({"pos": pa.array(flat.d["img"][fp_ids] * _POS + flat.d["i"][fp_ids])}))
-    session.con.register(fn, pa.table({"pos": pa.array(flat.g["img"][fn_index] * _POS + flat.g["i"][fn_index])}))
-    overlap, iou_sql = _iou_sql("d", "g")
-    try:
-        out = session.numpy(f"""SELECT img, di, gi, iou FROM (
-            SELECT d.img, d.i AS di, g.i AS gi, {iou_sql} AS iou
-            FROM (SELECT img, i, cls, x0, y0, x1, y1 FROM {d} SEMI JOIN {fp} USING (pos)) d
-            JOIN (SELECT img, i, cls, x0, y0, x1, y1, crowd FROM {g} SEMI JOIN {fn} USING (pos)) g
-            ON d.img = g.img AND d.cls <> g.cls WHERE {overlap})
-          WHERE iou >= {float(iou) - _TIE!r}""")
-    finally:
-        session.con.unregister(fp)
-        session.con.unregister(fn)
-    out["iou"] = exact_ties(session, flat, out, np.array([float(iou)]))
-    keep = out["iou"] >= iou
-    out = {k: v[keep] for k, v in out.items()}
-    return _pair_arrays(flat, out)
+    class with IoU >= `iou`: the confusion matrix's cross-class candidates (a join in numpy on the image)."""
+    dp = flat.d_at[fp_ids]
+    d_cls, g_cls = flat.d["cls"], flat.g["cls"]
+    chunks = ((dp[a], fn_index[b]) for a, b in _group_join(flat.d["img"][fp_ids], flat.g["img"][fn_index],
+                                                             max(flat.n_images, 1)))
+    return _collect(flat, chunks, lambda d, g: d_cls[flat.id_at[d]] != g_cls[g], float(iou), np.array([float(iou)]))
