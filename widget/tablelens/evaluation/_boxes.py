@@ -23,8 +23,6 @@ __all__ = ["Flat", "cross_pairs", "extract", "pairs"]
 
 #: a relative coordinate beyond these is taken for pixels logged without `domain: "pixel"`
 _RELATIVE_RANGE = (-1.0, 2.0)
-#: a box's one-number key in SQL: image * _POS + position in the image's list
-_POS = 1 << 24
 #: IoUs and areas this close to a threshold or bound are computed again exactly (`exact_ties`)
 _TIE = 1e-9
 
@@ -90,9 +88,12 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
         _check_keys(session, gt, gk, key.gt, "ground truth")
     # -- images: one per ground-truth row, in key order (COCO's image-id order breaks score ties)
     try:
-        if one_table:
-            session.execute(f"""CREATE TEMP TABLE {img} AS SELECT {ROW} AS r, {ROW} AS gr,
-                (row_number() OVER (ORDER BY {pk}, {ROW}) - 1)::BIGINT AS img FROM {preds.view}""")
+        if one_table:  # one ORDER BY of the rows; the image numbers are their positions (no window function)
+            rows = session.numpy(f"SELECT {ROW} AS r FROM {preds.view} ORDER BY {pk}, {ROW}")["r"].astype(np.int64)
+            numbers = np.empty(len(rows), np.int64)
+            numbers[rows] = np.arange(len(rows))
+            _table_from(session, img, {"r": np.arange(len(rows), dtype=np.int64),
+                                       "gr": np.arange(len(rows), dtype=np.int64), "img": numbers})
         else:
             session.execute(f"""CREATE TEMP TABLE {img} AS
                 WITH p AS (SELECT {ROW} AS r, {pk} AS k FROM {preds.view}),
@@ -127,13 +128,21 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
                 f"the predictions have no score {score!r} (their scores: {', '.join(keys) or 'none'}); AP ranks "
                 f"predictions by score: name it with score=..., or pass score=None for precision, recall and F1 "
                 f"without AP", field=pf.text)
+    # boxes are flattened by their side's row; rows become images in numpy (no join of millions of boxes)
+    rows = session.numpy(f"SELECT coalesce(r, -1)::BIGINT AS r, gr::BIGINT AS gr, img::BIGINT AS img FROM {img} "
+                         f"WHERE img IS NOT NULL")
+    p_img = np.full(n_rows, -1, np.int64)
+    on = rows["r"] >= 0
+    p_img[rows["r"][on]] = rows["img"][on]
+    g_img = np.full(int(rows["gr"].max()) + 1 if len(rows["gr"]) else 0, -1, np.int64)
+    g_img[rows["gr"]] = rows["img"]
+    only = f"WHERE s.{ROW} IN (SELECT r FROM {img} WHERE img IS NOT NULL)" if len(missing_gt) else ""
     checks = _checks(score is not None)
     session.execute(f"""CREATE TEMP TABLE {d} AS
-        SELECT img::INTEGER AS img, i::INTEGER AS i, img::BIGINT * {_POS} + i AS pos, cls, x0, y0, x1, y1, score,
-          {_bad(checks)} AS bad FROM (
-          SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
-          FROM ({_unnest(preds, pf)}) u JOIN {img} im ON im.r = u.r WHERE im.img IS NOT NULL)""")
-    _check_boxes(session, d, img, preds, pf, key.pred, checks, score_sql)
+        SELECT r, i::INTEGER AS i, cls, x0, y0, x1, y1, score, {_bad(checks)} AS bad FROM (
+          SELECT u.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')}, {score_sql} AS score, u.w, u.h
+          FROM ({_unnest(preds, pf, where=only)}) u)""")
+    _check_boxes(session, d, preds, pf, key.pred, checks, score_sql)
 
     # -- ground truth, with COCO's crowd flags and areas when the table has them
     ann_extra, crowd_sql, area_sql = "", "false", "(x1 - x0) * (y1 - y0)"
@@ -144,14 +153,14 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
         _check_annotations(session, gt, gf, annotations, key.gt)
     checks = _checks(False)
     session.execute(f"""CREATE TEMP TABLE {g} AS
-        SELECT img::INTEGER AS img, i::INTEGER AS i, img::BIGINT * {_POS} + i AS pos, cls, x0, y0, x1, y1, crowd,
-          {area_sql} AS area, {_bad(checks)} AS bad FROM (
-          SELECT im.img, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
+        SELECT r, i::INTEGER AS i, cls, x0, y0, x1, y1, crowd, {area_sql} AS area, {_bad(checks)} AS bad FROM (
+          SELECT u.r, u.i, u.b.class_id AS cls, {_coords('u.b', 'u.w', 'u.h')},
             {crowd_sql} AS crowd, u.w, u.h, {'u.a' if ann_extra else 'NULL'} AS a
-          FROM ({_unnest(gt, gf, ann_extra)}) u JOIN {img} im ON im.gr = u.r WHERE im.img IS NOT NULL)""")
-    _check_boxes(session, g, img, gt, gf, key.gt, checks, truth=True)
+          FROM ({_unnest(gt, gf, ann_extra)}) u)""")
+    _check_boxes(session, g, gt, gf, key.gt, checks)
     # fetched as stored (no ORDER BY) and placed by (image, position); COCO's order is two stable sorts in numpy
-    raw = session.numpy(f"SELECT img, i, cls, score, x0, y0, x1, y1 FROM {d}")
+    raw = session.numpy(f"SELECT r AS img, i, cls, score, x0, y0, x1, y1 FROM {d}")
+    raw["img"] = p_img[raw["img"]]
     d_off, at = _placement(raw["img"], raw["i"], n_images)
     placed = _place(raw, at)
     # boxes per predictions row: counted from the flat boxes; rows without ground truth (not flattened) asked
@@ -169,7 +178,8 @@ def extract(session: Session, preds: Side, gt: Side, pf: Field, gf: Field, key: 
     dcols["area"] = exact_areas(d_box[d_at])
     id_at = np.empty(len(d_at), np.int64)  # detection id (COCO order) of the box at (image, position)
     id_at[d_at] = np.arange(len(d_at))
-    raw = session.numpy(f"SELECT img, i, cls, crowd, area, x0, y0, x1, y1 FROM {g}")
+    raw = session.numpy(f"SELECT r AS img, i, cls, crowd, area, x0, y0, x1, y1 FROM {g}")
+    raw["img"] = g_img[raw["img"]]  # every ground-truth row is an image
     session.execute(f"DROP TABLE {d}; DROP TABLE {g}")  # everything after this works on the arrays
     g_off, at = _placement(raw["img"], raw["i"], n_images)
     gcols = _place(raw, at)  # ground truth in (image, position) order, placed where it belongs rather than sorted
@@ -210,6 +220,17 @@ def _class_codes(cls: np.ndarray, other: np.ndarray | None = None) -> np.ndarray
     return np.unique(both, return_inverse=True)[1].reshape(-1)
 
 
+def _table_from(session: Session, name: str, columns: dict[str, np.ndarray]) -> None:
+    import pyarrow as pa
+
+    tmp = fresh("arrays")
+    session.con.register(tmp, pa.table({k: pa.array(v) for k, v in columns.items()}))
+    try:
+        session.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {tmp}")
+    finally:
+        session.con.unregister(tmp)
+
+
 def _check_keys(session: Session, side: Side, k: str, name: str | None, role: str) -> None:
     if name is None:
         return
@@ -248,13 +269,11 @@ def _bad(checks: list[tuple[str, str, str]]) -> str:
     return "coalesce(" + " OR ".join(f"({c})" for c, _, _ in checks) + ", true)"
 
 
-def _check_boxes(session: Session, table: str, img: str, side: Side, f: Field, key: str | None,
-                 checks: list[tuple[str, str, str]], score_sql: str = "NULL::DOUBLE", truth: bool = False) -> None:
+def _check_boxes(session: Session, table: str, side: Side, f: Field, key: str | None,
+                 checks: list[tuple[str, str, str]], score_sql: str = "NULL::DOUBLE") -> None:
     """Typed errors for boxes that cannot be evaluated: the first offending box, by row and position (each box
     was flagged while flattening; only the first is looked at again to say what is wrong with it)."""
-    row_col = "gr" if truth else "r"
-    hit = session.one(f"SELECT im.{row_col}, t.i FROM {table} t JOIN {img} im ON im.img = t.img WHERE t.bad "
-                      f"ORDER BY im.{row_col}, t.i LIMIT 1")
+    hit = session.one(f"SELECT r, i FROM {table} WHERE bad ORDER BY r, i LIMIT 1")
     if hit is None:
         return
     r, i = int(hit[0]), int(hit[1])
