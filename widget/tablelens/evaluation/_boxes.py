@@ -314,7 +314,7 @@ _CHUNK = 1 << 22
 
 def _group_join(a_grp: np.ndarray, b_grp: np.ndarray, n_groups: int):  # type: ignore[no-untyped-def]
     """Every (a, b) of the same group (an equi-join on small integer groups), in chunks of about `_CHUNK`
-    pairs: b is bucketed by group with a counting sort, each a takes its group's bucket."""
+    pairs: b is bucketed by group (bincount offsets, one stable sort), each a takes its group's bucket."""
     counts = np.bincount(b_grp, minlength=n_groups)
     off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     b_order = np.argsort(b_grp, kind="stable")
