@@ -41,6 +41,8 @@
 //   media           (many) an audio, video, HTML, 3-D, Plotly or molecule cell (js/media/kinds/, data-kind)
 //   long-text       (many) a long text cell (clipped; expand; Markdown in a sandboxed iframe)
 //   panel           (many) a cell drawn by a user panel (data-panel = its name); panel-error when it failed
+//   evaluation      the evaluation panel beside the table, shown when the `evaluation` trait is set
+//                   (js/evaluation/panel.js lists its own roles)
 // Pager buttons carry data-action="prev-page" / "next-page".
 //
 // Overlays (the chart dialog, the enlarged image view, the box hover card, the menus) are mounted inside the root
@@ -54,6 +56,8 @@ import "./views.css";
 import { createActions } from "./actions.js";
 import { createChartManager, loadPlotly } from "./charts.js";
 import { el, openDialog } from "./dom.js";
+import "./evaluation/panel.css";
+import { createEvaluationPanel } from "./evaluation/panel.js";
 import * as media from "./media/index.js";
 import { createMediaContext, createProtocol } from "./protocol.js";
 import { createSidebar } from "./sidebar.js";
@@ -125,10 +129,11 @@ function render({ model, el: host }) {
   });
 
   table = tableView;
+  const evaluation = createEvaluationPanel({ model, loadPlotly: () => loadPlotly(protocol) });
   const body = el("div", "tl-body");
   const main = el("div", "tl-main");
   main.append(tableView.el);
-  body.append(sidebar.el, main);
+  body.append(sidebar.el, main, evaluation.el);
   root.append(toolbar.el, body);
 
   const drawMode = () => {
@@ -168,6 +173,7 @@ function render({ model, el: host }) {
   return () => {
     for (const c of cleanups.splice(0)) c();
     tableView.cleanup();
+    evaluation.cleanup();
     toolbar.cleanup();
     sidebar.cleanup();
     charts.dispose();

@@ -34,6 +34,8 @@ export const DEFAULTS = Object.freeze({
   pending_edits: 0,
   editable_columns: [],
   panels: [],
+  evaluation: {},
+  eval_threshold: null,
 });
 
 /**

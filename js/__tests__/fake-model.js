@@ -31,6 +31,8 @@ export const BASE_TRAITS = {
   pending_edits: 0,
   editable_columns: [],
   panels: [],
+  evaluation: {},
+  eval_threshold: null,
 };
 
 /**

@@ -112,6 +112,7 @@ export function createFakeKernel({ delayMs = 150, traits = {} } = {}) {
     recent_filters: [], source_label: "preds:v3 / predictions", schema: [], versions: [], tables: ["predictions", "ground_truth"],
     num_rows: 0, total_rows: N, mode: "rows", result_version: 0, error: {}, busy: false, selected_keys: [],
     saved_views: [], current_view: "", notice: {}, pending_edits: 0, editable_columns: [], panels: [],
+    evaluation: {}, eval_threshold: null,
   };
   /** @type {Map<string, Set<(...args: any[]) => void>>} */
   const listeners = new Map();

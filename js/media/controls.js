@@ -8,6 +8,7 @@ import { el } from "./dom.js";
 import { buildLegend, collectShape } from "./legend.js";
 import {
   readOverlay,
+  setColorBy,
   setCompareStyle,
   setMaskOpacity,
   setScoreMin,
@@ -16,6 +17,7 @@ import {
   toggleLayer,
 } from "./overlay-state.js";
 import { applyOverlay, currentOverlay, mediaState } from "./registry.js";
+import { STATUS_STYLES } from "./status.js";
 
 /**
  * @import { OverlayDict, SchemaColumn } from "../types/protocol"
@@ -112,6 +114,10 @@ export function renderMediaControls(container, schemaColumns, ctx) {
   let sliders = [];
   /** @type {HTMLButtonElement[]} */
   let compareButtons = [];
+  /** @type {HTMLButtonElement[]} */
+  let colorButtons = [];
+  /** @type {HTMLElement | null} */
+  let statusLegend = null;
 
   /** @param {(overlay: OverlayDict) => OverlayDict} fn */
   const act = (fn) => applyOverlay(ctx, fn(currentOverlay(ctx)), { commit: true });
@@ -135,15 +141,48 @@ export function renderMediaControls(container, schemaColumns, ctx) {
     },
   };
   /** @type {Shape} */
-  let lastShape = { layers: [], scores: [], hasMasks: false, hasCompare: false };
+  let lastShape = { layers: [], scores: [], hasMasks: false, hasCompare: false, hasStatus: false };
 
   /** @param {Shape} shape */
   function build(shape) {
     lastShape = shape;
     sliders = [];
     compareButtons = [];
+    colorButtons = [];
+    statusLegend = null;
     const parts = [buildLegend(shape, legendActions)];
     const tools = el("div", { className: "tl-media-tools" });
+    if (shape.hasStatus) {
+      // beside the class colors: boxes colored by match status, with their legend
+      const group = el("div", {
+        className: "tl-media-compare-style",
+        dataset: { role: "color-by" },
+        attrs: { role: "group", "aria-label": "color boxes by" },
+      });
+      for (const [value, text] of [
+        ["class", "by class"],
+        ["status", "by match status"],
+      ]) {
+        const b = el("button", {
+          attrs: { type: "button", "aria-pressed": "false" },
+          dataset: { value },
+          text,
+          on: { click: () => act((o) => setColorBy(o, value)) },
+        });
+        colorButtons.push(b);
+        group.append(b);
+      }
+      tools.append(group);
+      statusLegend = el("div", { className: "tl-media-status-legend", dataset: { role: "status-legend" } });
+      for (const st of Object.values(STATUS_STYLES)) {
+        const swatch = el("span", { className: "tl-media-status-swatch", style: { borderColor: st.color } });
+        if (st.dash.length) swatch.style.borderStyle = "dashed";
+        statusLegend.append(
+          el("span", { className: "tl-media-status-item", attrs: { title: st.title }, dataset: { status: st.status } }, swatch, el("span", { text: st.label })),
+        );
+      }
+      parts.push(/** @type {HTMLDivElement} */ (statusLegend));
+    }
     for (const { key, max } of shape.scores) {
       const sl = slider(ctx, {
         role: "score-threshold",
@@ -239,6 +278,8 @@ export function renderMediaControls(container, schemaColumns, ctx) {
       }
       for (const sl of sliders) sl.sync(view);
       for (const b of compareButtons) b.setAttribute("aria-pressed", b.dataset.value === view.compareStyle ? "true" : "false");
+      for (const b of colorButtons) b.setAttribute("aria-pressed", b.dataset.value === view.colorBy ? "true" : "false");
+      if (statusLegend) statusLegend.hidden = view.colorBy !== "status";
     },
   };
   s.controls.add(ctl);

@@ -23,6 +23,7 @@ import { classSet } from "./palette.js";
  * @property {{key: string, max: number}[]} scores
  * @property {boolean} hasMasks
  * @property {boolean} hasCompare
+ * @property {boolean} hasStatus boxes on show carry a match status (an evaluated table)
  */
 
 /**
@@ -62,6 +63,7 @@ export function collectShape(schemaColumns, described, { compareMode = false } =
   /** @type {Map<string, number>} */
   const scores = new Map();
   let hasCompare = compareMode;
+  let hasStatus = false;
   /** @type {Map<string, import("./palette.js").ClassSet>} layer -> class set of the column (listed until images say what is present) */
   const schemaClasses = new Map();
   for (const col of Array.isArray(schemaColumns) ? schemaColumns : []) {
@@ -93,6 +95,7 @@ export function collectShape(schemaColumns, described, { compareMode = false } =
         for (const box of list) {
           if (!box || typeof box !== "object") continue;
           addClass(e, cs.get(box.class_id));
+          if (typeof box.status === "string") hasStatus = true;
           if (box.scores && typeof box.scores === "object") {
             for (const [k, v] of Object.entries(box.scores)) {
               if (typeof v !== "number" || !Number.isFinite(v)) continue;
@@ -131,6 +134,7 @@ export function collectShape(schemaColumns, described, { compareMode = false } =
     scores: [...scores.entries()].map(([key, max]) => ({ key, max: Math.ceil(max * 100) / 100 })).sort((a, b) => (a.key < b.key ? -1 : 1)),
     hasMasks: out.some((l) => l.mask),
     hasCompare,
+    hasStatus,
   };
 }
 

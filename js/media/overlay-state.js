@@ -3,7 +3,8 @@
 // lookups (tolerant of anything Python may have set), asking what is visible, and making the next dict after a
 // user action (never mutating the current one, so the model sees a new value).
 //   {"hidden_classes": {layer: [class_id]}, "hidden_layers": [layer], "score_min": {score: x},
-//    "mask_opacity": 0.5, "compare_style": "overlay" | "side-by-side"}
+//    "mask_opacity": 0.5, "compare_style": "overlay" | "side-by-side", "color_by": "class" | "status",
+//    "truth_layers": [layer]}
 
 /** @import { Box, CompareStyle, OverlayDict } from "../types/protocol" */
 
@@ -15,6 +16,8 @@
  * @property {Map<string, number>} scoreMin score key -> threshold
  * @property {number} maskOpacity 0..1
  * @property {CompareStyle} compareStyle
+ * @property {"class" | "status"} colorBy boxes colored by class, or by match status (js/media/status.js)
+ * @property {Set<string>} truthLayers layers holding ground truth (status mode), when the trait names them
  */
 
 const DEFAULT_OPACITY = 0.5;
@@ -67,6 +70,8 @@ export function readOverlay(raw) {
     scoreMin,
     maskOpacity: op === null ? DEFAULT_OPACITY : Math.min(1, Math.max(0, op)),
     compareStyle: dict.compare_style === "side-by-side" ? "side-by-side" : "overlay",
+    colorBy: dict.color_by === "status" ? "status" : "class",
+    truthLayers: new Set(Array.isArray(dict.truth_layers) ? dict.truth_layers.map(String) : []),
   });
   views.set(dict, view);
   return view;
@@ -212,6 +217,20 @@ export function setMaskOpacity(raw, value) {
 export function setCompareStyle(raw, style) {
   const next = clone(raw);
   next.compare_style = style === "side-by-side" ? "side-by-side" : "overlay";
+  return next;
+}
+
+/**
+ * Next dict with boxes colored by class or by match status (and, when given, the ground-truth layers).
+ * @param {unknown} raw
+ * @param {string} mode "class" | "status"
+ * @param {string[]} [truthLayers]
+ * @returns {OverlayDict}
+ */
+export function setColorBy(raw, mode, truthLayers) {
+  const next = clone(raw);
+  next.color_by = mode === "status" ? "status" : "class";
+  if (truthLayers) next.truth_layers = [...truthLayers];
   return next;
 }
 

@@ -8,6 +8,7 @@ import { displayRect, labelRect } from "./geometry.js";
 import { coloredMask, isMask, maskNotes } from "./masks.js";
 import { boxVisible, hiddenSignature, isLayerHidden } from "./overlay-state.js";
 import { classSet } from "./palette.js";
+import { isTruthLayer, statusStyle } from "./status.js";
 
 /**
  * @import { Box, ImageValue, Side } from "../types/protocol"
@@ -58,9 +59,10 @@ function measure(g, font, text) {
  * Label text of a box: class name and, when it has scores, the first one.
  * @param {ClassEntry} cls
  * @param {Box} box
+ * @param {string} [prefix] the status label in the status mode
  */
-function labelText(cls, box) {
-  let text = cls.name;
+function labelText(cls, box, prefix = "") {
+  let text = prefix ? `${prefix} ${cls.name}` : cls.name;
   if (box.scores && typeof box.scores === "object") {
     const first = Object.values(box.scores).find((v) => typeof v === "number" && Number.isFinite(v));
     if (typeof first === "number") text += ` ${first.toFixed(2)}`;
@@ -84,7 +86,7 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
   const hits = [];
   /** @type {string[]} */
   const notes = [];
-  /** @type {{r: Rect, cls: ClassEntry, text: string}[]} */
+  /** @type {{r: Rect, cls: {color: string, text: string}, text: string}[]} */
   const pendingLabels = [];
   let masksDrawn = 0;
   const lw = Math.max(1, Math.round(2 * dpr));
@@ -131,11 +133,15 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
       const unknown = new Set();
       g.save();
       g.lineWidth = lw;
-      g.setLineDash(src.dashed ? [Math.round(5 * dpr), Math.round(3 * dpr)] : []);
+      const byStatus = view.colorBy === "status";
+      const baseDash = src.dashed ? [Math.round(5 * dpr), Math.round(3 * dpr)] : [];
       for (const [layer, list] of Object.entries(image.boxes)) {
         if (!Array.isArray(list) || isLayerHidden(view, layer)) continue;
+        const truth = byStatus && isTruthLayer(view, layer, list);
         for (const box of list) {
           if (!box || typeof box !== "object" || !boxVisible(view, layer, box)) continue;
+          const style = byStatus ? statusStyle(box, truth) : null;
+          if (byStatus && !style) continue; // matched ground truth (drawn as its prediction), ignored, below threshold
           const r = displayRect(box, W, H, cw, ch);
           if (r.invalid) {
             invalid++;
@@ -148,17 +154,22 @@ export function drawOverlays(g, cw, ch, sources, view, { dpr = 1, labels = true 
           const rect = /** @type {Rect & {clipped: boolean}} */ (r);
           const cls = classes.get(box.class_id);
           if (!cls.known && !classes.empty) unknown.add(cls.id);
-          g.strokeStyle = cls.color;
+          const color = style ? style.color : cls.color;
+          g.strokeStyle = color;
+          g.setLineDash(style ? (style.dash.length ? style.dash.map((d) => Math.round(d * dpr)) : baseDash) : baseDash);
           const w = rect.x1 - rect.x0;
           const h = rect.y1 - rect.y0;
           if (w > 2 * lw && h > 2 * lw) {
             g.strokeRect(rect.x0 + lw / 2, rect.y0 + lw / 2, w - lw, h - lw); // the stroke stays inside the box
           } else {
-            g.fillStyle = cls.color;
+            g.fillStyle = color;
             g.fillRect(rect.x0, rect.y0, w, h);
           }
           hits.push({ ...rect, box, cls, layer, side: src.side ?? null });
-          if (labels) pendingLabels.push({ r: rect, cls, text: tag + labelText(cls, box) });
+          if (labels) {
+            const colors = style ? { color: style.color, text: style.text } : cls;
+            pendingLabels.push({ r: rect, cls: colors, text: tag + labelText(cls, box, style ? style.label : "") });
+          }
         }
       }
       g.restore();

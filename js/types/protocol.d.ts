@@ -103,7 +103,56 @@ export interface OverlayDict {
   score_min?: Record<string, number>;
   mask_opacity?: number;
   compare_style?: CompareStyle;
+  /** boxes colored by class (default) or by match status (an evaluated table's boxes carry `status`) */
+  color_by?: "class" | "status";
+  /** layers holding ground truth, for the status colors (matched ground truth is drawn as its prediction) */
+  truth_layers?: string[];
   [other: string]: unknown;
+}
+
+/** The `evaluation` trait: what the evaluation panel draws (docs/protocol.md, "Evaluation"). */
+export interface EvaluationState {
+  kind?: "detection" | "classification" | "segmentation";
+  live?: boolean;
+  threshold?: number | null;
+  range?: { min: number; max: number; score: string } | null;
+  headline?: [name: string, value: number | null][];
+  classes?: {
+    columns: string[];
+    rows: (string | number | null)[][];
+    filters: Record<string, string | null>[];
+    values: (string | number)[];
+    metric?: string;
+  };
+  confusion?: {
+    labels: string[];
+    values: number[][];
+    rows: number[][];
+    filters: (string | null)[][];
+    unit: string;
+  };
+  chips?: { name: string; count: number; filter: string }[];
+  layers?: { column: string; predictions: string; ground_truth: string } | null;
+  compare?: EvaluationCompare | null;
+  params?: Record<string, unknown>;
+}
+
+/** Two evaluation versions side by side (A = the table shown, B = the compared one). */
+export interface EvaluationCompare {
+  a: string;
+  b: string;
+  metrics: [name: string, a: number | null, b: number | null, delta: number | null][];
+  regressions: {
+    kind: "class" | "group";
+    name: string;
+    metric: string | null;
+    a: number | null;
+    b: number | null;
+    delta: number | null;
+    worse: string;
+    better: string;
+  }[];
+  note: string | null;
 }
 
 /** An entry of the `saved_views` trait: a view kept beside the shown artifact (its latest revision). */
@@ -150,6 +199,8 @@ export interface Traits {
   pending_edits: number;
   editable_columns: string[];
   panels: PanelEntry[];
+  evaluation: EvaluationState;
+  eval_threshold: number | null;
 }
 export type TraitName = keyof Traits;
 
@@ -170,6 +221,10 @@ export interface Box {
   class_id?: number;
   box_caption?: string;
   scores?: Record<string, number | null>;
+  /** an evaluated table's match status: "tp" | "fp" | "fn" | "ignored" (null: below the threshold) */
+  status?: string | null;
+  /** the IoU with the box it matched */
+  iou?: number | null;
 }
 
 /** The value of an `$image` cell. */

@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["quickstart", "segmentation", "from_wandb", "python_queries", "large_table", "media_and_formats"]
+NAMES = ["quickstart", "segmentation", "from_wandb", "python_queries", "large_table", "media_and_formats",
+         "evaluation"]
 TEST_ROWS = 200_000
 pytestmark = pytest.mark.slow
 
@@ -167,6 +168,29 @@ def test_media_and_formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "['sparkline', 'class-bar'] | Table(12 rows x 4 columns: image, majority, classes, losses)" in text
     assert "application/vnd.jupyter.widget-view+json" in mimetypes_of(nb)
     print(f"media_and_formats ran in {seconds:.0f} s")
+
+
+def test_evaluation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = execute("evaluation", tmp_path, monkeypatch)
+    text = text_of(nb)
+    m_ap = number_after(r"mAP ([\d.]+), AP50", text)
+    assert 0.2 < m_ap < 1
+    # the detection metrics equal pycocotools' on what the COCO converters write
+    assert "all twelve numbers agree to 1e-6: True" in text
+    assert number_after(r"COCOeval mAP ([\d.]+)", text) == m_ap
+    tp, fp = number_after(r"(\d+) TP", text), number_after(r"(\d+) FP", text)
+    assert tp > 0 and fp > 0
+    assert 0 < number_after(r"(\d+) of \d+ scenes have a false positive", text) <= 120
+    # a higher threshold: fewer false positives, more misses
+    fps = [float(x) for x in re.findall(r"threshold \S+: precision [\d.]+, recall [\d.]+, FP (\d+)", text)]
+    assert len(fps) == 4 and fps == sorted(fps, reverse=True)
+    assert number_after(r"weak mAP ([\d.]+)", text) < m_ap
+    assert re.search(r"scene-predictions:v\d -> run:\w+, .*run:\w+ -> scene-eval:v1", text)
+    assert "scikit-learn agrees: True" in text and number_after(r"accuracy ([\d.]+), macro F1", text) > 0.95
+    weak = number_after(r"weak\s+mIoU ([\d.]+)", text)
+    assert number_after(r"better mIoU ([\d.]+)", text) > weak
+    assert "application/vnd.jupyter.widget-view+json" in mimetypes_of(nb)
+    print(f"evaluation ran in {seconds:.0f} s")
 
 
 def test_large_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,8 @@ from ._core.errors import (
     CorruptFileError,
     DamagedObjectError,
     EngineError,
+    EvaluationError,
+    EvaluationWarning,
     FilterError,
     FormatError,
     ImageTooLargeError,
@@ -29,6 +31,14 @@ from ._core.errors import (
 )
 from .artifacts import Artifact, Run, Store, View, init, log_artifact, use_artifact
 from .artifacts.browsing import register_browser as _register_browser
+from .evaluation import (
+    ClassificationEvaluation,
+    DetectionEvaluation,
+    SegmentationEvaluation,
+    evaluate_classifications,
+    evaluate_detections,
+    evaluate_segmentations,
+)
 from .media import Audio, Classes, Html, Image, Molecule, Object3D, Plotly, Video, box3d
 from .model import JoinedTable, Table
 from .query import QueryCancelled, QueryResult, QuerySpec, configure
@@ -42,9 +52,13 @@ __all__ = [
     "ArtifactNotFoundError",
     "Audio",
     "Classes",
+    "ClassificationEvaluation",
     "CorruptFileError",
     "DamagedObjectError",
+    "DetectionEvaluation",
     "EngineError",
+    "EvaluationError",
+    "EvaluationWarning",
     "Explorer",
     "FilterError",
     "FormatError",
@@ -61,6 +75,7 @@ __all__ = [
     "QueryResult",
     "QuerySpec",
     "Run",
+    "SegmentationEvaluation",
     "Store",
     "StoreConfigError",
     "Table",
@@ -74,6 +89,9 @@ __all__ = [
     "box3d",
     "browse",
     "configure",
+    "evaluate_classifications",
+    "evaluate_detections",
+    "evaluate_segmentations",
     "init",
     "log_artifact",
     "panel",

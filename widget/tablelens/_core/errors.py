@@ -8,6 +8,8 @@ __all__ = [
     "CorruptFileError",
     "DamagedObjectError",
     "EngineError",
+    "EvaluationError",
+    "EvaluationWarning",
     "FilterError",
     "FormatError",
     "ImageTooLargeError",
@@ -160,6 +162,32 @@ class EngineError(FilterError):
         if self.control is not None:
             return self
         return EngineError(self.message, self.engine_error, control)
+
+
+class EvaluationError(TablelensError, ValueError):
+    """Predictions or ground truth cannot be evaluated as given (`tablelens.evaluation`).
+
+    `row` is the 0-based row of the table at fault (None when the fault is not one row's), `field` the column,
+    box layer or box field (for example `pred.boxes.predictions[3].minX`) and `key` the row's key value; the
+    message starts with them, so it says where to look.
+    """
+
+    def __init__(self, message: str, *, row: int | None = None, field: str | None = None, key: object = None) -> None:
+        self.message = message
+        self.row = row
+        self.field = field
+        self.key = key
+        where = []
+        if row is not None:
+            where.append(f"row {row}" + (f" (key {key!r})" if key is not None else ""))
+        if field:
+            where.append(field)
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class EvaluationWarning(UserWarning):
+    """Something was left out of an evaluation on purpose (rows without ground truth, unknown class ids); the
+    evaluation's metrics count it (`missing_ground_truth`, `unknown_classes`)."""
 
 
 class MissingMediaWarning(UserWarning):

@@ -218,7 +218,8 @@ def _short(x: float | None) -> float | None:
 
 
 def encode_box(box: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A stored box as the protocol's `{minX, maxX, minY, maxY, class_id, domain?, box_caption?, scores?}`.
+    """A stored box as the protocol's `{minX, maxX, minY, maxY, class_id, domain?, box_caption?, scores?, status?,
+    iou?}`.
 
     Boxes logged as middle/width/height are converted here when the store did not fill min/max; coordinates and
     scores keep six significant digits; `domain` is sent only when it is "pixel", `box_caption` only when set,
@@ -256,4 +257,11 @@ def encode_box(box: Mapping[str, Any]) -> dict[str, Any] | None:
         out["box_caption"] = str(caption)[:500]
     if scores:
         out["scores"] = scores
+    # an evaluated table's match status and IoU (tablelens.evaluation), for the overlay's status colors
+    status = box.get("status")
+    if isinstance(status, str):
+        out["status"] = status[:16]
+    iou = plain_number(box.get("iou"))
+    if iou is not None:
+        out["iou"] = _short(iou)
     return out

@@ -24,6 +24,7 @@ from ..sources import ResolvedSource, resolve, resolve_for_query
 from ..sources.edits import Edits
 from . import panels as _panels
 from ._actions import ExplorerActions
+from ._evaluation import EvaluationPanel
 from ._handlers import (
     Snapshot,
     answer_asset,
@@ -122,7 +123,9 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
     `Explorer("preds:v3")`, `Explorer(table, compare="preds:v4")`; the source may be a `"name:version"` spec, a
     Table, JoinedTable, Artifact (with `table=`), a pandas DataFrame, a pyarrow Table or a Parquet path.
     `ex.filter`, `ex.group_by`, `ex.sort`, `ex.compare`, `ex.quick_filter` can be set from Python; `ex.view` is
-    the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected.
+    the QueryResult on screen and `ex.selected` a DataFrame of the rows the user selected. Given an evaluation
+    (`tl.evaluate_detections(...)`, ...) or a logged evaluation artifact, it shows the evaluated table with the
+    evaluation panel (`ex.evaluation`; `ex.eval_threshold` moves a live evaluation's confidence threshold).
     `Explorer("preds:latest", view="hard-cars")` opens with a saved view; `ex.save_view`, `ex.edits`,
     `ex.log_as`, `ex.code()` and `tl.report([ex])` are in explorer/_actions.py (docs/views.md).
     """
@@ -156,6 +159,9 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
     notice = t.Dict().tag(sync=True)
     pending_edits = t.Int(0).tag(sync=True)
     editable_columns = t.List(t.Unicode()).tag(sync=True)
+    # -- an evaluation's panel (explorer/_evaluation.py) -----------------------------------------------------------
+    evaluation = t.Dict().tag(sync=True)
+    eval_threshold = t.Float(None, allow_none=True).tag(sync=True)
 
     def __init__(
         self,
@@ -178,6 +184,11 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
         css = _static_text("explorer.css", required=False)
         if css is not None:
             self._css = css
+        # an evaluation shows its table, with the evaluation panel beside it
+        self._eval = EvaluationPanel.of(source)
+        if self._eval is not None:
+            kwargs.setdefault("eval_threshold", self._eval.live.threshold if self._eval.live else None)
+            source = self._eval.table
         # the source is resolved once, here, so a wrong name fails in the cell that asked for it
         store = None
         if source is None and isinstance(view, View) and view.source:  # a saved view opens where it was saved
@@ -187,6 +198,7 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             raise TypeError("the Explorer needs a source: a 'name:version' spec, a Table, a DataFrame, ...")
         self._source: ResolvedSource = resolve(source, table, store=store, default_table=True,
                                                cannot="the Explorer cannot show")
+        self._eval = self._eval or EvaluationPanel.of_resolved(self._source)
         self._given_source = source if isinstance(source, str) else None
         self._view: View | None = None
         self._view_state: tuple[Any, ...] | None = None
@@ -219,6 +231,7 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             **state,
             source_label=self._source.label,
             tables=list(self._source.tables),
+            evaluation=self._eval.state() if self._eval is not None else {},
             editable_columns=self._edits.editable_columns(),
             **kwargs,
         )
@@ -285,6 +298,27 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             self._resolve_compare()
         if self._ready:
             self._schedule()
+
+    @t.observe("eval_threshold")
+    def _threshold_changed(self, change: Any) -> None:
+        if not self._ready or self._eval is None or self._eval.live is None:
+            return
+        spec, value = self._spec(), change["new"]
+        compared, fault = self._compared, self._compare_fault
+        self._runner.submit(lambda token, gen: self._run_threshold(value, spec, compared, fault, token, gen))
+
+    def _run_threshold(self, value: float | None, spec: _Spec, compared: ResolvedSource | None,
+                       fault: FilterError | None, token: Token, gen: int) -> None:
+        """Re-cut the evaluation at the new threshold, show its table, then run the query on screen."""
+        try:
+            assert self._eval is not None
+            table = self._eval.at(value)
+            self._source = resolve(table, default_table=True, cannot="the Explorer cannot show")
+        except Exception as e:
+            err = self._error(e, spec)
+            self._runner.deliver(gen, lambda: self._failed(err))
+            return
+        self._run(spec, compared, fault, token, gen)
 
     def _resolve_compare(self) -> None:
         """Resolve the `compare` trait once per change (the query thread reuses it for every query)."""
@@ -355,15 +389,24 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             # the first page, so the browser's first `rows` request is answered at once
             page_rows(snap, 0, spec.page_size, spec.hidden, self._media)
             token.check()
+            panel = self._eval_state(compared, spec)
         except Exception as e:
             if token.cancelled:
                 return
             err = self._error(e, spec)
             self._runner.deliver(gen, lambda: self._failed(err))
             return
-        self._runner.deliver(gen, lambda: self._succeeded(spec, snap, mode, num_rows, total_rows))
+        self._runner.deliver(gen, lambda: self._succeeded(spec, snap, mode, num_rows, total_rows, panel))
 
-    def _succeeded(self, spec: _Spec, snap: Snapshot, mode: str, num_rows: int, total_rows: int) -> None:
+    def _eval_state(self, compared: ResolvedSource | None, spec: _Spec) -> dict[str, Any] | None:
+        """The evaluation panel's new state after a query (None: unchanged, or no evaluation shown)."""
+        if self._eval is None:
+            return None
+        group_by = [k for k in spec.query.group_by if isinstance(k, str)]
+        return self._eval.refresh(self._source.scan, compared, group_by)
+
+    def _succeeded(self, spec: _Spec, snap: Snapshot, mode: str, num_rows: int, total_rows: int,
+                   panel: dict[str, Any] | None = None) -> None:
         recent = list(self.recent_filters)
         text = spec.query.filter if isinstance(spec.query.filter, str) else ""
         if text:
@@ -377,6 +420,8 @@ class Explorer(ExplorerActions, anywidget.AnyWidget):
             self.schema = _panels.with_panels(snap.layout.schema(), self._column_types)
             self.error = {}
             self.recent_filters = recent
+            if panel is not None:
+                self.evaluation = panel
             self.result_version = snap.version
 
     def _failed(self, err: dict[str, Any]) -> None:

@@ -141,17 +141,31 @@ class Table:
         return cls(dataframe=df)
 
     @classmethod
-    def from_arrow(cls, table: pa.Table) -> Table:
-        """A table over an Arrow table; its cells are converted only when Python asks for them."""
+    def from_arrow(cls, table: pa.Table, *, media: MediaSource | None = None) -> Table:
+        """A table over an Arrow table; its cells are converted only when Python asks for them.
+
+        Media cells name files (docs/storage.md): an Arrow table with image (or other media) columns needs `media`,
+        the source those files are read from (an artifact's `media_source()`, for one).
+        """
         t = cls.__new__(cls)
         cls.__init__(t, columns=[])
         meta = read_meta(table.schema)
-        if any(c["kind"] in _MEDIA for c in meta["columns"]):
-            raise ValueError("an Arrow table with image (or other media) columns can only be opened from its artifact")
+        if media is None and any(c["kind"] in _MEDIA for c in meta["columns"]):
+            raise ValueError("an Arrow table with image (or other media) columns can only be opened from its artifact "
+                             "(or with media=, where its files are)")
         t._columns = list(table.column_names)
         t._rows = None
+        t._source = media
         t._arrow = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: _dumps(meta)})
         return t
+
+    @property
+    def arrow_media(self) -> tuple[pa.Table, MediaSource] | None:
+        """(Arrow table, media source) of a table made by `from_arrow(..., media=...)` and not changed since:
+        the engine scans it as it is (None for every other table)."""
+        if self._rows is None and self._arrow is not None and self._parquet_path is None and self._source is not None:
+            return self._arrow, self._source
+        return None
 
     @classmethod
     def _from_stored(cls, parquet_path: str, source: MediaSource, logical_path: str | None = None,

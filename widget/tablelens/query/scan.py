@@ -132,9 +132,11 @@ class ScanSource:
                    filesystem=filesystem)
 
     @classmethod
-    def from_arrow(cls, table: pa.Table, label: str = "Arrow table") -> ScanSource:
-        """An in-memory Arrow table (kinds from its `tablelens` metadata when it has some)."""
-        return cls(label, columns_of(table.schema), table.num_rows, arrow=table)
+    def from_arrow(cls, table: pa.Table, label: str = "Arrow table", *,
+                   resolve_media: Callable[[str], str] | None = None) -> ScanSource:
+        """An in-memory Arrow table (kinds from its `tablelens` metadata when it has some); `resolve_media` finds
+        the files its image cells name."""
+        return cls(label, columns_of(table.schema), table.num_rows, arrow=table, resolve_media=resolve_media)
 
 
 @functools.lru_cache(maxsize=256)

@@ -219,8 +219,13 @@ def _scratch(t: Table, label: str) -> ResolvedSource:
         hit = _scratch_cache.get(key)
     if hit is not None and hit[0] == t.revision and hit[1].label == label:
         return hit[1]
+    in_memory = t.arrow_media
     if not t.has_media():
         resolved = ResolvedSource(ScanSource.from_arrow(t.to_arrow(), label), label, t)
+    elif in_memory is not None:  # Arrow whose images name files of a media source: scanned as it is
+        arrow, media = in_memory
+        scan = ScanSource.from_arrow(arrow, label, resolve_media=media.local_path)
+        resolved = ResolvedSource(scan, label, t, keep=media)
     else:
         staging = Staging(_root())
         entry = staging.add_table("table.table.parquet", t.encode(staging))
