@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser lint test-python test-js clean
+.PHONY: demo test install browser java lint test-python test-js clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,15 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Java for the Spark parity tests (pyspark runs a local Spark in a JVM): Debian's JRE 17, unless a `java` that
+# runs is there already (any 17 or newer serves Spark 4)
+java:
+	@if ! java -version >/dev/null 2>&1; then \
+	  echo "installing Debian's openjdk-17-jre-headless"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
 lint: install
 	$(BIN)/ruff check widget tests benchmarks
 	$(BIN)/lint-imports --no-cache
@@ -42,7 +51,7 @@ test-js: install
 	npm test --silent
 	npm run typecheck --silent
 
-test-python: install browser
+test-python: install browser java
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: lint test-js test-python

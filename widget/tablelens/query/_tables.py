@@ -1,7 +1,10 @@
 """Scan sources opened on a backend: Ibis tables over Parquet files or Arrow, each with a row-position column.
 
 The Parquet file is registered with the backend (once per connection and source identity), never loaded into
-Python. Each table gets a column holding the row's 0-based position, which becomes the stable row key.
+Python. Each table gets a column holding the row's 0-based position, which becomes the stable row key: read from
+the scan where the engine can tell it (DuckDB's `file_row_number`, Polars' row index, Spark's
+`_metadata.row_index`), since a `row_number()` over no order is whatever order the engine's tasks happen to
+finish in on a parallel engine.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from ._spark import is_spark, spark_arrow, spark_parquet
 from .scan import ColumnInfo, ScanSource
 
 __all__ = ["RN", "Source", "open_scan"]
@@ -48,8 +52,8 @@ def open_scan(scan: ScanSource, backend: Any, lock: threading.RLock) -> Source:
     """`scan` as an Ibis table on `backend`; registering a file runs SQL, so it takes the connection's `lock`."""
     if scan.arrow is not None:
         with_rn = scan.arrow.add_column(0, RN, pa.array(np.arange(scan.arrow.num_rows, dtype=np.int64)))
-        return Source(ibis.memtable(with_rn), scan.columns, scan.label, scan.num_rows, scan.resolve_media, True, RN,
-                      scan.identity)
+        table = spark_arrow(backend, with_rn, lock) if is_spark(backend) else ibis.memtable(with_rn)
+        return Source(table, scan.columns, scan.label, scan.num_rows, scan.resolve_media, True, RN, scan.identity)
     if scan.parquet is None:
         raise ValueError(f"scan source {scan.label!r} has neither a Parquet file nor an Arrow table")
     with _guard:
@@ -78,6 +82,8 @@ def _register(backend: Any, path: str, names: set[str]) -> tuple[ir.Table, str, 
     if name == "polars" and RN not in names:
         t = backend.read_parquet(path, row_index_name=RN)
         return t.mutate(**{RN: t[RN].cast("int64")}), RN, False
+    if is_spark(backend) and RN not in names:
+        return spark_parquet(backend, [path], [0], RN), RN, False
     t = backend.read_parquet(path)
     return t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False
 
@@ -112,3 +118,4 @@ def _register_edited(backend: Any, path: str, names: list[str], column_files: tu
         joined = base.left_join(col, base[rn] == col["__tl_pos"])
         base = joined.select(*[col[n].name(n) if n == name else base[n] for n in base.columns])
     return base, rn, False
+
