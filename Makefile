@@ -33,12 +33,14 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# Java for the Spark parity tests (pyspark runs a local Spark in a JVM): Debian's JRE 17, unless a `java` that
-# runs is there already (any 17 or newer serves Spark 4)
+# Java for the Spark parity tests (pyspark runs a local Spark in a JVM): Debian's JRE 17, unless a `java` of
+# version 17 or newer runs already (Spark 4 needs 17). Slim Debian images drop /usr/share/man, where the JRE's
+# post-install step links java.1.gz: without the folder that step fails, so it is made first.
 java:
-	@if ! java -version >/dev/null 2>&1; then \
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
 	  echo "installing Debian's openjdk-17-jre-headless"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO mkdir -p /usr/share/man/man1; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
