@@ -272,6 +272,10 @@ def worker(kind: str, v1: str, v2: str, repeat: int, limit: str | None) -> dict[
                 t0 = time.perf_counter()
                 fn()
                 times[name][engine].append(time.perf_counter() - t0)
+        # as it goes, on stderr (passed through): a long run at 100M rows that is stopped still leaves figures
+        print(f"{name}: tablelens {statistics.median(times[name]['tablelens']):.3f} s, DuckDB SQL "
+              f"{statistics.median(times[name]['duckdb']):.3f} s (medians of {runs}); peak RSS so far "
+              f"{_peak_mib():.0f} MiB; load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
     return {"times": times, "peak_mib": _peak_mib(), "limit": mem}
 
 
@@ -300,10 +304,10 @@ def spark_worker(v1: str, v2: str) -> dict[str, Any]:
 
 def run_worker(kind: str, v1: str, v2: str, repeat: int, limit: str | None = None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--worker", kind, "--v1", v1, "--v2", v2, "--repeat", str(repeat)]
-    out = subprocess.run(cmd + (["--memory-limit", limit] if limit else []), capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(cmd + (["--memory-limit", limit] if limit else []), stdout=subprocess.PIPE, text=True,
+                         check=False)  # the worker's stderr (progress, errors) goes straight to ours
     if out.returncode != 0:
-        raise SystemExit(f"worker {kind} failed:\n{out.stderr}")
+        raise SystemExit(f"worker {kind} failed (its error is above)")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
