@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser lint test-python test-js clean
+.PHONY: demo test install browser java lint test-python test-js clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,17 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Java for the Spark parity tests (pyspark runs a local Spark in a JVM): Debian's JRE 17, unless a `java` of
+# version 17 or newer runs already (Spark 4 needs 17). Slim Debian images drop /usr/share/man, where the JRE's
+# post-install step links java.1.gz: without the folder that step fails, so it is made first.
+java:
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+	  echo "installing Debian's openjdk-17-jre-headless"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO mkdir -p /usr/share/man/man1; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	fi
+
 lint: install
 	$(BIN)/ruff check widget tests benchmarks
 	$(BIN)/lint-imports --no-cache
@@ -42,7 +53,7 @@ test-js: install
 	npm test --silent
 	npm run typecheck --silent
 
-test-python: install browser
+test-python: install browser java
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: lint test-js test-python

@@ -11,6 +11,12 @@ and on a table of images (each with 10 boxes in two layers and a mask):
 
 Prints figures; never passes or fails on a time. Run: `python benchmarks/explorer_bench.py [--rows N]`.
 Generated data is kept in benchmarks/data/ (gitignored) and reused by later runs.
+
+At 100M rows: `--rows 100000000 --source parquet --no-media` writes the same table with DuckDB straight to one
+Parquet file (streaming: building it in Python and logging it takes ~10 GB) and opens `tl.Explorer(path)`, under
+tablelens's default DuckDB memory limit; the kernel's peak RSS is printed. `--source artifact` (the default)
+logs the table into a store first, so the first page also pays the store's check of the table's bytes (a sha256
+of the whole Parquet object, once per process).
 """
 
 from __future__ import annotations
@@ -66,6 +72,31 @@ def build_rows_artifact(store: Path, rows: int) -> float:
     run.log_artifact(art)
     run.finish()
     return int(np.count_nonzero(table.column("a").to_numpy() > 0.9))
+
+
+def build_rows_parquet(path: Path, rows: int) -> int:
+    """The same columns as `build_rows_artifact`, written by DuckDB to one Parquet file in row groups (never held
+    in memory); returns how many rows the filter keeps."""
+    import json as _json
+
+    import duckdb
+
+    meta = _json.dumps({"format": 1, "columns": [{"name": n, "kind": k} for n, k in (
+        ("group", "str"), ("label", "str"), ("a", "float"), ("b", "float"), ("c", "float"), ("d", "float"))]})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SELECT setseed(0.5)")
+    groups = ", ".join(f"'{g}'" for g in GROUPS)
+    tmp = path.with_suffix(".tmp")
+    con.execute(f"""COPY (SELECT [{groups}][1 + (hash(i) % 20)::INTEGER] AS "group",
+                                 ['cat', 'dog', 'bird'][1 + (hash(i + 1) % 3)::INTEGER] AS label,
+                                 random() AS a, random() * 2 - 1 AS b, -2 * ln(1 - random()) AS c,
+                                 random() * 100 AS d
+                          FROM range({rows}) t(i))
+                    TO '{tmp}' (FORMAT parquet, ROW_GROUP_SIZE 122880,
+                                KV_METADATA {{tablelens: '{meta.replace("'", "''")}'}})""")
+    os.replace(tmp, path)
+    return int(con.execute(f"SELECT count(*) FROM read_parquet('{path}') WHERE a > 0.9").fetchone()[0])
 
 
 def _photo(w: int, h: int, seed: int) -> np.ndarray:
@@ -287,22 +318,30 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data" / "explorer")
     ap.add_argument("--fresh", action="store_true", help="regenerate the data")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--source", choices=["artifact", "parquet"], default="artifact",
+                    help="the rows table logged in a store (default) or one Parquet file written by DuckDB")
+    ap.add_argument("--no-media", action="store_true", help="skip the table of images")
     args = ap.parse_args()
 
-    data = args.data / f"rows-{args.rows}"
+    data = args.data / f"rows-{args.rows}" if args.source == "artifact" else args.data / f"parquet-{args.rows}"
     store = data / "store"
     meta_path = data / "meta.json"
+    table_path = data / "predictions.parquet"
     if args.fresh and data.exists():
         shutil.rmtree(data)
     if not meta_path.exists():
         data.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        expected = build_rows_artifact(store, args.rows)
+        expected = build_rows_artifact(store, args.rows) if args.source == "artifact" else \
+            build_rows_parquet(table_path, args.rows)
+        t1 = time.perf_counter()
+        print(f"generated {args.rows:,} rows in {t1 - t0:.1f} s")
+        meta_path.write_text(json.dumps({"expected_filter": expected}))
+    if not args.no_media and not (store / ".media-built").exists():
         t1 = time.perf_counter()
         build_media_artifact(store)
-        t2 = time.perf_counter()
-        meta_path.write_text(json.dumps({"expected_filter": expected}))
-        print(f"generated {args.rows:,} rows in {t1 - t0:.1f} s, 200 images in {t2 - t1:.1f} s")
+        (store / ".media-built").write_text("")
+        print(f"generated 200 images in {time.perf_counter() - t1:.1f} s")
     expected = json.loads(meta_path.read_text())["expected_filter"]
 
     root = data / "lab"
@@ -314,9 +353,13 @@ def main() -> None:
         shutil.rmtree(cache)  # cold thumbnails for the first media page
     cells = [
         "import tablelens as tl\nimport tablelens.explorer, tablelens.query  # the kernel is warm",
-        "ex = tl.Explorer('bench:v0')\nex",
+        "ex = tl.Explorer('bench:v0')\nex" if args.source == "artifact" else
+        f"ex = tl.Explorer({str(table_path)!r})\nex",
         "media = tl.Explorer('benchmedia:v0')\nmedia",
         "media2 = tl.Explorer('benchmedia:v0')\nmedia2",
+        "import resource\nfrom tablelens.query import _exec\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
+        "_exec._settings.memory_limit or _exec._default_limit())",
     ]
     harness.write_notebook(root / "bench.ipynb", cells)
     out: dict[str, Any] = {"rows": args.rows}
@@ -345,9 +388,16 @@ def main() -> None:
         measure_rows(nb, args.rows, expected, frames, out)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         page.wait_for_timeout(500)
-        measure_media(nb, 2, "cold thumbnails", frames, out)
-        measure_toggle(nb, 2, out)
-        measure_media(nb, 3, "warm thumbnails", frames, out)
+        if not args.no_media:
+            measure_media(nb, 2, "cold thumbnails", frames, out)
+            measure_toggle(nb, 2, out)
+            measure_media(nb, 3, "warm thumbnails", frames, out)
+        nb.run_cell(4)  # what the kernel used: its peak RSS and DuckDB's memory limit
+        nb.wait_idle(60_000)
+        peak, limit = nb.cell_output_text(4).split()[-2:]
+        out["kernel peak RSS (MiB)"] = float(peak)
+        out["DuckDB memory limit"] = limit
+        out["load average (1 min) at the end"] = os.getloadavg()[0]
         context.close()
 
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "

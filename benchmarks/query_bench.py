@@ -1,12 +1,16 @@
 """Query engine benchmark: tablelens.query against the same work hand-written in DuckDB SQL (and pandas).
 
-    python benchmarks/query_bench.py [--rows 10000000] [--repeat 3] [--only-in]
+    python benchmarks/query_bench.py [--rows 10000000] [--repeat 3] [--memory-limit 6GB] [--no-pandas] [--only-in]
+    python benchmarks/query_bench.py --rows 10000000 --spark     # the same tablelens queries on a local Spark
 
 Generates (once, cached in benchmarks/data/) a predictions table following docs/storage.md — id, two categorical
 columns, three float columns and a list-of-struct boxes column, with the `tablelens` schema metadata — plus a
 second version of it (5% of labels changed, scores moved, 1% of rows dropped and 1% added). Each engine runs
 in its own process so that its peak memory (resource.getrusage) is its own; tablelens and hand-written DuckDB
-alternate inside one process for the timings. Prints a table; never passes or fails.
+alternate inside one process for the timings. Both run under the same DuckDB memory limit (tablelens's default,
+a quarter of the memory, unless `--memory-limit`), spilling to the same temp folder. `--spark` times the
+tablelens queries on Spark `local[*]` (pyspark, Java 17) instead, for per-row costs (docs/scale-out.md).
+Prints a table; never passes or fails.
 
 `--only-in` runs just the filter by a list of ids: `{$in: ['$id', [10,000 ids]]}` against `id IN (...)` written
 out in DuckDB SQL, count and first page, best and median of the runs.
@@ -99,8 +103,12 @@ def generate(rows: int) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------- queries
-def tablelens_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
-    from tablelens import query
+def tablelens_queries(v1: str, v2: str, backend: Any = None) -> dict[str, Callable[[], Any]]:
+    from functools import partial
+
+    from tablelens import query as tl_query
+
+    query = partial(tl_query, backend=backend)
 
     def simple() -> Any:
         r = query(v1, filter=SIMPLE)
@@ -148,10 +156,13 @@ def _rows_of(path: str) -> int:
     return int(Path(path).name.split("_")[1])
 
 
-def duckdb_queries(v1: str, v2: str) -> dict[str, Callable[[], Any]]:
+def duckdb_queries(v1: str, v2: str, limit: str, temp: str) -> dict[str, Callable[[], Any]]:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = '{limit}'")  # the limit and spill folder tablelens runs with
+    con.execute(f"SET temp_directory = '{temp}'")
     t = f"read_parquet('{v1}')"
     tr = f"read_parquet('{v1}', file_row_number=true)"
     t2 = f"read_parquet('{v2}')"
@@ -260,15 +271,29 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
+def _settings(limit: str | None) -> tuple[str, str]:
+    """The memory limit and spill folder both engines run with (tablelens's defaults unless `limit`)."""
+    import tablelens as tl
+
+    settings = tl.configure(memory_limit=limit) if limit else tl.configure()
+    from tablelens.query._exec import _default_limit, _default_temp
+
+    return settings.memory_limit or _default_limit(), settings.temp_directory or _default_temp()
+
+
+def worker(kind: str, v1: str, v2: str, repeat: int, limit: str | None) -> dict[str, Any]:
     if kind == "pandas":
         runs = [pandas_group(v1) for _ in range(repeat)]
         return {"read+compute": min(r[0] for r in runs), "compute": min(r[1] for r in runs), "peak_mib": _peak_mib()}
-    if kind == "tablelens-memory":
-        for fn in tablelens_queries(v1, v2).values():
+    if kind == "spark":
+        return spark_worker(v1, v2)
+    mem, temp = _settings(limit)
+    if kind in ("tablelens-memory", "duckdb-memory"):
+        for fn in (tablelens_queries(v1, v2) if kind == "tablelens-memory"
+                   else duckdb_queries(v1, v2, mem, temp)).values():
             fn()
         return {"peak_mib": _peak_mib()}
-    tl, sql = tablelens_queries(v1, v2), duckdb_queries(v1, v2)
+    tl, sql = tablelens_queries(v1, v2), duckdb_queries(v1, v2, mem, temp)
     if kind == "in":
         tl, sql = {IN_NAME: tl[IN_NAME]}, {IN_NAME: sql[IN_NAME]}
     times: dict[str, dict[str, list[float]]] = {name: {"tablelens": [], "duckdb": []} for name in tl}
@@ -282,44 +307,96 @@ def worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 fn()
                 times[name][engine].append(time.perf_counter() - t0)
+        # as it goes, on stderr (passed through): a long run at 100M rows that is stopped still leaves figures
+        print(f"{name}: tablelens {statistics.median(times[name]['tablelens']):.3f} s, DuckDB SQL "
+              f"{statistics.median(times[name]['duckdb']):.3f} s (medians of {runs}); peak RSS so far "
+              f"{_peak_mib():.0f} MiB; load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+    return {"times": times, "peak_mib": _peak_mib(), "limit": mem}
+
+
+def spark_worker(v1: str, v2: str) -> dict[str, Any]:
+    """The tablelens queries on a local Spark using every core: one warm-up run (JIT, file listing), then the
+    best of two."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    import ibis
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[*]").config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "6g").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    queries = tablelens_queries(v1, v2, ibis.pyspark.connect(spark))
+    times: dict[str, list[float]] = {}
+    for name, fn in queries.items():
+        fn()
+        times[name] = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    spark.stop()
     return {"times": times, "peak_mib": _peak_mib()}
 
 
-def run_worker(kind: str, v1: str, v2: str, repeat: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--worker", kind, "--v1", v1, "--v2", v2, "--repeat", str(repeat)],
-                         capture_output=True, text=True, check=False)
+def run_worker(kind: str, v1: str, v2: str, repeat: int, limit: str | None = None) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--worker", kind, "--v1", v1, "--v2", v2, "--repeat", str(repeat)]
+    out = subprocess.run(cmd + (["--memory-limit", limit] if limit else []), stdout=subprocess.PIPE, text=True,
+                         check=False)  # the worker's stderr (progress, errors) goes straight to ours
     if out.returncode != 0:
-        raise SystemExit(f"worker {kind} failed:\n{out.stderr}")
+        raise SystemExit(f"worker {kind} failed (its error is above)")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _machine(rows: int) -> str:
+    import duckdb
+    import ibis
+
+    return (f"{rows:,} rows; {os.cpu_count()} cores, "
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB; Python "
+            f"{platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; "
+            f"load average {os.getloadavg()[0]:.1f}")
+
+
+def spark_main(rows: int, v1: str, v2: str) -> None:
+    import pyspark
+
+    t0 = time.perf_counter()
+    out = run_worker("spark", v1, v2, 1)
+    print(f"\n{_machine(rows)}; PySpark {pyspark.__version__} local[*]; best of 2 after a warm-up\n")
+    print("| query | tablelens on Spark | per row |\n|---|---|---|")
+    for name, t in out["times"].items():
+        print(f"| {name} | {min(t):.2f} s | {min(t) / rows * 1e9:.0f} ns |")
+    print(f"\n(total {time.perf_counter() - t0:.0f} s)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory-limit", help="DuckDB memory limit of both engines (default: tablelens's)")
     ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     ap.add_argument("--only-in", action="store_true", help="only the $in query (best and median)")
+    ap.add_argument("--spark", action="store_true", help="time the tablelens queries on a local Spark instead")
     ap.add_argument("--worker")
     ap.add_argument("--v1")
     ap.add_argument("--v2")
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.v1, args.v2, args.repeat)))
+        print(json.dumps(worker(args.worker, args.v1, args.v2, args.repeat, args.memory_limit)))
         return
     v1, v2 = generate(args.rows)
-    t0 = time.perf_counter()
-    if args.only_in:
-        report_in(run_worker("in", v1, v2, args.repeat), args)
+    if args.spark:
+        spark_main(args.rows, v1, v2)
         return
-    engines = run_worker("engines", v1, v2, args.repeat)
-    memory = run_worker("tablelens-memory", v1, v2, 1)
+    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    if args.only_in:
+        report_in(run_worker("in", v1, v2, args.repeat, args.memory_limit), args)
+        return
+    engines = run_worker("engines", v1, v2, args.repeat, args.memory_limit)
+    memory = run_worker("tablelens-memory", v1, v2, 1, args.memory_limit)
+    by_hand = run_worker("duckdb-memory", v1, v2, 1, args.memory_limit)
     pandas = None if args.no_pandas else run_worker("pandas", v1, v2, 1)
-    import duckdb
-    import ibis
-
-    print(f"\n{args.rows:,} rows; {os.cpu_count()} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB; Python "
-          f"{platform.python_version()}, DuckDB {duckdb.__version__}, Ibis {ibis.__version__}; "
+    print(f"\n{_machine(args.rows)} (at the start: {load:.1f}); DuckDB memory limit {engines['limit']} for both; "
           f"{args.repeat} runs or more (up to 30 for quick queries), the two engines interleaved\n")
     print("| query | tablelens median | DuckDB SQL median | ratio | tablelens best | DuckDB SQL best | ratio |\n"
           "|---|---|---|---|---|---|---|")
@@ -332,15 +409,17 @@ def main() -> None:
         cg = statistics.median(times["compare + group by label"]["tablelens"])
         plain = statistics.median(times["compare versions (all) + page"]["tablelens"])
         print(f"\ncompare + group by label takes {cg / plain:.2f}x the plain compare query (all rows, first page)")
-    print(f"\nkernel peak memory, tablelens queries alone: {memory['peak_mib']:.0f} MiB "
-          f"(tablelens and DuckDB SQL in one process: {engines['peak_mib']:.0f} MiB)")
+    print(f"\npeak RSS (getrusage), every query once: tablelens alone {memory['peak_mib']:.0f} MiB, hand-written "
+          f"DuckDB SQL alone {by_hand['peak_mib']:.0f} MiB (both in one process, interleaved: "
+          f"{engines['peak_mib']:.0f} MiB)")
     if pandas:
         group = statistics.median(engines["times"]["group with histograms"]["tablelens"])
         print(f"pandas group with histograms: {pandas['compute']:.2f} s computing ({pandas['compute'] / group:.1f}x "
               f"tablelens), {pandas['read+compute']:.2f} s with reading the columns "
               f"({pandas['read+compute'] / group:.1f}x); pandas peak memory {pandas['peak_mib']:.0f} MiB")
     report_in(engines, args, header=False)
-    print(f"\n(total benchmark time {time.perf_counter() - t0:.0f} s)")
+    print(f"\n(total benchmark time {time.perf_counter() - t0:.0f} s; load average at the end "
+          f"{os.getloadavg()[0]:.1f})")
 
 
 def report_in(result: dict[str, Any], args: argparse.Namespace, header: bool = True) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,6 +81,30 @@ def chromium():
         b = launch_chromium(pw)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark (2 cores) for the whole run, as an Ibis PySpark backend (the Spark parity tests).
+
+    Java comes from the Makefile (`make java`: Debian's openjdk-17-jre-headless), pyspark from the test extra.
+    """
+    if shutil.which("java") is None:
+        pytest.fail("the Spark tests need Java 17: run `make java` (or apt-get install openjdk-17-jre-headless)")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback: no look-up of the host's own name
+    import ibis
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("tablelens-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2")
+               .config("spark.driver.memory", "1g")
+               # tiny tables: interpreting expressions beats compiling Java for each new query (-25% time)
+               .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield ibis.pyspark.connect(session)
+    session.stop()
 
 
 def pytest_configure(config: pytest.Config) -> None:

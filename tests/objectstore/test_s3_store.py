@@ -218,3 +218,20 @@ def test_the_explorer_on_an_s3_store_compares_its_versions(s3_url: str, tmp_path
         assert [v["version"] for v in ex.versions] == ["v1", "v0"]
     finally:
         ex.close()
+
+
+@pytest.mark.spark
+def test_spark_answers_queries_on_an_s3_store_and_an_appended_table(s3_url: str, spark: Any) -> None:
+    log(s3_url, "ds", rows(30))
+    run = tl.init(dir=s3_url)
+    art = tl.Artifact("ds", "dataset")
+    art.append("t", tl.Table(columns=["id", "x", "label", "img"], data=rows(10, start=30)))
+    run.log_artifact(art)
+    run.finish()
+    store = tl.Store(s3_url)
+    source = resolve("ds:latest", store=store)
+    spec = {"filter": {"$in": ["$label", ["a", "c"]]}, "sort": [["x", "desc"]]}
+    duck = tl.query(source, **spec).to_pandas()
+    on_spark = tl.query(source, backend=spark, **spec).to_pandas()
+    assert list(on_spark["_key"]) == list(duck["_key"]) and list(on_spark["id"]) == list(duck["id"])
+    assert sorted(duck["id"]) == [i for i in range(40) if i % 3 != 1]  # rows of both parts

@@ -33,3 +33,23 @@ def test_bad_settings_say_what_to_write() -> None:
         tl.configure(memory_limit="lots")
     with pytest.raises(ValueError, match="positive integer"):
         tl.configure(threads=0)
+
+
+def test_default_memory_limit_is_a_quarter_of_what_the_process_may_use(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tablelens.query import _exec
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    monkeypatch.setattr(_exec, "_CGROUP_FILES", (str(tmp_path / "none"),))
+    assert _exec._default_limit() == f"{max(1 << 30, total // 4) // (1 << 20)}MB"
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    v2.write_text("max\n")
+    v1.write_text("8589934592\n")  # a container of 8 GB (v1) behind an unlimited v2 file is not read
+    monkeypatch.setattr(_exec, "_CGROUP_FILES", (str(v2), str(v1)))
+    assert _exec._default_limit() == f"{max(1 << 30, total // 4) // (1 << 20)}MB"
+    monkeypatch.setattr(_exec, "_CGROUP_FILES", (str(tmp_path / "none"), str(v1)))
+    assert _exec._default_limit() == "2048MB"  # a quarter of the container's 8 GB
+    v1.write_text("9223372036854771712\n")  # v1's "no limit"
+    assert _exec._default_limit() == f"{max(1 << 30, total // 4) // (1 << 20)}MB"
+    v1.write_text(str(2 << 30))
+    assert _exec._default_limit() == "1024MB"  # never below 1 GB

@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 
 from .._core.errors import EngineError, FilterError, TablelensError
+from . import _spark
 
 __all__ = ["Connection", "EngineSettings", "QueryCancelled", "Runner", "configure", "connect", "default_connection",
            "engine_error"]
@@ -73,7 +74,7 @@ class Connection:
             if hit is not None:
                 self._sql.move_to_end(op)
                 return hit
-        text = self.backend.compile(expr)
+        text = _spark.compile_sql(self.backend, expr) if self.name == "pyspark" else self.backend.compile(expr)
         with self.lock:
             self._sql[op] = text
             while len(self._sql) > _SQL_CACHE:
@@ -92,7 +93,10 @@ class Connection:
         while self._unused:
             name = self._unused.pop()
             try:
-                self.backend.drop_table(name, force=True)
+                if self.name == "pyspark":
+                    _spark.drop_view(self.backend, name)
+                else:
+                    self.backend.drop_table(name, force=True)
             except Exception:  # a connection closed meanwhile: nothing left to free
                 log.debug("could not drop %s", name, exc_info=True)
 
@@ -110,8 +114,9 @@ class EngineSettings:
     """How much of the machine the embedded DuckDB may use (`tl.configure`).
 
     `memory_limit`: DuckDB's buffer limit ("6GB", "40%"); beyond it, sorts, joins and aggregates spill to
-    `temp_directory`. The default leaves most of the memory to the notebook: a quarter of the machine's, at least
-    1 GB. `threads`: None lets DuckDB use every core.
+    `temp_directory`. The default leaves most of the memory to the notebook: a quarter of the machine's (or of
+    the container's limit, when lower), at least 1 GB; on 24 GB a 100M-row compare then peaks at ~7 GB of RSS
+    (benchmarks/README.md). `threads`: None lets DuckDB use every core.
     """
 
     memory_limit: str | None = None
@@ -131,11 +136,35 @@ _settings = EngineSettings(memory_limit=os.environ.get("TABLELENS_MEMORY_LIMIT")
 
 
 def _default_limit() -> str:
+    """A quarter of the memory this process may use (at least 1 GB): the machine's, or its container's limit
+    when lower (a notebook in a container sees the host's memory in sysconf, and DuckDB taking a quarter of the
+    host's would get the kernel killed)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not a POSIX system
         return "4GB"
+    limit = _cgroup_limit()
+    if limit is not None:
+        total = min(total, limit)
     return f"{max(1 << 30, total // 4) // (1 << 20)}MB"
+
+
+#: where cgroup v2 and v1 keep the memory limit of the process's group
+_CGROUP_FILES = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def _cgroup_limit() -> int | None:
+    """The container's memory limit in bytes, None when there is none (or no cgroup file to say so)."""
+    for path in _CGROUP_FILES:
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # "max" (v2) or ~2^63 (v1) mean no limit
+            return int(text)
+        return None
+    return None
 
 
 def _default_temp() -> str:
@@ -212,6 +241,8 @@ def connect(backend: Any = None) -> Connection:
         return backend
     if _database and backend is _database[0]:
         return default_connection()
+    if _spark.is_spark(backend):
+        _spark.check_version(backend)
     with _guard:
         conn = _wrapped.get(backend)
         if conn is None:
@@ -245,6 +276,7 @@ class Runner:
         self.cancelled = False
         self._running = 0
         self._state = threading.Lock()  # guards `cancelled` and `_running` only; queries take the connection's
+        self._tag = f"tablelens-{uuid.uuid4().hex}"  # Spark: the jobs of this result, for cancel()
 
     def arrow(self, expr: Any, *, whole: bool = False) -> pa.Table:
         """The result of `expr`; `whole` says it may be large (a whole result rather than a page or a count)."""
@@ -252,6 +284,16 @@ class Runner:
         if isinstance(out, pa.ChunkedArray):
             return pa.table({"value": out})
         return out
+
+    def batches(self, expr: Any) -> Any:
+        """The result of `expr` as an iterator of Arrow record batches (call inside `_run`, as exports do).
+
+        Spark: the whole result comes to the driver as Arrow first (its `toArrow`); an export too large for that
+        is Spark's own job (`result.expr`, docs/scale-out.md).
+        """
+        if self.name == "pyspark":
+            return iter(self._spark_arrow(expr).to_batches())
+        return self.backend.to_pyarrow_batches(expr)
 
     def scalar(self, expr: Any) -> Any:
         out = self._run(lambda: self._to_pyarrow(expr, False))
@@ -270,11 +312,18 @@ class Runner:
         `execute(sql).to_arrow_table()` is ~3 ms quicker per query, and a page costs two queries. A whole result
         goes through the relation API, which does not copy the rows once more.
         """
+        if self.name == "pyspark":
+            return self._spark_arrow(expr)
         if whole or self.name != "duckdb" or _DUCKDB_DATA is None:
             return self.backend.to_pyarrow(expr)
         self.backend._run_pre_execute_hooks(expr)  # registers in-memory (Arrow) tables the query reads
         table = self.backend.con.execute(self.connection.sql(expr.as_table())).to_arrow_table()
         return expr.__pyarrow_result__(table, data_mapper=_DUCKDB_DATA)
+
+    def _spark_arrow(self, expr: Any) -> Any:
+        self.backend._run_pre_execute_hooks(expr)  # registers the UDFs the query uses
+        return expr.__pyarrow_result__(_spark.fetch_arrow(self.backend, self.connection.sql(expr.as_table()),
+                                                          self._tag))
 
     def materialize(self, expr: Any) -> Any:
         """`expr` computed once into a temporary table of the connection; the table to query instead.
@@ -282,7 +331,10 @@ class Runner:
         The table is dropped once nothing refers to it (the next query on the connection drops it).
         """
         name = f"__tl_tmp_{uuid.uuid4().hex}"
-        self._run(lambda: self.backend.create_table(name, expr, temp=True))
+        if self.name == "pyspark":  # Ibis makes no temporary tables on Spark: a checkpointed view is one
+            self._run(lambda: _spark.materialize(self.backend, self.connection.sql(expr), name, self._tag))
+        else:
+            self._run(lambda: self.backend.create_table(name, expr, temp=True))
         table = self.backend.table(name)
         weakref.finalize(table, self.connection.forget, name)
         return table
@@ -295,7 +347,7 @@ class Runner:
         if self.name == "duckdb":
             return
         try:
-            self.backend.compile(expr)
+            self.connection.sql(expr) if self.name == "pyspark" else self.backend.compile(expr)
         except FilterError:
             raise
         except Exception as exc:
@@ -309,6 +361,8 @@ class Runner:
             con = getattr(self.backend, "con", None)
             if con is not None:
                 con.interrupt()
+        elif running and self.name == "pyspark":
+            _spark.interrupt(self.backend, self._tag)
 
     def _run(self, fn: Any) -> Any:
         if self.cancelled:

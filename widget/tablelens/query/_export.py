@@ -137,7 +137,7 @@ def _write_batches(result: QueryResult, expr: Any, tmp: str, fmt: str) -> None:
     runner = result._runner
     schema = expr.schema().to_pyarrow()
     entries = _entries(result, schema)
-    runner._run(lambda: _write_stream(runner.backend.to_pyarrow_batches(expr), schema, entries, tmp, fmt))
+    runner._run(lambda: _write_stream(runner.batches(expr), schema, entries, tmp, fmt))
 
 
 def _write_stream(batches: Iterable[pa.RecordBatch], schema: pa.Schema, entries: list[dict[str, Any]], tmp: str,

@@ -1,11 +1,13 @@
 """Scan sources opened on a backend: Ibis tables over Parquet files or Arrow, each with a row-position column.
 
 The Parquet files are registered with the backend (once per connection and source identity), never loaded into
-Python. Each table gets a column holding the row's 0-based position, which becomes the stable row key: for a
-table of several parts (one that grew by appending) the position runs across them, the part's offset (from the
-row counts of the parts) plus the row's number in its file. Files on object storage are read in place through
-the store's fsspec filesystem, registered with DuckDB under its own protocol (DuckDB's httpfs extension is not
-bundled with its wheel and nothing is downloaded at run time).
+Python. Each table gets a column holding the row's 0-based position, which becomes the stable row key: read from
+the scan where the engine can tell it (DuckDB's `file_row_number`, Polars' row index, Spark's
+`_metadata.row_index`), since a `row_number()` over no order is whatever order the engine's tasks happen to
+finish in on a parallel engine. For a table of several parts (one that grew by appending) the position runs
+across them: the part's offset (from the row counts of the parts) plus the row's number in its file. Files on
+object storage are read in place through the store's fsspec filesystem, registered with DuckDB under its own
+protocol (DuckDB's httpfs extension is not bundled with its wheel and nothing is downloaded at run time).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from .._core.errors import FilterError
+from ._spark import is_spark, spark_arrow, spark_parquet
 from .scan import ColumnInfo, ScanSource
 
 __all__ = ["RN", "UNNAMED", "Source", "open_scan"]
@@ -59,8 +62,8 @@ def open_scan(scan: ScanSource, backend: Any, lock: threading.RLock) -> Source:
     if scan.arrow is not None:
         arrow = scan.arrow.rename_columns([c.name for c in columns]) if columns != scan.columns else scan.arrow
         with_rn = arrow.add_column(0, RN, pa.array(np.arange(arrow.num_rows, dtype=np.int64)))
-        return Source(ibis.memtable(with_rn), columns, scan.label, scan.num_rows, scan.resolve_media, True, RN,
-                      scan.identity)
+        table = spark_arrow(backend, with_rn, lock) if is_spark(backend) else ibis.memtable(with_rn)
+        return Source(table, columns, scan.label, scan.num_rows, scan.resolve_media, True, RN, scan.identity)
     if scan.parquet is None:
         raise ValueError(f"scan source {scan.label!r} has neither a Parquet file nor an Arrow table")
     with _guard:
@@ -72,7 +75,7 @@ def open_scan(scan: ScanSource, backend: Any, lock: threading.RLock) -> Source:
             hit = cache.get(key)
             if hit is None:
                 try:
-                    hit = _open_files(backend, scan)
+                    hit = _open_files(backend, scan, lock)
                 except Exception as exc:  # e.g. DuckDB refusing a file whose column names clash once read
                     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     raise FilterError(f"Cannot open {scan.label!r}: {first}; if two column names clash (an "
@@ -110,11 +113,11 @@ def _renamed(table: ir.Table, rn: str, columns: tuple[ColumnInfo, ...]) -> ir.Ta
     return table.rename({w: a for w, a in zip(wanted, actual) if w != a})
 
 
-def _open_files(backend: Any, scan: ScanSource) -> tuple[ir.Table, str, bool]:
+def _open_files(backend: Any, scan: ScanSource, lock: threading.RLock) -> tuple[ir.Table, str, bool]:
     files = scan.files
     if scan.filesystem is not None:
         if getattr(backend, "name", "") != "duckdb":
-            return _read_through(scan)
+            return _read_through(backend, scan, lock)
         _register_filesystem(backend, scan.filesystem)
     if scan.column_files:
         return _register_edited(backend, files, scan.part_rows, scan.names(), scan.column_files)
@@ -131,7 +134,7 @@ def _register_filesystem(backend: Any, fs: Any) -> None:
             con.register_filesystem(fs)
 
 
-def _read_through(scan: ScanSource) -> tuple[ir.Table, str, bool]:
+def _read_through(backend: Any, scan: ScanSource, lock: threading.RLock) -> tuple[ir.Table, str, bool]:
     """Another engine and files on object storage: read them with pyarrow through the store's filesystem into
     memory (DuckDB reads them in place; docs/scale-out.md says how to point a cluster engine at the store)."""
     import pyarrow.parquet as pq
@@ -147,7 +150,7 @@ def _read_through(scan: ScanSource) -> tuple[ir.Table, str, bool]:
             col = pq.read_table(f).column(0)
         arrow = arrow.set_column(arrow.column_names.index(name), arrow.schema.field(name), col)
     arrow = arrow.add_column(0, RN, pa.array(np.arange(arrow.num_rows, dtype=np.int64)))
-    return ibis.memtable(arrow), RN, True
+    return (spark_arrow(backend, arrow, lock) if is_spark(backend) else ibis.memtable(arrow)), RN, True
 
 
 def _q(text: str) -> str:
@@ -190,6 +193,11 @@ def _register_parts(backend: Any, files: tuple[str, ...], part_rows: tuple[int, 
         backend.create_table(view, pl.scan_parquet(list(files), row_index_name=RN))
         t = backend.table(view)
         return t.mutate(**{RN: t[RN].cast("int64")}), RN, False
+    if is_spark(backend) and RN not in names:
+        offsets = [0]
+        for n in part_rows[:-1]:
+            offsets.append(offsets[-1] + n)
+        return spark_parquet(backend, list(files), offsets, RN), RN, False
     t = backend.read_parquet(list(files))
     return t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False
 
@@ -206,6 +214,8 @@ def _register(backend: Any, path: str, names: set[str]) -> tuple[ir.Table, str, 
     if name == "polars" and RN not in names:
         t = backend.read_parquet(path, row_index_name=RN)
         return t.mutate(**{RN: t[RN].cast("int64")}), RN, False
+    if is_spark(backend) and RN not in names:
+        return spark_parquet(backend, [path], [0], RN), RN, False
     t = backend.read_parquet(path)
     return t.mutate(**{RN: ibis.row_number().cast("int64")}), RN, False
 
@@ -241,3 +251,4 @@ def _register_edited(backend: Any, files: tuple[str, ...], part_rows: tuple[int,
         joined = base.left_join(col, base[rn] == col["__tl_pos"])
         base = joined.select(*[col[n].name(n) if n == name else base[n] for n in base.columns])
     return base, rn, False
+
