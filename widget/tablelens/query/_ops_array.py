@@ -548,11 +548,23 @@ def _concat_arrays(c: Compiler, name: str, arg: Node, env: Env) -> Val:
     exprs = [v.e if v.t == typ else v.e.cast(ibis_type(typ)) for v in vals]
     if len(exprs) == 1:
         return Val(typ, exprs[0])
-    # one flat `flatten([a, b, ...])`: a chain of two-array concatenations writes each operand twice per level
-    # (a null check, then the concatenation), which doubles the SQL with every argument
     nulls = any_of([e.isnull() for e, v in zip(exprs, vals) if not v.is_lit])
-    joined = ibis.array(exprs).flatten()
+    joined = _concat_all(exprs)
     return Val(typ, joined if nulls is False else ibis.ifelse(nulls, typed_null(ibis_type(typ)), joined))
+
+
+#: operands per n-ary concatenation: engines nest one (DuckDB's `list_concat` takes two), so a long list is
+#: concatenated in groups, then the groups' results, keeping the SQL's depth logarithmic in the operands
+_CONCAT_GROUP = 32
+
+
+def _concat_all(exprs: list[Any]) -> Any:
+    """The concatenation of the arrays `exprs`, each operand written once. (Not `flatten([a, b, ...])`: Ibis 12's
+    Polars backend flattens an array of array columns across rows, silently wrong.)"""
+    while len(exprs) > 1:
+        groups = [exprs[i:i + _CONCAT_GROUP] for i in range(0, len(exprs), _CONCAT_GROUP)]
+        exprs = [g[0].concat(*g[1:]) if len(g) > 1 else g[0] for g in groups]
+    return exprs[0]
 
 
 @op("$anyElementTrue", "$allElementsTrue")
