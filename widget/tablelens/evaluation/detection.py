@@ -286,11 +286,11 @@ class DetectionEvaluation(Evaluation):
         return int(self._data.n_missing_pred)
 
     # -- statuses at this threshold ------------------------------------------------------------------------------
-    @cached_property
-    def _status(self) -> dict[str, np.ndarray]:
-        data, s = self._data, self.threshold
-        key = ("status", s)
-        hit = data.cache.get(key)
+    def _uncut(self) -> dict[str, np.ndarray]:
+        """The statuses with every prediction counted, and what a threshold cut needs (its partner's score per
+        ground-truth box): computed once per evaluation, as none of it depends on the threshold."""
+        data = self._data
+        hit = data.cache.get("uncut")
         if hit is not None:
             return hit
         dets, gts, keep = data.dets, data.gts, data.keep
@@ -298,19 +298,34 @@ class DetectionEvaluation(Evaluation):
         active = dets.rank < data.params["max_dets"]
         matched, ignored = m.matched(keep), m.ignored(keep)
         d_code = np.where(~active | ignored, _IGNORED, np.where(matched, _TP, _FP)).astype(np.int8)
-        counted = np.ones(len(dets), bool) if s is None else dets.score >= s
-        d_code[~counted] = _NULL
         gt_partner = np.full(len(gts), -1, np.int64)
         regular = (m.partner >= 0) & ~ignored & active
         gt_partner[m.partner[regular]] = np.flatnonzero(regular)
         g_tp = gt_partner >= 0
-        partner_score = _gather(dets.score, gt_partner, -np.inf)
-        if s is not None:
-            g_tp &= partner_score >= s
-        g_code = np.where(m.gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
         d_iou = np.where((d_code == _TP) | ((d_code == _IGNORED) & (m.partner >= 0)), m.partner_iou, np.nan)
-        g_iou = np.where(g_code == _TP, _gather(m.partner_iou, gt_partner, np.nan), np.nan)
-        out = {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": gt_partner}
+        hit = data.cache["uncut"] = {
+            "d": d_code, "g_tp": g_tp, "d_iou": d_iou, "g_iou": _gather(m.partner_iou, gt_partner, np.nan),
+            "partner_score": _gather(dets.score, gt_partner, -np.inf), "g_partner": gt_partner}
+        return hit
+
+    @cached_property
+    def _status(self) -> dict[str, np.ndarray]:
+        data, s = self._data, self.threshold
+        key = ("status", s)
+        hit = data.cache.get(key)
+        if hit is not None:
+            return hit
+        base = self._uncut()
+        # a cut: predictions scoring below it are not counted, ground truth whose partner is cut is missed
+        d_code, g_tp, d_iou = base["d"], base["g_tp"], base["d_iou"]
+        if s is not None:
+            cut = ~(data.dets.score >= s)  # (as a NaN score would be: not counted)
+            d_code = np.where(cut, np.int8(_NULL), d_code)
+            d_iou = np.where(cut, np.nan, d_iou)
+            g_tp = g_tp & (base["partner_score"] >= s)
+        g_code = np.where(data.matches[0].gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
+        g_iou = np.where(g_code == _TP, base["g_iou"], np.nan)
+        out = {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": base["g_partner"]}
         data.cache[key] = out
         return out
 
