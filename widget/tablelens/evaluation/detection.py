@@ -364,6 +364,13 @@ class DetectionEvaluation(Evaluation):
         return out
 
     def _class_counts(self) -> dict[str, np.ndarray]:
+        key = ("counts", self.threshold)
+        hit = self._data.cache.get(key)
+        if hit is None:
+            hit = self._data.cache[key] = self._class_counts_now()
+        return hit
+
+    def _class_counts_now(self) -> dict[str, np.ndarray]:
         data, st = self._data, self._status
         k = len(data.classes)
         d = np.bincount(data.dets.cls * 5 + st["d"], minlength=5 * k).reshape(k, 5)  # one pass per side
@@ -495,23 +502,16 @@ class DetectionEvaluation(Evaluation):
                       "unit": "boxes"}, has_none=True)
 
     # -- the table -------------------------------------------------------------------------------------------------
-    def _build_table(self) -> Any:
-        data, st = self._data, self._status
+    def _layout(self) -> dict[str, Any]:
+        """Where each evaluated box sits in the table's flattened layers, the ground-truth lists and the rows
+        with ground truth: the same at every threshold, so computed once."""
+        data = self._data
+        hit = data.cache.get("layout")
+        if hit is not None:
+            return hit
         arrow = self._base_arrow()
-        n = data.n_rows
         pf, gf = data.pf, data.gf
-        names = data.classes.names
-        # the predictions layer: each box's status and IoU
         offsets = np.concatenate([[0], np.cumsum(data.pred_lengths)])
-        n_boxes = int(offsets[-1])
-        d_pos = offsets[data.d_row] + data.d_box
-        codes = np.zeros(n_boxes, np.int8)
-        codes[d_pos] = st["d"]
-        ious = np.full(n_boxes, np.nan)
-        ious[d_pos] = st["d_iou"]
-        arrow = set_layer(arrow, pf.column, pf.layer or "", lists_of(arrow, pf.column, pf.layer or ""),
-                          {"status": codes_to_strings(codes, STATUS), "iou": nullable_floats(ious)})
-        # the ground-truth layer, in the same image column (copied there when it lives elsewhere)
         gt_layer = gf.layer or "ground_truth"
         if data.gt_lists is not None:
             lists = data.gt_lists
@@ -519,26 +519,45 @@ class DetectionEvaluation(Evaluation):
                 gt_layer = "ground_truth" if pf.layer != "ground_truth" else "ground_truth_"
         else:
             lists = lists_of(arrow, gf.column, gt_layer)
-        g_len = _lengths(lists)
-        g_off = np.concatenate([[0], np.cumsum(g_len)])
+        g_off = np.concatenate([[0], np.cumsum(_lengths(lists))])
         on_row = data.g_row >= 0
-        g_pos = g_off[data.g_row[on_row]] + data.g_box[on_row]
-        g_codes = np.zeros(int(g_off[-1]), np.int8)
+        has_gt = np.ones(data.n_rows, bool)
+        has_gt[data.missing_gt_rows] = False
+        hit = data.cache["layout"] = {
+            "pred_lists": lists_of(arrow, pf.column, pf.layer or ""), "n_boxes": int(offsets[-1]),
+            "d_pos": offsets[data.d_row] + data.d_box, "gt_layer": gt_layer, "gt_lists": lists,
+            "n_gt": int(g_off[-1]), "on_row": on_row, "g_pos": g_off[data.g_row[on_row]] + data.g_box[on_row],
+            "has_gt": has_gt}
+        return hit
+
+    def _build_table(self) -> Any:
+        data, st = self._data, self._status
+        arrow = self._base_arrow()
+        lay = self._layout()
+        n = data.n_rows
+        pf = data.pf
+        names = data.classes.names
+        # the predictions layer: each box's status and IoU
+        n_boxes, d_pos = lay["n_boxes"], lay["d_pos"]
+        codes = np.zeros(n_boxes, np.int8)
+        codes[d_pos] = st["d"]
+        ious = np.full(n_boxes, np.nan)
+        ious[d_pos] = st["d_iou"]
+        arrow = set_layer(arrow, pf.column, pf.layer or "", lay["pred_lists"],
+                          {"status": codes_to_strings(codes, STATUS), "iou": nullable_floats(ious)})
+        # the ground-truth layer, in the same image column (copied there when it lives elsewhere)
+        on_row, g_pos = lay["on_row"], lay["g_pos"]
+        g_codes = np.zeros(lay["n_gt"], np.int8)
         g_codes[g_pos] = st["g"][on_row]
-        g_ious = np.full(int(g_off[-1]), np.nan)
+        g_ious = np.full(lay["n_gt"], np.nan)
         g_ious[g_pos] = st["g_iou"][on_row]
-        arrow = set_layer(arrow, pf.column, gt_layer, lists,
+        arrow = set_layer(arrow, pf.column, lay["gt_layer"], lay["gt_lists"],
                           {"status": codes_to_strings(g_codes, STATUS), "iou": nullable_floats(g_ious)})
         # row columns
-        has_gt = np.ones(n, bool)
-        has_gt[data.missing_gt_rows] = False
-        d_code = st["d"]
-        tp_rows = data.d_row[d_code == _TP]
-        tp = np.bincount(tp_rows, minlength=n)
-        fp = np.bincount(data.d_row[d_code == _FP], minlength=n)
-        fn_g = (st["g"] == _FN) & on_row
-        fn = np.bincount(data.g_row[fn_g], minlength=n)
-        iou_sum = np.bincount(tp_rows, weights=st["d_iou"][d_code == _TP], minlength=n)
+        has_gt = lay["has_gt"]
+        tp, fp, fn = (self._row_counts()[c] for c in ("tp", "fp", "fn"))
+        d_tp = st["d"] == _TP
+        iou_sum = np.bincount(data.d_row[d_tp], weights=st["d_iou"][d_tp], minlength=n)
         mean_iou = np.where(tp > 0, iou_sum / np.maximum(tp, 1), np.nan)
         k = len(names)
         labels = [*names, NONE]
@@ -577,13 +596,23 @@ class DetectionEvaluation(Evaluation):
         names = ["mAP", "AP50", "AP75"] if self._data.ranked else []
         return [[n, s[n]] for n in [*names, "precision", "recall", "f1", "tp", "fp", "fn"]]
 
+    def _row_counts(self) -> dict[str, np.ndarray]:
+        """Per predictions row its counts of tp, fp and fn boxes (the table's columns, the chips' rows)."""
+        key = ("row_counts", self.threshold)
+        hit = self._data.cache.get(key)
+        if hit is None:
+            data, st = self._data, self._status
+            n = data.n_rows
+            hit = self._data.cache[key] = {
+                "tp": np.bincount(data.d_row[st["d"] == _TP], minlength=n),
+                "fp": np.bincount(data.d_row[st["d"] == _FP], minlength=n),
+                "fn": np.bincount(data.g_row[(st["g"] == _FN) & (data.g_row >= 0)], minlength=n)}
+        return hit
+
     def chips(self) -> list[dict[str, Any]]:
-        data, st = self._data, self._status
-        p = data.prefix
-        rows = {"tp": data.d_row[st["d"] == _TP], "fp": data.d_row[st["d"] == _FP],
-                "fn": data.g_row[(st["g"] == _FN) & (data.g_row >= 0)]}
-        return [{"name": s, "count": int(np.count_nonzero(np.bincount(r, minlength=data.n_rows))),
-                 "filter": render({"$gt": [path(p + s), 0]})} for s, r in rows.items()]
+        p = self._data.prefix
+        return [{"name": s, "count": int(np.count_nonzero(r)), "filter": render({"$gt": [path(p + s), 0]})}
+                for s, r in self._row_counts().items()]
 
     def class_filter(self, class_index: int, status: str) -> str:
         """Rows with a box of class `class_index` whose status is `status` (tp, fp or fn)."""
