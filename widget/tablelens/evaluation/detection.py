@@ -20,7 +20,7 @@ import pyarrow as pa
 from .._core.errors import EvaluationError
 from . import _boxes, _coco
 from ._arrays import unique
-from ._base import Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
+from ._base import Cache, Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo, class_info
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, key_spec, open_side, parse_field, result_prefix
@@ -81,7 +81,7 @@ class _Data:
     prefix: str
     ranked: bool  # predictions carry scores (AP is defined)
     gt_lists: pa.ListArray | None = None  # ground truth per predictions row, when it lives in another column
-    cache: dict[Any, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
 
 
 def evaluate_detections(
@@ -289,10 +289,10 @@ class DetectionEvaluation(Evaluation):
     def _uncut(self) -> dict[str, np.ndarray]:
         """The statuses with every prediction counted, and what a threshold cut needs (its partner's score per
         ground-truth box): computed once per evaluation, as none of it depends on the threshold."""
+        return self._data.cache.get_or_make("uncut", self._uncut_now)
+
+    def _uncut_now(self) -> dict[str, np.ndarray]:
         data = self._data
-        hit = data.cache.get("uncut")
-        if hit is not None:
-            return hit
         dets, gts, keep = data.dets, data.gts, data.keep
         m = data.matches[0]
         active = dets.rank < data.params["max_dets"]
@@ -303,18 +303,16 @@ class DetectionEvaluation(Evaluation):
         gt_partner[m.partner[regular]] = np.flatnonzero(regular)
         g_tp = gt_partner >= 0
         d_iou = np.where((d_code == _TP) | ((d_code == _IGNORED) & (m.partner >= 0)), m.partner_iou, np.nan)
-        hit = data.cache["uncut"] = {
+        return {
             "d": d_code, "g_tp": g_tp, "d_iou": d_iou, "g_iou": _gather(m.partner_iou, gt_partner, np.nan),
             "partner_score": _gather(dets.score, gt_partner, -np.inf), "g_partner": gt_partner}
-        return hit
 
     @cached_property
     def _status(self) -> dict[str, np.ndarray]:
+        return self._data.cache.get_or_make(("status", self.threshold), self._status_now)
+
+    def _status_now(self) -> dict[str, np.ndarray]:
         data, s = self._data, self.threshold
-        key = ("status", s)
-        hit = data.cache.get(key)
-        if hit is not None:
-            return hit
         base = self._uncut()
         # a cut: predictions scoring below it are not counted, ground truth whose partner is cut is missed
         d_code, g_tp, d_iou = base["d"], base["g_tp"], base["d_iou"]
@@ -325,21 +323,14 @@ class DetectionEvaluation(Evaluation):
             g_tp = g_tp & (base["partner_score"] >= s)
         g_code = np.where(data.matches[0].gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
         g_iou = np.where(g_code == _TP, base["g_iou"], np.nan)
-        out = {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": base["g_partner"]}
-        data.cache[key] = out
-        return out
+        return {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": base["g_partner"]}
 
     # -- metrics ---------------------------------------------------------------------------------------------------
     def _accumulate(self, area: int = 0, max_det: int | None = None, precision: bool = True) -> _coco.Accumulated:
         data = self._data
-        key = ("acc", self.threshold, area, max_det, precision)
-        hit = data.cache.get(key)
-        if hit is None:
-            hit = _coco.accumulate(data.dets, data.matches[area], len(data.classes), data.gts.cls,
-                                   max_det=max_det or data.params["max_dets"], min_score=self.threshold,
-                                   precision=precision)
-            data.cache[key] = hit
-        return hit
+        return data.cache.get_or_make(("acc", self.threshold, area, max_det, precision), lambda: _coco.accumulate(
+            data.dets, data.matches[area], len(data.classes), data.gts.cls, max_det=max_det or data.params["max_dets"],
+            min_score=self.threshold, precision=precision))
 
     def stats(self) -> dict[str, float | None]:
         """COCOeval's twelve summary numbers (`COCOeval.stats`, None where it prints -1): mAP (AP@[.5:.95]), AP50,
@@ -364,11 +355,7 @@ class DetectionEvaluation(Evaluation):
         return out
 
     def _class_counts(self) -> dict[str, np.ndarray]:
-        key = ("counts", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
-            hit = self._data.cache[key] = self._class_counts_now()
-        return hit
+        return self._data.cache.get_or_make(("counts", self.threshold), self._class_counts_now)
 
     def _class_counts_now(self) -> dict[str, np.ndarray]:
         data, st = self._data, self._status
@@ -437,11 +424,7 @@ class DetectionEvaluation(Evaluation):
     # -- confusion -------------------------------------------------------------------------------------------------
     def _confusion_boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each counted box's cell (true class index, predicted class index; K = none) and its predictions row."""
-        key = ("confusion", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
-            hit = self._data.cache[key] = self._confusion_boxes_now()
-        return hit
+        return self._data.cache.get_or_make(("confusion", self.threshold), self._confusion_boxes_now)
 
     def _confusion_boxes_now(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         data, st = self._data, self._status
@@ -476,14 +459,13 @@ class DetectionEvaluation(Evaluation):
 
     def _row_cells(self) -> np.ndarray:
         """The distinct (row, cell) pairs of the counted boxes, as sorted keys row * (K+1)^2 + cell."""
-        key = ("row_cells", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
+        def make() -> np.ndarray:
             k = len(self._data.classes) + 1
             truth, pred, rows = self._confusion_boxes()
             on_row = rows >= 0
-            hit = self._data.cache[key] = row_keys(rows[on_row], (truth * k + pred)[on_row], k * k)
-        return hit
+            return row_keys(rows[on_row], (truth * k + pred)[on_row], k * k)
+
+        return self._data.cache.get_or_make(("row_cells", self.threshold), make)
 
     def _confusion_counts(self) -> tuple[np.ndarray, np.ndarray]:
         k = len(self._data.classes) + 1
@@ -505,10 +487,10 @@ class DetectionEvaluation(Evaluation):
     def _layout(self) -> dict[str, Any]:
         """Where each evaluated box sits in the table's flattened layers, the ground-truth lists and the rows
         with ground truth: the same at every threshold, so computed once."""
+        return self._data.cache.get_or_make("layout", self._layout_now)
+
+    def _layout_now(self) -> dict[str, Any]:
         data = self._data
-        hit = data.cache.get("layout")
-        if hit is not None:
-            return hit
         arrow = self._base_arrow()
         pf, gf = data.pf, data.gf
         offsets = np.concatenate([[0], np.cumsum(data.pred_lengths)])
@@ -523,12 +505,11 @@ class DetectionEvaluation(Evaluation):
         on_row = data.g_row >= 0
         has_gt = np.ones(data.n_rows, bool)
         has_gt[data.missing_gt_rows] = False
-        hit = data.cache["layout"] = {
+        return {
             "pred_lists": lists_of(arrow, pf.column, pf.layer or ""), "n_boxes": int(offsets[-1]),
             "d_pos": offsets[data.d_row] + data.d_box, "gt_layer": gt_layer, "gt_lists": lists,
             "n_gt": int(g_off[-1]), "on_row": on_row, "g_pos": g_off[data.g_row[on_row]] + data.g_box[on_row],
             "has_gt": has_gt}
-        return hit
 
     def _build_table(self) -> Any:
         data, st = self._data, self._status
@@ -598,16 +579,14 @@ class DetectionEvaluation(Evaluation):
 
     def _row_counts(self) -> dict[str, np.ndarray]:
         """Per predictions row its counts of tp, fp and fn boxes (the table's columns, the chips' rows)."""
-        key = ("row_counts", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
+        def make() -> dict[str, np.ndarray]:
             data, st = self._data, self._status
             n = data.n_rows
-            hit = self._data.cache[key] = {
-                "tp": np.bincount(data.d_row[st["d"] == _TP], minlength=n),
-                "fp": np.bincount(data.d_row[st["d"] == _FP], minlength=n),
-                "fn": np.bincount(data.g_row[(st["g"] == _FN) & (data.g_row >= 0)], minlength=n)}
-        return hit
+            return {"tp": np.bincount(data.d_row[st["d"] == _TP], minlength=n),
+                    "fp": np.bincount(data.d_row[st["d"] == _FP], minlength=n),
+                    "fn": np.bincount(data.g_row[(st["g"] == _FN) & (data.g_row >= 0)], minlength=n)}
+
+        return self._data.cache.get_or_make(("row_counts", self.threshold), make)
 
     def chips(self) -> list[dict[str, Any]]:
         p = self._data.prefix
