@@ -4,8 +4,9 @@ An Explorer shows an evaluation when it is given one (`tl.Explorer(ev)`, `ev` as
 or a logged evaluation artifact (`"eval:v3"`). The panel's state is small JSON — headline metrics, one row per
 class, the confusion matrix with each cell's filter — so it travels as a trait. Moving the confidence threshold
 (the `eval_threshold` trait) re-cuts the live evaluation (`ev.at(t)`: nothing is matched again; the panel and
-the table are built side by side) and the Explorer shows the table at that threshold; a logged evaluation keeps the threshold it was logged with. When the Explorer
-compares with another evaluation version, the panel adds both versions' metrics and the regressions.
+the table are built side by side) and the Explorer shows the table at that threshold; a logged evaluation keeps
+the threshold it was logged with. When the Explorer compares with another evaluation version, the panel adds both
+versions' metrics and the regressions.
 """
 
 from __future__ import annotations
