@@ -3,16 +3,14 @@
 An Explorer shows an evaluation when it is given one (`tl.Explorer(ev)`, `ev` as the last expression of a cell)
 or a logged evaluation artifact (`"eval:v3"`). The panel's state is small JSON — headline metrics, one row per
 class, the confusion matrix with each cell's filter — so it travels as a trait. Moving the confidence threshold
-(the `eval_threshold` trait) re-cuts the live evaluation (`ev.at(t)`: nothing is matched again; the panel and
-the table are built side by side) and the Explorer shows the table at that threshold; a logged evaluation keeps
-the threshold it was logged with. When the Explorer compares with another evaluation version, the panel adds both
-versions' metrics and the regressions.
+(the `eval_threshold` trait) re-cuts the live evaluation (`ev.at(t)`: nothing is matched again) and the Explorer
+shows the table at that threshold; a logged evaluation keeps the threshold it was logged with. When the Explorer
+compares with another evaluation version, the panel adds both versions' metrics and the regressions.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..evaluation import Evaluation, compare, load_summary
@@ -65,12 +63,8 @@ class EvaluationPanel:
         if self.live is None:
             return None
         ev = self.live.at(threshold)
-        # the panel's metrics and the table share only the statuses: built side by side (numpy and Arrow let go
-        # of the GIL), each waits for what the other is computing rather than computing it twice
-        with ThreadPoolExecutor(1, thread_name_prefix="tablelens-eval-panel") as pool:
-            panel_job = pool.submit(ev.panel)
-            table = ev.table
-            panel = panel_job.result()
+        panel = ev.panel()
+        table = ev.table
         with self._lock:
             self.live = ev
             self._panel = panel
