@@ -33,8 +33,8 @@ SUMMARY_FILE = "evaluation.summary.json"
 class Cache(dict):  # type: ignore[type-arg]
     """What an evaluation computed, by key; per-threshold results are keyed `(name, threshold, ...)`.
 
-    `get_or_make` computes a missing result once even when two threads ask for it together (the Explorer
-    builds a threshold's panel and table at the same time), and only the results of the last `KEEP` thresholds
+    `get_or_make` computes a missing result once even when two threads ask for it together (an Explorer's query
+    thread and the notebook share one evaluation), and only the results of the last `KEEP` thresholds
     are kept, and one evaluated table: moving a slider back and forth must not fill the memory.
     """
 
