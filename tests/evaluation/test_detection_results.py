@@ -174,3 +174,21 @@ def test_ground_truth_in_another_table_is_copied_beside_the_predictions(tmp_path
     assert [b["status"] for b in image["boxes"]["truth"]] == ["tp", "fn"]
     assert [b["status"] for b in image["boxes"]["det"]] == ["tp", "fp"]
     assert ev.layers() == {"column": "pred", "predictions": "det", "ground_truth": "truth"}
+
+
+def test_a_recut_equals_a_fresh_evaluation_at_that_threshold(tmp_path: Path) -> None:
+    """A threshold's results come from the one matching and a per-threshold cache that keeps a few thresholds:
+    after a walk through more thresholds than it keeps, every result at a threshold equals those of an
+    evaluation made at that threshold (metrics, confusion, panel, and the evaluated table cell for cell)."""
+    gt, res = generate(12, n_images=40)
+    ann, images = write(tmp_path, gt)
+    table = tl.Table.from_coco(ann, images, results=res, masks=False)
+    ev = tl.evaluate_detections(table, key="image_id")
+    walk = [0.3, 0.9, 0.1, 0.6, 0.45, None, 0.75, 0.3, 0.6]
+    seen = [ev.at(t) for t in walk]
+    for t, cut in zip(walk, seen):
+        fresh = tl.evaluate_detections(table, key="image_id", threshold=t)
+        assert cut.metrics() == fresh.metrics(), t
+        assert cut.panel() == fresh.panel(), t
+        assert cut.confusion().equals(fresh.confusion()), t
+        assert cut.table.to_arrow().equals(fresh.table.to_arrow()), t

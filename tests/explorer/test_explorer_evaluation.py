@@ -133,3 +133,18 @@ def test_classification_panel_cells_count_rows(make_explorer: Any) -> None:
             ex.filter = cm["filters"][a][b]
             ex._wait(60)
             assert ex.num_rows == cm["values"][a][b]
+
+
+def test_the_slider_moved_away_and_back_shows_what_a_fresh_evaluation_shows(make_explorer: Any) -> None:
+    # more thresholds than the evaluation keeps results for, then back to the first: the panel and the page
+    # equal those of an evaluation made at that threshold (nothing stale, nothing evicted that is still shown)
+    table = _detections(3)
+    ev = tl.evaluate_detections(table)
+    ex, cap = make_explorer(ev, filter="{$gt: ['$tp', 0]}")
+    for t in (0.6, 0.2, 0.35, 0.5, 0.7, 0.45, 0.6):
+        ex.eval_threshold = t
+        ex._wait(60)
+    fresh, fresh_cap = make_explorer(tl.evaluate_detections(table, threshold=0.6), filter="{$gt: ['$tp', 0]}")
+    assert ex.evaluation == fresh.evaluation and ex.evaluation["threshold"] == 0.6
+    assert ex.num_rows == fresh.num_rows
+    assert cap.rows()["rows"] == fresh_cap.rows()["rows"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,12 +22,58 @@ from ._table import read_side
 if TYPE_CHECKING:
     from ._inputs import Side
 
-__all__ = ["SUMMARY_FILE", "TABLE_NAME", "Evaluation", "EvaluationWarning", "check_threshold", "json_safe",
+__all__ = ["SUMMARY_FILE", "TABLE_NAME", "Cache", "Evaluation", "EvaluationWarning", "check_threshold", "json_safe",
            "load_summary", "shown", "shown_rows"]
 
 #: the name of the evaluated table inside a logged evaluation artifact, and of its summary file
 TABLE_NAME = "evaluation"
 SUMMARY_FILE = "evaluation.summary.json"
+
+
+class Cache(dict):  # type: ignore[type-arg]
+    """What an evaluation computed, by key; per-threshold results are keyed `(name, threshold, ...)`.
+
+    `get_or_make` computes a missing result once even when two threads ask for it together (an Explorer's query
+    thread and the notebook share one evaluation), and only the results of the last `KEEP` thresholds
+    are kept, and one evaluated table: moving a slider back and forth must not fill the memory.
+    """
+
+    KEEP = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._making: dict[Any, threading.Lock] = {}
+        self._recent: list[Any] = []  # thresholds, most recent last
+
+    def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            lock = self._making.setdefault(key, threading.Lock())
+        with lock:
+            hit = self.get(key)
+            if hit is None:
+                hit = make()
+                self._store(key, hit)
+        with self._lock:
+            self._making.pop(key, None)
+        return hit
+
+    def _store(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if isinstance(key, tuple) and len(key) > 1:
+                t = key[1]
+                if t in self._recent:
+                    self._recent.remove(t)
+                self._recent.append(t)
+                old = self._recent[: -self.KEEP]
+                del self._recent[: -self.KEEP]
+                for k in [k for k in self if isinstance(k, tuple) and len(k) > 1 and
+                          (k[1] in old or (k[0] == "table" and key[0] == "table"))]:
+                    del self[k]
+            self[key] = value
 
 
 def check_threshold(threshold: Any) -> float | None:
@@ -117,23 +165,12 @@ class Evaluation:
     # -- shared ----------------------------------------------------------------------------------------------------
     def _base_arrow(self) -> pa.Table:
         """The predictions table as Arrow, read once per evaluation (every threshold's table is built on it)."""
-        hit = self._data.cache.get("base")
-        if hit is None:
-            hit = self._data.cache["base"] = read_side(self._sources()[0])
-        return hit
+        return self._data.cache.get_or_make("base", lambda: read_side(self._sources()[0]))
 
     @property
     def table(self) -> Any:
         """The evaluated table (a `tl.Table`): the predictions with the result columns, at this threshold."""
-        key = ("table", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
-            hit = self._build_table()
-            # one table per threshold is kept: moving a slider back and forth must not fill the memory
-            for k in [k for k in self._data.cache if isinstance(k, tuple) and k and k[0] == "table"]:
-                del self._data.cache[k]
-            self._data.cache[key] = hit
-        return hit
+        return self._data.cache.get_or_make(("table", self.threshold), self._build_table)
 
     def __repr__(self) -> str:
         head = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.summary().items()

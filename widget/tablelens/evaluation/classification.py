@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._core.errors import EvaluationError
-from ._base import Evaluation, check_threshold, shown, shown_rows
+from ._base import Cache, Evaluation, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
@@ -47,7 +47,7 @@ class _Data:
     pred: Field | None
     key: KeySpec
     prefix: str
-    cache: dict[Any, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
 
 
 def evaluate_classifications(

@@ -20,7 +20,7 @@ import pyarrow as pa
 from .._core.errors import EvaluationError
 from . import _boxes, _coco
 from ._arrays import unique
-from ._base import Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
+from ._base import Cache, Evaluation, EvaluationWarning, check_threshold, shown, shown_rows
 from ._classes import NONE, ClassInfo, class_info
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, key_spec, open_side, parse_field, result_prefix
@@ -81,7 +81,7 @@ class _Data:
     prefix: str
     ranked: bool  # predictions carry scores (AP is defined)
     gt_lists: pa.ListArray | None = None  # ground truth per predictions row, when it lives in another column
-    cache: dict[Any, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
 
 
 def evaluate_detections(
@@ -286,45 +286,51 @@ class DetectionEvaluation(Evaluation):
         return int(self._data.n_missing_pred)
 
     # -- statuses at this threshold ------------------------------------------------------------------------------
-    @cached_property
-    def _status(self) -> dict[str, np.ndarray]:
-        data, s = self._data, self.threshold
-        key = ("status", s)
-        hit = data.cache.get(key)
-        if hit is not None:
-            return hit
+    def _uncut(self) -> dict[str, np.ndarray]:
+        """The statuses with every prediction counted, and what a threshold cut needs (its partner's score per
+        ground-truth box): computed once per evaluation, as none of it depends on the threshold."""
+        return self._data.cache.get_or_make("uncut", self._uncut_now)
+
+    def _uncut_now(self) -> dict[str, np.ndarray]:
+        data = self._data
         dets, gts, keep = data.dets, data.gts, data.keep
         m = data.matches[0]
         active = dets.rank < data.params["max_dets"]
         matched, ignored = m.matched(keep), m.ignored(keep)
         d_code = np.where(~active | ignored, _IGNORED, np.where(matched, _TP, _FP)).astype(np.int8)
-        counted = np.ones(len(dets), bool) if s is None else dets.score >= s
-        d_code[~counted] = _NULL
         gt_partner = np.full(len(gts), -1, np.int64)
         regular = (m.partner >= 0) & ~ignored & active
         gt_partner[m.partner[regular]] = np.flatnonzero(regular)
         g_tp = gt_partner >= 0
-        partner_score = _gather(dets.score, gt_partner, -np.inf)
-        if s is not None:
-            g_tp &= partner_score >= s
-        g_code = np.where(m.gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
         d_iou = np.where((d_code == _TP) | ((d_code == _IGNORED) & (m.partner >= 0)), m.partner_iou, np.nan)
-        g_iou = np.where(g_code == _TP, _gather(m.partner_iou, gt_partner, np.nan), np.nan)
-        out = {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": gt_partner}
-        data.cache[key] = out
-        return out
+        return {
+            "d": d_code, "g_tp": g_tp, "d_iou": d_iou, "g_iou": _gather(m.partner_iou, gt_partner, np.nan),
+            "partner_score": _gather(dets.score, gt_partner, -np.inf), "g_partner": gt_partner}
+
+    @cached_property
+    def _status(self) -> dict[str, np.ndarray]:
+        return self._data.cache.get_or_make(("status", self.threshold), self._status_now)
+
+    def _status_now(self) -> dict[str, np.ndarray]:
+        data, s = self._data, self.threshold
+        base = self._uncut()
+        # a cut: predictions scoring below it are not counted, ground truth whose partner is cut is missed
+        d_code, g_tp, d_iou = base["d"], base["g_tp"], base["d_iou"]
+        if s is not None:
+            cut = ~(data.dets.score >= s)  # (as a NaN score would be: not counted)
+            d_code = np.where(cut, np.int8(_NULL), d_code)
+            d_iou = np.where(cut, np.nan, d_iou)
+            g_tp = g_tp & (base["partner_score"] >= s)
+        g_code = np.where(data.matches[0].gt_ignore, _IGNORED, np.where(g_tp, _TP, _FN)).astype(np.int8)
+        g_iou = np.where(g_code == _TP, base["g_iou"], np.nan)
+        return {"d": d_code, "g": g_code, "d_iou": d_iou, "g_iou": g_iou, "g_partner": base["g_partner"]}
 
     # -- metrics ---------------------------------------------------------------------------------------------------
     def _accumulate(self, area: int = 0, max_det: int | None = None, precision: bool = True) -> _coco.Accumulated:
         data = self._data
-        key = ("acc", self.threshold, area, max_det, precision)
-        hit = data.cache.get(key)
-        if hit is None:
-            hit = _coco.accumulate(data.dets, data.matches[area], len(data.classes), data.gts.cls,
-                                   max_det=max_det or data.params["max_dets"], min_score=self.threshold,
-                                   precision=precision)
-            data.cache[key] = hit
-        return hit
+        return data.cache.get_or_make(("acc", self.threshold, area, max_det, precision), lambda: _coco.accumulate(
+            data.dets, data.matches[area], len(data.classes), data.gts.cls, max_det=max_det or data.params["max_dets"],
+            min_score=self.threshold, precision=precision))
 
     def stats(self) -> dict[str, float | None]:
         """COCOeval's twelve summary numbers (`COCOeval.stats`, None where it prints -1): mAP (AP@[.5:.95]), AP50,
@@ -349,6 +355,9 @@ class DetectionEvaluation(Evaluation):
         return out
 
     def _class_counts(self) -> dict[str, np.ndarray]:
+        return self._data.cache.get_or_make(("counts", self.threshold), self._class_counts_now)
+
+    def _class_counts_now(self) -> dict[str, np.ndarray]:
         data, st = self._data, self._status
         k = len(data.classes)
         d = np.bincount(data.dets.cls * 5 + st["d"], minlength=5 * k).reshape(k, 5)  # one pass per side
@@ -415,11 +424,7 @@ class DetectionEvaluation(Evaluation):
     # -- confusion -------------------------------------------------------------------------------------------------
     def _confusion_boxes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each counted box's cell (true class index, predicted class index; K = none) and its predictions row."""
-        key = ("confusion", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
-            hit = self._data.cache[key] = self._confusion_boxes_now()
-        return hit
+        return self._data.cache.get_or_make(("confusion", self.threshold), self._confusion_boxes_now)
 
     def _confusion_boxes_now(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         data, st = self._data, self._status
@@ -454,14 +459,13 @@ class DetectionEvaluation(Evaluation):
 
     def _row_cells(self) -> np.ndarray:
         """The distinct (row, cell) pairs of the counted boxes, as sorted keys row * (K+1)^2 + cell."""
-        key = ("row_cells", self.threshold)
-        hit = self._data.cache.get(key)
-        if hit is None:
+        def make() -> np.ndarray:
             k = len(self._data.classes) + 1
             truth, pred, rows = self._confusion_boxes()
             on_row = rows >= 0
-            hit = self._data.cache[key] = row_keys(rows[on_row], (truth * k + pred)[on_row], k * k)
-        return hit
+            return row_keys(rows[on_row], (truth * k + pred)[on_row], k * k)
+
+        return self._data.cache.get_or_make(("row_cells", self.threshold), make)
 
     def _confusion_counts(self) -> tuple[np.ndarray, np.ndarray]:
         k = len(self._data.classes) + 1
@@ -480,23 +484,16 @@ class DetectionEvaluation(Evaluation):
                       "unit": "boxes"}, has_none=True)
 
     # -- the table -------------------------------------------------------------------------------------------------
-    def _build_table(self) -> Any:
-        data, st = self._data, self._status
+    def _layout(self) -> dict[str, Any]:
+        """Where each evaluated box sits in the table's flattened layers, the ground-truth lists and the rows
+        with ground truth: the same at every threshold, so computed once."""
+        return self._data.cache.get_or_make("layout", self._layout_now)
+
+    def _layout_now(self) -> dict[str, Any]:
+        data = self._data
         arrow = self._base_arrow()
-        n = data.n_rows
         pf, gf = data.pf, data.gf
-        names = data.classes.names
-        # the predictions layer: each box's status and IoU
         offsets = np.concatenate([[0], np.cumsum(data.pred_lengths)])
-        n_boxes = int(offsets[-1])
-        d_pos = offsets[data.d_row] + data.d_box
-        codes = np.zeros(n_boxes, np.int8)
-        codes[d_pos] = st["d"]
-        ious = np.full(n_boxes, np.nan)
-        ious[d_pos] = st["d_iou"]
-        arrow = set_layer(arrow, pf.column, pf.layer or "", lists_of(arrow, pf.column, pf.layer or ""),
-                          {"status": codes_to_strings(codes, STATUS), "iou": nullable_floats(ious)})
-        # the ground-truth layer, in the same image column (copied there when it lives elsewhere)
         gt_layer = gf.layer or "ground_truth"
         if data.gt_lists is not None:
             lists = data.gt_lists
@@ -504,26 +501,44 @@ class DetectionEvaluation(Evaluation):
                 gt_layer = "ground_truth" if pf.layer != "ground_truth" else "ground_truth_"
         else:
             lists = lists_of(arrow, gf.column, gt_layer)
-        g_len = _lengths(lists)
-        g_off = np.concatenate([[0], np.cumsum(g_len)])
+        g_off = np.concatenate([[0], np.cumsum(_lengths(lists))])
         on_row = data.g_row >= 0
-        g_pos = g_off[data.g_row[on_row]] + data.g_box[on_row]
-        g_codes = np.zeros(int(g_off[-1]), np.int8)
+        has_gt = np.ones(data.n_rows, bool)
+        has_gt[data.missing_gt_rows] = False
+        return {
+            "pred_lists": lists_of(arrow, pf.column, pf.layer or ""), "n_boxes": int(offsets[-1]),
+            "d_pos": offsets[data.d_row] + data.d_box, "gt_layer": gt_layer, "gt_lists": lists,
+            "n_gt": int(g_off[-1]), "on_row": on_row, "g_pos": g_off[data.g_row[on_row]] + data.g_box[on_row],
+            "has_gt": has_gt}
+
+    def _build_table(self) -> Any:
+        data, st = self._data, self._status
+        arrow = self._base_arrow()
+        lay = self._layout()
+        n = data.n_rows
+        pf = data.pf
+        names = data.classes.names
+        # the predictions layer: each box's status and IoU
+        n_boxes, d_pos = lay["n_boxes"], lay["d_pos"]
+        codes = np.zeros(n_boxes, np.int8)
+        codes[d_pos] = st["d"]
+        ious = np.full(n_boxes, np.nan)
+        ious[d_pos] = st["d_iou"]
+        arrow = set_layer(arrow, pf.column, pf.layer or "", lay["pred_lists"],
+                          {"status": codes_to_strings(codes, STATUS), "iou": nullable_floats(ious)})
+        # the ground-truth layer, in the same image column (copied there when it lives elsewhere)
+        on_row, g_pos = lay["on_row"], lay["g_pos"]
+        g_codes = np.zeros(lay["n_gt"], np.int8)
         g_codes[g_pos] = st["g"][on_row]
-        g_ious = np.full(int(g_off[-1]), np.nan)
+        g_ious = np.full(lay["n_gt"], np.nan)
         g_ious[g_pos] = st["g_iou"][on_row]
-        arrow = set_layer(arrow, pf.column, gt_layer, lists,
+        arrow = set_layer(arrow, pf.column, lay["gt_layer"], lay["gt_lists"],
                           {"status": codes_to_strings(g_codes, STATUS), "iou": nullable_floats(g_ious)})
         # row columns
-        has_gt = np.ones(n, bool)
-        has_gt[data.missing_gt_rows] = False
-        d_code = st["d"]
-        tp_rows = data.d_row[d_code == _TP]
-        tp = np.bincount(tp_rows, minlength=n)
-        fp = np.bincount(data.d_row[d_code == _FP], minlength=n)
-        fn_g = (st["g"] == _FN) & on_row
-        fn = np.bincount(data.g_row[fn_g], minlength=n)
-        iou_sum = np.bincount(tp_rows, weights=st["d_iou"][d_code == _TP], minlength=n)
+        has_gt = lay["has_gt"]
+        tp, fp, fn = (self._row_counts()[c] for c in ("tp", "fp", "fn"))
+        d_tp = st["d"] == _TP
+        iou_sum = np.bincount(data.d_row[d_tp], weights=st["d_iou"][d_tp], minlength=n)
         mean_iou = np.where(tp > 0, iou_sum / np.maximum(tp, 1), np.nan)
         k = len(names)
         labels = [*names, NONE]
@@ -562,13 +577,21 @@ class DetectionEvaluation(Evaluation):
         names = ["mAP", "AP50", "AP75"] if self._data.ranked else []
         return [[n, s[n]] for n in [*names, "precision", "recall", "f1", "tp", "fp", "fn"]]
 
+    def _row_counts(self) -> dict[str, np.ndarray]:
+        """Per predictions row its counts of tp, fp and fn boxes (the table's columns, the chips' rows)."""
+        def make() -> dict[str, np.ndarray]:
+            data, st = self._data, self._status
+            n = data.n_rows
+            return {"tp": np.bincount(data.d_row[st["d"] == _TP], minlength=n),
+                    "fp": np.bincount(data.d_row[st["d"] == _FP], minlength=n),
+                    "fn": np.bincount(data.g_row[(st["g"] == _FN) & (data.g_row >= 0)], minlength=n)}
+
+        return self._data.cache.get_or_make(("row_counts", self.threshold), make)
+
     def chips(self) -> list[dict[str, Any]]:
-        data, st = self._data, self._status
-        p = data.prefix
-        rows = {"tp": data.d_row[st["d"] == _TP], "fp": data.d_row[st["d"] == _FP],
-                "fn": data.g_row[(st["g"] == _FN) & (data.g_row >= 0)]}
-        return [{"name": s, "count": int(np.count_nonzero(np.bincount(r, minlength=data.n_rows))),
-                 "filter": render({"$gt": [path(p + s), 0]})} for s, r in rows.items()]
+        p = self._data.prefix
+        return [{"name": s, "count": int(np.count_nonzero(r)), "filter": render({"$gt": [path(p + s), 0]})}
+                for s, r in self._row_counts().items()]
 
     def class_filter(self, class_index: int, status: str) -> str:
         """Rows with a box of class `class_index` whose status is `status` (tp, fp or fn)."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from .._core.errors import EvaluationError
 from ._arrays import unique, unique_counts
-from ._base import Evaluation, check_threshold, shown, shown_rows
+from ._base import Cache, Evaluation, check_threshold, shown, shown_rows
 from ._classes import ClassInfo, class_info
 from ._filters import path, render
 from ._inputs import ROW, Field, KeySpec, Session, Side, ident, key_spec, open_side, parse_field, result_prefix
@@ -45,7 +45,7 @@ class _Data:
     pred: Field
     key: KeySpec
     prefix: str
-    cache: dict[Any, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
 
 
 def evaluate_segmentations(
