@@ -17,7 +17,7 @@ from .._core.errors import MediaFileError
 from .._core.hashing import sha256_bytes
 from ._files import file_sha256
 
-__all__ = ["MediaFile", "as_path", "read_text_arg"]
+__all__ = ["FileMedia", "MediaFile", "as_path", "read_text_arg"]
 
 
 class MediaFile:
@@ -120,3 +120,38 @@ def read_text_arg(data: Any) -> str | None:
         text = data.read()
         return text.decode("utf-8") if isinstance(text, bytes) else str(text)
     return None
+
+
+class FileMedia:
+    """A media cell backed by one file: its format, caption, local path, digest and bytes are answered the same
+    way by every kind, and two cells are equal when they are of one kind, with one caption and the same bytes."""
+
+    _file: MediaFile
+    _caption: str | None = None
+
+    @property
+    def format(self) -> str:
+        return self._file.ext
+
+    @property
+    def caption(self) -> str | None:
+        return self._caption
+
+    @property
+    def path(self) -> str | None:
+        """The local file, when there is one (a file given, or a stored artifact's)."""
+        return self._file.path
+
+    @property
+    def digest(self) -> str:
+        return self._file.digest
+
+    def read_bytes(self) -> bytes:
+        return self._file.read_bytes()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self._caption == other._caption and self._file.same_bytes(other._file)
+
+    __hash__ = None  # type: ignore[assignment]

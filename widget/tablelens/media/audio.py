@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile, as_path
+from ._mediafile import FileMedia, MediaFile, as_path
 
 __all__ = ["Audio", "AudioInfo", "audio_info", "audio_samples", "waveform_peaks"]
 
@@ -35,7 +35,7 @@ class AudioInfo:
     format: str  # file extension: wav, flac, ogg, mp3, m4a, ...
 
 
-class Audio:
+class Audio(FileMedia):
     """An audio clip with an optional caption (the `wandb.Audio` API).
 
     `data_or_path` is a numpy array of samples (`(n,)` mono or `(n, channels)`; float in [-1, 1] or integers),
@@ -75,37 +75,11 @@ class Audio:
     def frames(self) -> int | None:
         return self._info.frames if self._info else None
 
-    @property
-    def format(self) -> str:
-        return self._file.ext
-
-    @property
-    def caption(self) -> str | None:
-        return self._caption
-
-    @property
-    def path(self) -> str | None:
-        """The local file, when there is one (a file given, or a stored artifact's)."""
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
-
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
-
     def to_numpy(self) -> np.ndarray:
         """The samples as float32, `(frames,)` for mono or `(frames, channels)`."""
         return audio_samples(self._file, self.path or "audio")
 
     # -- equality --------------------------------------------------------------------------------------------
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Audio):
-            return NotImplemented
-        return self._caption == other._caption and self._file.same_bytes(other._file)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         dur = f", {self.duration:.3g} s" if self.duration is not None else ""

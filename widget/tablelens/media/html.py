@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile, read_text_arg
+from ._mediafile import FileMedia, MediaFile, read_text_arg
 
 __all__ = ["Html"]
 
@@ -19,7 +19,7 @@ __all__ = ["Html"]
 WANDB_HEAD = '<base target="_blank"><link rel="stylesheet" type="text/css" href="https://app.wandb.ai/normalize.css" />'
 
 
-class Html:
+class Html(FileMedia):
     """An HTML document (the `wandb.Html` API): `data` is a path to a `.html` file, literal HTML or a file object."""
 
     def __init__(self, data: Any, inject: bool = True, data_is_not_path: bool = False) -> None:
@@ -53,30 +53,8 @@ class Html:
         """The document's text."""
         return self._file.read_bytes().decode("utf-8", errors="replace")
 
-    @property
-    def path(self) -> str | None:
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
-
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Html):
-            return NotImplemented
-        return self._file.same_bytes(other._file)
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Html({self._file.size} bytes)"
-
-    @property
-    def caption(self) -> str | None:
-        return None  # W&B's Html has none; the storage layer asks every media cell
 
     def _facts(self) -> dict[str, Any]:
         return {}

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile, as_path, read_text_arg
+from ._mediafile import FileMedia, MediaFile, as_path, read_text_arg
 
 __all__ = ["Atoms", "Molecule", "molecule_atoms"]
 
 SUPPORTED_TYPES = ("pdb", "pqr", "mmcif", "mcif", "cif", "sdf", "sd", "gro", "mol2", "mmtf")
 
 
-class Molecule:
+class Molecule(FileMedia):
     """A molecule file with an optional caption (the `wandb.Molecule` API)."""
 
     SUPPORTED_TYPES = frozenset(SUPPORTED_TYPES)
@@ -48,34 +48,8 @@ class Molecule:
         self._caption = None if caption is None else str(caption)
 
     @property
-    def format(self) -> str:
-        return self._file.ext
-
-    @property
-    def caption(self) -> str | None:
-        return self._caption
-
-    @property
-    def path(self) -> str | None:
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
-
-    @property
     def num_atoms(self) -> int | None:
         return self._atoms
-
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Molecule):
-            return NotImplemented
-        return self._caption == other._caption and self._file.same_bytes(other._file)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         atoms = f", {self._atoms} atoms" if self._atoms is not None else ""

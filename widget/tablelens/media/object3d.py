@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile, as_path
+from ._mediafile import FileMedia, MediaFile, as_path
 
 __all__ = ["SUPPORTED_TYPES", "Geometry", "Object3D", "box3d", "load_geometry", "validate_boxes3d"]
 
 SUPPORTED_TYPES = ("obj", "gltf", "glb", "babylon", "stl", "pts.json")
 
 
-class Object3D:
+class Object3D(FileMedia):
     """A 3-D object (the `wandb.Object3D` API): a point cloud or mesh, an optional caption and 3-D boxes.
 
     `data_or_path`: a numpy array `(N, 3|4|6)`, a dict `{"type": "lidar/beta", "points", "boxes", "vectors"}`,
@@ -78,21 +78,6 @@ class Object3D:
         return cls(np.asarray(points), boxes=list(boxes), vectors=list(vectors or []))
 
     # -- read back -------------------------------------------------------------------------------------------
-    @property
-    def format(self) -> str:
-        return self._file.ext
-
-    @property
-    def caption(self) -> str | None:
-        return self._caption
-
-    @property
-    def path(self) -> str | None:
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
 
     @property
     def num_points(self) -> int:
@@ -103,19 +88,9 @@ class Object3D:
     def boxes(self) -> list[dict[str, Any]]:
         return [dict(b) for b in self._facts_.get("boxes") or []]
 
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
-
     def to_numpy(self) -> np.ndarray:
         """The points `(N, 3|4|6)` of a point cloud, or the vertices `(N, 3)` of a mesh."""
         return load_geometry(self._file, self.path or "3-D object").points
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Object3D):
-            return NotImplemented
-        return self._caption == other._caption and self._file.same_bytes(other._file)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         n = len(self.boxes)

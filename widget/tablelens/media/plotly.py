@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile
+from ._mediafile import FileMedia, MediaFile
 
 __all__ = ["Plotly", "figure_json"]
 
 
-class Plotly:
+class Plotly(FileMedia):
     """A Plotly figure (a `plotly.graph_objects.Figure`, or its dict with `data` and `layout`)."""
 
     def __init__(self, val: Any) -> None:
@@ -54,21 +54,6 @@ class Plotly:
     @property
     def trace_types(self) -> list[str]:
         return [str(t.get("type") or "scatter") for t in self.figure.get("data") or [] if isinstance(t, Mapping)]
-
-    @property
-    def path(self) -> str | None:
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
-
-    @property
-    def caption(self) -> str | None:
-        return None
-
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Plotly):

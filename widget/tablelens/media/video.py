@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import MediaFileError
-from ._mediafile import MediaFile, as_path
+from ._mediafile import FileMedia, MediaFile, as_path
 
 __all__ = ["Video", "VideoInfo", "av_reason", "poster_frame", "video_frames", "video_info"]
 
@@ -33,7 +33,7 @@ class VideoInfo:
     codec: str
 
 
-class Video:
+class Video(FileMedia):
     """A video with an optional caption (the `wandb.Video` API).
 
     `data_or_path` is a numpy array of frames `(time, channels, height, width)` (or with a batch axis first, tiled
@@ -89,35 +89,9 @@ class Video:
     def duration(self) -> float | None:
         return self._info.duration if self._info else None
 
-    @property
-    def format(self) -> str:
-        return self._file.ext
-
-    @property
-    def caption(self) -> str | None:
-        return self._caption
-
-    @property
-    def path(self) -> str | None:
-        return self._file.path
-
-    @property
-    def digest(self) -> str:
-        return self._file.digest
-
-    def read_bytes(self) -> bytes:
-        return self._file.read_bytes()
-
     def to_numpy(self) -> np.ndarray:
         """The decoded frames, `(time, 3, height, width)` uint8 RGB (W&B's axis order)."""
         return video_frames(self._file, self.path or "video")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Video):
-            return NotImplemented
-        return self._caption == other._caption and self._file.same_bytes(other._file)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         i = self._info
