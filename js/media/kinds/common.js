@@ -130,6 +130,25 @@ export function attempt(fn, onError) {
 export const KEYS = new Set(["Enter", " "]);
 
 /**
+ * Run `action` when `el` is clicked or pressed with Enter / Space; the event stops there (the table's row
+ * selection and keyboard navigation must not take it).
+ * @param {HTMLElement} el
+ * @param {() => void} action
+ */
+export function onActivate(el, action) {
+  el.addEventListener("click", (ev) => {
+    ev.stopPropagation();
+    action();
+  });
+  el.addEventListener("keydown", (ev) => {
+    if (!KEYS.has(ev.key)) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    action();
+  });
+}
+
+/**
  * A small number as text ("5", "29.97").
  * @param {number | null | undefined} x
  */

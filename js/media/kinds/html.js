@@ -5,7 +5,7 @@
 // kernel), through `srcdoc`, headed by a content security policy that blocks every network request.
 
 import { el } from "../dom.js";
-import { attempt, fileBlob, frame, KEYS, showError } from "./common.js";
+import { attempt, fileBlob, frame, onActivate, showError } from "./common.js";
 
 /**
  * @import { MediaValue } from "../../types/protocol"
@@ -87,16 +87,7 @@ export function renderHtml(container, value, ctx, opts = {}) {
       return () => full.remove();
     });
   };
-  preview.addEventListener("click", (ev) => {
-    ev.stopPropagation();
-    open();
-  });
-  preview.addEventListener("keydown", (ev) => {
-    if (!KEYS.has(ev.key)) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    open();
-  });
+  onActivate(preview, open);
   return () => {
     disposed = true;
     if (closeDialog) closeDialog();

@@ -4,7 +4,7 @@
 // larger size for molecules.
 
 import { el, errorText } from "../dom.js";
-import { attempt, cssColor, facts, fileBlob, frame, KEYS, loadThumb, showError } from "./common.js";
+import { attempt, cssColor, facts, fileBlob, frame, loadThumb, onActivate, showError } from "./common.js";
 import { mountThreeView } from "./three-view.js";
 
 /**
@@ -98,16 +98,7 @@ export function renderObject3D(container, value, ctx, opts = {}) {
       }
     });
   };
-  stage.addEventListener("click", (ev) => {
-    ev.stopPropagation();
-    open();
-  });
-  stage.addEventListener("keydown", (ev) => {
-    if (!KEYS.has(ev.key)) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    open();
-  });
+  onActivate(stage, open);
   return () => {
     disposed = true;
     if (close) close();

@@ -4,7 +4,7 @@
 // type that build lacks says which, instead of drawing nothing.
 
 import { el } from "../dom.js";
-import { attempt, facts, fileBlob, frame, KEYS, showError } from "./common.js";
+import { attempt, facts, fileBlob, frame, onActivate, showError } from "./common.js";
 
 /**
  * @import { MediaValue } from "../../types/protocol"
@@ -89,16 +89,7 @@ export function renderPlotly(container, value, ctx, opts = {}) {
       return () => Plotly.purge(big);
     });
   };
-  plot.addEventListener("click", (ev) => {
-    ev.stopPropagation();
-    open();
-  });
-  plot.addEventListener("keydown", (ev) => {
-    if (!KEYS.has(ev.key)) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    open();
-  });
+  onActivate(plot, open);
   return () => {
     disposed = true;
     if (close) close();

@@ -5,7 +5,7 @@
 
 import { formatDuration } from "../../cells.js";
 import { el } from "../dom.js";
-import { attempt, facts, fileUrl, frame, KEYS, loadThumb, num, showError } from "./common.js";
+import { attempt, facts, fileUrl, frame, loadThumb, num, onActivate, showError } from "./common.js";
 
 /**
  * @import { MediaValue } from "../../types/protocol"
@@ -100,16 +100,7 @@ export function renderVideo(container, value, ctx, opts = {}) {
       await v.play();
     }, fail);
   };
-  stage.addEventListener("click", (ev) => {
-    ev.stopPropagation();
-    playNow();
-  });
-  stage.addEventListener("keydown", (ev) => {
-    if (!KEYS.has(ev.key)) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    playNow();
-  });
+  onActivate(stage, playNow);
   return () => {
     disposed = true;
     if (video) {

@@ -20,6 +20,7 @@ from ..model import display
 from ._table import read_side
 
 if TYPE_CHECKING:
+    from ._classes import ClassInfo
     from ._inputs import Side
 
 __all__ = ["SUMMARY_FILE", "TABLE_NAME", "Cache", "Evaluation", "EvaluationWarning", "check_threshold", "json_safe",
@@ -128,11 +129,19 @@ class Evaluation:
 
     kind = "evaluation"
 
-    def __init__(self, threshold: float | None) -> None:
+    def __init__(self, data: Any, threshold: float | None) -> None:
+        self._data = data  # what every threshold shares: inputs, parameters, classes, matches
         self.threshold = threshold
 
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._data.params)
+
+    @property
+    def classes(self) -> ClassInfo:
+        return self._data.classes
+
     # -- to be provided -------------------------------------------------------------------------------------------
-    _data: Any
 
     def metrics(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -156,10 +165,6 @@ class Evaluation:
         raise NotImplementedError
 
     def _sources(self) -> list[Side]:
-        raise NotImplementedError
-
-    @property
-    def params(self) -> dict[str, Any]:
         raise NotImplementedError
 
     # -- shared ----------------------------------------------------------------------------------------------------

@@ -251,18 +251,6 @@ class ClassificationEvaluation(Evaluation):
 
     kind = "classification"
 
-    def __init__(self, data: _Data, threshold: float | None) -> None:
-        super().__init__(threshold)
-        self._data = data
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self._data.params)
-
-    @property
-    def classes(self) -> ClassInfo:
-        return self._data.classes
-
     def at(self, threshold: float | None) -> ClassificationEvaluation:
         if threshold is not None and self._data.conf is None:
             raise EvaluationError("a threshold needs scores= (the confidence of each prediction)")

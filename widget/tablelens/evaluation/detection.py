@@ -234,22 +234,10 @@ class DetectionEvaluation(Evaluation):
 
     kind = "detection"
 
-    def __init__(self, data: _Data, threshold: float | None) -> None:
-        super().__init__(threshold)
-        self._data = data
-
     # -- what it was made from ---------------------------------------------------------------------------------
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self._data.params)
-
     @property
     def iou(self) -> float:
         return float(self._data.params["iou"])
-
-    @property
-    def classes(self) -> ClassInfo:
-        return self._data.classes
 
     def at(self, threshold: float | None) -> DetectionEvaluation:
         """The same evaluation with another confidence threshold (nothing is matched again)."""

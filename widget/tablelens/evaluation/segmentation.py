@@ -166,18 +166,6 @@ class SegmentationEvaluation(Evaluation):
 
     kind = "segmentation"
 
-    def __init__(self, data: _Data, threshold: float | None) -> None:
-        super().__init__(threshold)
-        self._data = data
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self._data.params)
-
-    @property
-    def classes(self) -> ClassInfo:
-        return self._data.classes
-
     def at(self, threshold: float | None) -> SegmentationEvaluation:
         if check_threshold(threshold) is not None:
             raise EvaluationError("segmentation masks carry no scores: there is no threshold to set")
